@@ -1,0 +1,146 @@
+import type { Finding as SdkFinding, RemoteIpDetails } from '@aws-sdk/client-guardduty';
+import type { ActionSummary, Finding, RemoteIp, ResourceSummary } from '../domain/finding';
+import { bandOf } from '../domain/severity';
+
+const CONSOLE_HOST: Record<string, string> = {
+  aws: 'console.aws.amazon.com',
+  'aws-us-gov': 'console.amazonaws-us-gov.com',
+  'aws-cn': 'console.amazonaws.cn',
+};
+
+export function consoleUrl(partition: string, region: string, findingId: string): string {
+  const host = CONSOLE_HOST[partition] ?? CONSOLE_HOST.aws;
+  const r = encodeURIComponent(region);
+  return `https://${r}.${host}/guardduty/home?region=${r}#/findings?macros=current&fId=${encodeURIComponent(findingId)}`;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function remoteIp(details: RemoteIpDetails | undefined): RemoteIp | undefined {
+  const ip = str(details?.IpAddressV4) ?? str(details?.IpAddressV6);
+  if (!details || !ip) return undefined;
+  return {
+    ip,
+    country: str(details.Country?.CountryName) ?? str(details.Country?.CountryCode),
+    city: str(details.City?.CityName),
+    org: str(details.Organization?.AsnOrg) ?? str(details.Organization?.Org) ?? str(details.Organization?.Isp),
+    asn: str(details.Organization?.Asn),
+  };
+}
+
+function resourceOf(f: SdkFinding): ResourceSummary {
+  const r = f.Resource;
+  const instance = r?.InstanceDetails;
+  if (instance && (r?.ResourceType === 'Instance' || instance.InstanceId)) {
+    const nics = instance.NetworkInterfaces ?? [];
+    const groups = new Map<string, string | undefined>();
+    for (const nic of nics) for (const g of nic.SecurityGroups ?? []) if (g.GroupId) groups.set(g.GroupId, str(g.GroupName));
+    const tags = (instance.Tags ?? []).flatMap((t) => (t.Key !== undefined ? [{ key: t.Key, value: t.Value ?? '' }] : []));
+    return {
+      kind: 'instance',
+      instanceId: str(instance.InstanceId),
+      name: tags.find((t) => t.key === 'Name')?.value || undefined,
+      securityGroups: [...groups].map(([id, name]) => ({ id, name })),
+      vpcId: nics.map((n) => str(n.VpcId)).find(Boolean),
+      subnetId: nics.map((n) => str(n.SubnetId)).find(Boolean),
+      publicIps: nics.flatMap((n) => (str(n.PublicIp) ? [n.PublicIp as string] : [])),
+      privateIps: nics.flatMap((n) => (str(n.PrivateIpAddress) ? [n.PrivateIpAddress as string] : [])),
+      networkInterfaceIds: nics.flatMap((n) => (str(n.NetworkInterfaceId) ? [n.NetworkInterfaceId as string] : [])),
+      tags,
+    };
+  }
+  const key = r?.AccessKeyDetails;
+  if (key && (r?.ResourceType === 'AccessKey' || key.AccessKeyId || key.UserName)) {
+    return {
+      kind: 'accessKey',
+      accessKeyId: str(key.AccessKeyId),
+      userName: str(key.UserName),
+      userType: str(key.UserType),
+      principalId: str(key.PrincipalId),
+    };
+  }
+  const buckets = (r?.S3BucketDetails ?? []).flatMap((b) => (str(b.Name) ? [b.Name as string] : []));
+  if (buckets.length > 0) return { kind: 's3Bucket', buckets };
+  return { kind: 'other', resourceType: str(r?.ResourceType) ?? 'Unknown' };
+}
+
+function actionOf(f: SdkFinding): ActionSummary | undefined {
+  const a = f.Service?.Action;
+  if (!a) return undefined;
+  const summary: ActionSummary = { actionType: str(a.ActionType) ?? 'UNKNOWN', remoteIps: [], localPorts: [] };
+  const addIp = (d: RemoteIpDetails | undefined) => {
+    const ip = remoteIp(d);
+    if (ip && !summary.remoteIps.some((x) => x.ip === ip.ip)) summary.remoteIps.push(ip);
+  };
+  const addPort = (port: number | undefined, name: string | undefined) => {
+    if (typeof port === 'number' && Number.isInteger(port) && !summary.localPorts.some((p) => p.port === port)) {
+      summary.localPorts.push({ port, name: str(name) });
+    }
+  };
+  for (const probe of a.PortProbeAction?.PortProbeDetails ?? []) {
+    addPort(probe.LocalPortDetails?.Port, probe.LocalPortDetails?.PortName);
+    addIp(probe.RemoteIpDetails);
+  }
+  const conn = a.NetworkConnectionAction;
+  if (conn) {
+    addPort(conn.LocalPortDetails?.Port, conn.LocalPortDetails?.PortName);
+    addIp(conn.RemoteIpDetails);
+    summary.protocol = str(conn.Protocol);
+    summary.connectionDirection = str(conn.ConnectionDirection);
+  }
+  const api = a.AwsApiCallAction;
+  if (api) {
+    summary.api = str(api.Api);
+    summary.serviceName = str(api.ServiceName);
+    summary.userAgent = str(api.UserAgent);
+    summary.domain = str(api.DomainDetails?.Domain);
+    addIp(api.RemoteIpDetails);
+  }
+  const dns = a.DnsRequestAction;
+  if (dns) {
+    summary.domain = str(dns.Domain) ?? summary.domain;
+    summary.protocol = str(dns.Protocol) ?? summary.protocol;
+  }
+  const login = a.RdsLoginAttemptAction;
+  if (login) addIp(login.RemoteIpDetails);
+  const k8s = a.KubernetesApiCallAction;
+  if (k8s) {
+    summary.api = str(k8s.Verb) ?? summary.api;
+    summary.userAgent = str(k8s.UserAgent) ?? summary.userAgent;
+    addIp(k8s.RemoteIpDetails);
+  }
+  return summary;
+}
+
+/** Normalizes any GetFindings result, whatever its type or missing sections. */
+export function toFinding(f: SdkFinding): Finding {
+  const id = str(f.Id) ?? 'unknown';
+  const region = str(f.Region) ?? 'unknown';
+  const partition = str(f.Partition) ?? 'aws';
+  const severity = typeof f.Severity === 'number' && Number.isFinite(f.Severity) ? f.Severity : 0;
+  const count = f.Service?.Count;
+  return {
+    id,
+    arn: str(f.Arn),
+    type: str(f.Type) ?? 'Unknown',
+    title: str(f.Title) ?? str(f.Type) ?? 'Untitled finding',
+    description: str(f.Description) ?? '',
+    severity,
+    band: bandOf(severity),
+    accountId: str(f.AccountId) ?? 'unknown',
+    region,
+    partition,
+    resource: resourceOf(f),
+    action: actionOf(f),
+    count: typeof count === 'number' && count > 0 ? count : 1,
+    createdAt: str(f.CreatedAt),
+    updatedAt: str(f.UpdatedAt) ?? str(f.CreatedAt) ?? new Date(0).toISOString(),
+    firstSeen: str(f.Service?.EventFirstSeen),
+    lastSeen: str(f.Service?.EventLastSeen),
+    archived: f.Service?.Archived === true,
+    detectorId: str(f.Service?.DetectorId),
+    consoleUrl: consoleUrl(partition, region, id),
+  };
+}

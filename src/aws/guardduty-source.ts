@@ -1,0 +1,156 @@
+import {
+  ArchiveFindingsCommand,
+  GetFindingsCommand,
+  GuardDutyClient,
+  ListDetectorsCommand,
+  ListFindingsCommand,
+  UpdateFindingsFeedbackCommand,
+  type FindingCriteria,
+} from '@aws-sdk/client-guardduty';
+import { AwsCallError, NotFoundError } from '../domain/errors';
+import type { Finding } from '../domain/finding';
+import type { FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
+import { BAND_FLOOR } from '../domain/severity';
+import { toFinding } from './finding-mapper';
+import { callAws } from './aws-errors';
+
+export const GET_FINDINGS_BATCH = 50;
+export const LIST_FINDINGS_MAX = 50;
+
+export function findingCriteria(query: FindingQuery): FindingCriteria {
+  const criterion: NonNullable<FindingCriteria['Criterion']> = {
+    severity: { GreaterThanOrEqual: BAND_FLOOR[query.minBand] },
+    'service.archived': { Equals: [String(query.archived)] },
+  };
+  if (query.accountId) criterion.accountId = { Equals: [query.accountId] };
+  if (query.types && query.types.length > 0) criterion.type = { Equals: query.types.slice(0, 50) };
+  if (query.updatedSinceMs !== undefined) criterion.updatedAt = { GreaterThanOrEqual: query.updatedSinceMs };
+  return { Criterion: criterion };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** GuardDuty across the configured regions; one SDK client per region, detector IDs cached. */
+export class GuardDutySource implements FindingsSource {
+  private readonly detectors = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly clientFor: (region: string) => GuardDutyClient,
+    readonly regions: readonly string[],
+  ) {}
+
+  detectorId(region: string): Promise<string> {
+    let id = this.detectors.get(region);
+    if (!id) {
+      id = callAws('GuardDuty', region, async () => {
+        const out = await this.clientFor(region).send(new ListDetectorsCommand({}));
+        const first = out.DetectorIds?.[0];
+        if (!first) {
+          throw new NotFoundError(`GuardDuty is not enabled in ${region} (no detector). Enable it or remove ${region} from GUARDDUTY_REGIONS.`);
+        }
+        return first;
+      });
+      this.detectors.set(region, id);
+      id.catch(() => this.detectors.delete(region));
+    }
+    return id;
+  }
+
+  async list(region: string, query: FindingQuery, pageSize: number, nextToken?: string): Promise<FindingPage> {
+    const detectorId = await this.detectorId(region);
+    const out = await callAws('GuardDuty', region, () =>
+      this.clientFor(region).send(
+        new ListFindingsCommand({
+          DetectorId: detectorId,
+          FindingCriteria: findingCriteria(query),
+          SortCriteria: { AttributeName: query.sortBy, OrderBy: query.order },
+          MaxResults: Math.min(Math.max(pageSize, 1), LIST_FINDINGS_MAX),
+          NextToken: nextToken,
+        }),
+      ),
+    );
+    const findings = await this.get(region, out.FindingIds ?? []);
+    return { findings, nextToken: out.NextToken || undefined };
+  }
+
+  async listIds(region: string, query: FindingQuery): Promise<string[]> {
+    const detectorId = await this.detectorId(region);
+    const ids: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await callAws('GuardDuty', region, () =>
+        this.clientFor(region).send(
+          new ListFindingsCommand({
+            DetectorId: detectorId,
+            FindingCriteria: findingCriteria(query),
+            SortCriteria: { AttributeName: query.sortBy, OrderBy: query.order },
+            MaxResults: LIST_FINDINGS_MAX,
+            NextToken: token,
+          }),
+        ),
+      );
+      ids.push(...(out.FindingIds ?? []));
+      token = out.NextToken || undefined;
+    } while (token);
+    return ids;
+  }
+
+  async get(region: string, ids: readonly string[]): Promise<Finding[]> {
+    if (ids.length === 0) return [];
+    const detectorId = await this.detectorId(region);
+    const found: Finding[] = [];
+    for (const batch of chunks(ids, GET_FINDINGS_BATCH)) {
+      const out = await callAws('GuardDuty', region, () =>
+        this.clientFor(region).send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: batch })),
+      );
+      const byId = new Map((out.Findings ?? []).map((f) => [f.Id, toFinding(f)]));
+      for (const id of batch) {
+        const f = byId.get(id);
+        if (f) found.push(f);
+      }
+    }
+    return found;
+  }
+
+  async findById(id: string, preferRegion?: string): Promise<Finding | undefined> {
+    const order = preferRegion ? [preferRegion, ...this.regions.filter((r) => r !== preferRegion)] : [...this.regions];
+    const failures: AwsCallError[] = [];
+    for (const region of order) {
+      try {
+        const [finding] = await this.get(region, [id]);
+        if (finding) return finding;
+      } catch (err) {
+        if (!(err instanceof AwsCallError)) throw err;
+        // An unknown or malformed ID is a 400 from GuardDuty: it just is not in this region.
+        if (err.awsCode !== 'BadRequestException') failures.push(err);
+      }
+    }
+    if (failures.length === order.length && failures[0]) throw failures[0];
+    return undefined;
+  }
+
+  async archive(region: string, ids: readonly string[]): Promise<void> {
+    const detectorId = await this.detectorId(region);
+    await callAws('GuardDuty', region, () =>
+      this.clientFor(region).send(new ArchiveFindingsCommand({ DetectorId: detectorId, FindingIds: [...ids] })),
+    );
+  }
+
+  async feedback(region: string, ids: readonly string[], useful: boolean, comment?: string): Promise<void> {
+    const detectorId = await this.detectorId(region);
+    await callAws('GuardDuty', region, () =>
+      this.clientFor(region).send(
+        new UpdateFindingsFeedbackCommand({
+          DetectorId: detectorId,
+          FindingIds: [...ids],
+          Feedback: useful ? 'USEFUL' : 'NOT_USEFUL',
+          Comments: comment,
+        }),
+      ),
+    );
+  }
+}

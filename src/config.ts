@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { ConfigError } from './domain/errors';
+import { SEVERITY_BANDS } from './domain/severity';
+
+const list = (pattern: RegExp, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((raw) =>
+      (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(pattern, `each entry must be ${what}`)));
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((s) => (s && s.trim() !== '' ? s.trim() : undefined));
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s) => (s === undefined || s.trim() === '' ? String(fallback) : s))
+    .transform(Number)
+    .pipe(z.number({ error: "must be a whole number" }).int("must be a whole number").positive("must be positive"));
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_CHANNEL = /^[CGD][A-Z0-9]{2,}$/;
+
+const schema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).startsWith('xoxb-', 'must start with xoxb-'),
+    SLACK_APP_TOKEN: optionalString.pipe(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_TEAM_ID: optionalString.pipe(z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'must be a Slack team ID (T…)').optional()),
+    PORT: positiveInt(3000).pipe(z.number().max(65535)),
+    SLACK_API_URL: optionalString.pipe(z.url({ error: 'must be a URL' }).optional()).transform((u) => u ?? 'https://slack.com/api/'),
+    AWS_REGION: optionalString.pipe(z.string().regex(REGION, 'must be a region such as us-east-1').optional()),
+    GUARDDUTY_REGIONS: list(REGION, 'a region such as us-east-1'),
+    FINDINGS_CHANNEL: optionalString.pipe(z.string().regex(SLACK_CHANNEL, 'must be a channel ID such as C0123ABCD').optional()),
+    POST_MIN_SEVERITY: optionalString.transform((s) => s?.toLowerCase() ?? 'medium').pipe(z.enum(SEVERITY_BANDS)),
+    POLL_INTERVAL_SECONDS: positiveInt(60),
+    FEED_BACKFILL_HOURS: positiveInt(24),
+    DIGEST_INTERVAL_MINUTES: positiveInt(60),
+    DYNAMODB_TABLE: optionalString,
+    DATA_DIR: optionalString.transform((d) => d ?? './data'),
+    APPROVER_USER_IDS: list(SLACK_USER, 'a Slack user ID such as U0123ABCD'),
+    APPROVER_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)').optional()),
+    PROPOSAL_TTL_MINUTES: positiveInt(60),
+    TRUSTED_CIDRS: list(/^[0-9a-fA-F:./]+$/, 'a CIDR such as 203.0.113.0/24'),
+    REMEDIATION_ROLE_NAME: optionalString,
+    ALLOWED_CHANNEL_IDS: list(SLACK_CHANNEL, 'a channel ID such as C0123ABCD'),
+    ALLOWED_USER_IDS: list(SLACK_USER, 'a Slack user ID such as U0123ABCD'),
+    ALLOWED_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)').optional()),
+    LOG_LEVEL: optionalString
+      .transform((l) => l ?? 'info')
+      .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+  });
+
+export type Config = ReturnType<typeof shape>;
+
+function shape(env: z.output<typeof schema>) {
+  const homeRegion = env.AWS_REGION;
+  const regions = env.GUARDDUTY_REGIONS.length > 0 ? env.GUARDDUTY_REGIONS : homeRegion ? [homeRegion] : [];
+  return {
+    slack: {
+      botToken: env.SLACK_BOT_TOKEN,
+      appToken: env.SLACK_APP_TOKEN,
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      teamId: env.SLACK_TEAM_ID,
+      apiUrl: env.SLACK_API_URL.endsWith('/') ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
+      mode: env.SLACK_APP_TOKEN ? ('socket' as const) : ('http' as const),
+    },
+    port: env.PORT,
+    aws: { homeRegion, regions, remediationRoleName: env.REMEDIATION_ROLE_NAME },
+    feed: {
+      channel: env.FINDINGS_CHANNEL,
+      minBand: env.POST_MIN_SEVERITY,
+      pollIntervalSeconds: env.POLL_INTERVAL_SECONDS,
+      backfillHours: env.FEED_BACKFILL_HOURS,
+      digestIntervalMinutes: env.DIGEST_INTERVAL_MINUTES,
+    },
+    store: { table: env.DYNAMODB_TABLE, dataDir: env.DATA_DIR },
+    approval: {
+      userIds: env.APPROVER_USER_IDS,
+      usergroupId: env.APPROVER_USERGROUP_ID,
+      ttlMinutes: env.PROPOSAL_TTL_MINUTES,
+      trustedCidrs: env.TRUSTED_CIDRS,
+    },
+    access: {
+      channelIds: env.ALLOWED_CHANNEL_IDS,
+      userIds: env.ALLOWED_USER_IDS,
+      usergroupId: env.ALLOWED_USERGROUP_ID,
+    },
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+/** The only reader of process.env. Throws a ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || 'environment'} ${issue.message}`);
+    throw new ConfigError(`The bot is not configured:\n${lines.join('\n')}`);
+  }
+  const config = shape(parsed.data);
+  if (config.aws.regions.length === 0) {
+    throw new ConfigError(
+      'The bot is not configured:\n  - AWS_REGION is required (or GUARDDUTY_REGIONS), e.g. AWS_REGION=us-east-1',
+    );
+  }
+  return config;
+}

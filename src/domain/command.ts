@@ -1,0 +1,106 @@
+import { CommandSyntaxError } from './errors';
+import { expandTypeFilter } from './finding-types';
+import { isSeverityBand, type SeverityBand } from './severity';
+
+export interface FindingsFilter {
+  band: SeverityBand;
+  region?: string;
+  accountId?: string;
+  /** What the user typed after `type:`, kept for display. */
+  typeFilter?: string;
+  types?: string[];
+  archived: boolean;
+}
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'findings'; filter: FindingsFilter }
+  | { kind: 'finding'; id: string; region?: string };
+
+export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+export const ACCOUNT_PATTERN = /^\d{12}$/;
+/** GuardDuty finding IDs are 32 hex characters; sample and legacy IDs vary, so accept 8–128 alphanumerics. */
+export const FINDING_ID_PATTERN = /^[A-Za-z0-9]{8,128}$/;
+const MAX_INPUT = 500;
+
+export const HELP_EXAMPLES = [
+  '/guardduty findings high',
+  '/guardduty findings critical region:us-west-2',
+  '/guardduty findings medium account:123456789012 type:Recon:EC2',
+  '/guardduty findings low archived',
+  '/guardduty finding 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
+  '/guardduty help',
+];
+
+function shown(token: string): string {
+  return token.length > 40 ? `${token.slice(0, 40)}…` : token;
+}
+
+function parseFindings(args: string[]): Command {
+  const filter: FindingsFilter = { band: 'medium', archived: false };
+  let bandSeen = false;
+  for (const arg of args) {
+    const lower = arg.toLowerCase();
+    if (isSeverityBand(lower)) {
+      if (bandSeen) throw new CommandSyntaxError('Give one severity: low, medium, high or critical.');
+      filter.band = lower;
+      bandSeen = true;
+    } else if (lower === 'archived') {
+      filter.archived = true;
+    } else if (lower.startsWith('region:')) {
+      const region = lower.slice('region:'.length);
+      if (!REGION_PATTERN.test(region)) throw new CommandSyntaxError(`"${shown(arg)}" is not a region; write it like region:us-east-1.`);
+      filter.region = region;
+    } else if (lower.startsWith('account:')) {
+      const account = arg.slice('account:'.length);
+      if (!ACCOUNT_PATTERN.test(account)) throw new CommandSyntaxError(`"${shown(arg)}" is not an account ID; write 12 digits, like account:123456789012.`);
+      filter.accountId = account;
+    } else if (lower.startsWith('type:')) {
+      const value = arg.slice('type:'.length);
+      const types = value === '' ? [] : expandTypeFilter(value);
+      if (types.length === 0) {
+        throw new CommandSyntaxError(`No GuardDuty finding type starts with "${shown(value)}"; try type:Recon:EC2 or a full type such as type:UnauthorizedAccess:EC2/SSHBruteForce.`);
+      }
+      filter.typeFilter = value;
+      filter.types = types;
+    } else {
+      throw new CommandSyntaxError(`I don't understand "${shown(arg)}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived.`);
+    }
+  }
+  return { kind: 'findings', filter };
+}
+
+function parseFinding(args: string[]): Command {
+  const [id, ...rest] = args;
+  if (!id) throw new CommandSyntaxError('Which finding? Give its ID: /guardduty finding <id>.');
+  if (!FINDING_ID_PATTERN.test(id)) {
+    throw new CommandSyntaxError(`"${shown(id)}" is not a finding ID. IDs are letters and digits (usually 32), as shown on a card or in the console.`);
+  }
+  let region: string | undefined;
+  for (const arg of rest) {
+    const lower = arg.toLowerCase();
+    if (lower.startsWith('region:') && REGION_PATTERN.test(lower.slice(7))) region = lower.slice(7);
+    else throw new CommandSyntaxError(`I don't understand "${shown(arg)}" after the finding ID. Only region:<region> may follow it.`);
+  }
+  return { kind: 'finding', id, region };
+}
+
+/** Parses the text after `/guardduty`. Throws CommandSyntaxError with a message meant for the user. */
+export function parseCommand(text: string | undefined): Command {
+  const trimmed = (text ?? '').trim();
+  if (trimmed.length > MAX_INPUT) throw new CommandSyntaxError(`That command is too long (${trimmed.length} characters); the longest useful one is well under ${MAX_INPUT}.`);
+  const [verb, ...args] = trimmed.split(/\s+/).filter(Boolean);
+  switch (verb?.toLowerCase()) {
+    case undefined:
+    case 'help':
+      return { kind: 'help' };
+    case 'findings':
+    case 'list':
+      return parseFindings(args);
+    case 'finding':
+    case 'show':
+      return parseFinding(args);
+    default:
+      throw new CommandSyntaxError(`Unknown command "${shown(verb ?? '')}".`);
+  }
+}

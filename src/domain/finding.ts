@@ -1,0 +1,71 @@
+import type { SeverityBand } from './severity';
+
+/** What the finding is about, reduced to what a responder needs to see. */
+export type ResourceSummary =
+  | {
+      kind: 'instance';
+      instanceId?: string;
+      name?: string;
+      securityGroups: { id: string; name?: string }[];
+      vpcId?: string;
+      subnetId?: string;
+      publicIps: string[];
+      privateIps: string[];
+      networkInterfaceIds: string[];
+      tags: { key: string; value: string }[];
+    }
+  | { kind: 'accessKey'; accessKeyId?: string; userName?: string; userType?: string; principalId?: string }
+  | { kind: 's3Bucket'; buckets: string[] }
+  | { kind: 'other'; resourceType: string };
+
+export interface RemoteIp {
+  ip: string;
+  country?: string;
+  city?: string;
+  org?: string;
+  asn?: string;
+}
+
+export interface ActionSummary {
+  actionType: string;
+  remoteIps: RemoteIp[];
+  /** Ports on the resource that the action touched (probed, connected to). */
+  localPorts: { port: number; name?: string }[];
+  protocol?: string;
+  connectionDirection?: string;
+  domain?: string;
+  api?: string;
+  serviceName?: string;
+  userAgent?: string;
+}
+
+/** A GuardDuty finding, normalized. No SDK types: every field is plain data. */
+export interface Finding {
+  id: string;
+  arn?: string;
+  type: string;
+  title: string;
+  description: string;
+  severity: number;
+  band: SeverityBand;
+  accountId: string;
+  region: string;
+  partition: string;
+  resource: ResourceSummary;
+  action?: ActionSummary;
+  count: number;
+  /** ISO-8601 timestamps as GuardDuty gives them. */
+  createdAt?: string;
+  updatedAt: string;
+  firstSeen?: string;
+  lastSeen?: string;
+  archived: boolean;
+  detectorId?: string;
+  consoleUrl: string;
+}
+
+/** Epoch milliseconds of the finding's UpdatedAt (0 when unparseable). */
+export function updatedAtMs(finding: Pick<Finding, 'updatedAt'>): number {
+  const ms = Date.parse(finding.updatedAt);
+  return Number.isNaN(ms) ? 0 : ms;
+}

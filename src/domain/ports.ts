@@ -1,0 +1,172 @@
+import type { Finding } from './finding';
+import type { AuditEntry, Proposal, ProposalState } from './proposal';
+import type { SeverityBand } from './severity';
+import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from './remediation/types';
+
+// ---------------------------------------------------------------- GuardDuty
+
+export interface FindingQuery {
+  minBand: SeverityBand;
+  accountId?: string;
+  /** Exact finding types (GuardDuty filters types by equality, at most 50). */
+  types?: string[];
+  archived: boolean;
+  /** Only findings updated at or after this instant (epoch ms). */
+  updatedSinceMs?: number;
+  sortBy: 'severity' | 'updatedAt';
+  order: 'ASC' | 'DESC';
+}
+
+export interface FindingPage {
+  findings: Finding[];
+  nextToken?: string;
+}
+
+export interface FindingsSource {
+  readonly regions: readonly string[];
+  /** One page of finding IDs filtered and sorted by GuardDuty, then fetched in full. */
+  list(region: string, query: FindingQuery, pageSize: number, nextToken?: string): Promise<FindingPage>;
+  /** Every finding ID matching the query, following NextToken (no GetFindings). */
+  listIds(region: string, query: FindingQuery): Promise<string[]>;
+  /** GetFindings in batches of at most 50 IDs; unknown IDs are left out. */
+  get(region: string, ids: readonly string[]): Promise<Finding[]>;
+  /** Looks the ID up in each configured region (the given one first). */
+  findById(id: string, preferRegion?: string): Promise<Finding | undefined>;
+  archive(region: string, ids: readonly string[]): Promise<void>;
+  feedback(region: string, ids: readonly string[], useful: boolean, comment?: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- State store
+
+/** What the feed last saw of a finding, kept on its card record. */
+export interface Observation {
+  severity: number;
+  updatedAtMs: number;
+  count: number;
+  archived: boolean;
+}
+
+export interface CardRecord extends Observation {
+  findingId: string;
+  region: string;
+  accountId: string;
+  /** `claimed`: a card is being posted; `posted`: channel/ts are set; `digest`: below the posting threshold. */
+  state: 'claimed' | 'posted' | 'digest';
+  claimOwner?: string;
+  /** Epoch seconds. */
+  claimExpiresAt?: number;
+  /** Epoch seconds when the claim was taken (to look for a message posted before a crash). */
+  claimedAt?: number;
+  channel?: string;
+  ts?: string;
+  /** Epoch seconds of the last thread reply about new activity. */
+  lastReplyAt?: number;
+}
+
+export interface DigestItem {
+  findingId: string;
+  region: string;
+  accountId: string;
+  severity: number;
+  type: string;
+  title: string;
+}
+
+export interface CardStore {
+  /** BatchGetItem, at most 100 keys a request; missing IDs are absent from the map. */
+  getCards(findingIds: readonly string[]): Promise<Map<string, CardRecord>>;
+  getCard(findingId: string): Promise<CardRecord | undefined>;
+  /** Put with `attribute_not_exists(pk)`; false when any record for the finding exists. */
+  claimCard(record: Omit<CardRecord, 'claimOwner' | 'claimExpiresAt' | 'claimedAt'>, owner: string, claimSeconds: number, nowS: number): Promise<boolean>;
+  /** Takes over a `claimed` record whose claim expired (or a `digest` record being promoted); false otherwise. */
+  takeOverClaim(findingId: string, owner: string, claimSeconds: number, nowS: number, fromState: 'claimed' | 'digest'): Promise<boolean>;
+  /** Condition: state = claimed AND claimOwner = owner. Sets posted, channel, ts, the observation; removes the claim. */
+  markPosted(findingId: string, owner: string, channel: string, ts: string, seen: Observation): Promise<boolean>;
+  /** Records newer activity. Condition: updatedAtMs < new OR count < new OR archived <> new. False when nothing newer. */
+  recordActivity(findingId: string, seen: Observation): Promise<boolean>;
+  /** Claims the right to post a thread reply: lastReplyAt missing or <= nowS - minIntervalSeconds. */
+  claimThreadReply(findingId: string, nowS: number, minIntervalSeconds: number): Promise<boolean>;
+}
+
+export interface CursorStore {
+  /** Epoch ms of the last fully recorded UpdatedAt for the region, or undefined on the first run. */
+  getCursor(region: string): Promise<number | undefined>;
+  /** Only moves forward: condition attribute_not_exists OR cursor < new. */
+  advanceCursor(region: string, updatedAtMs: number): Promise<void>;
+}
+
+export interface LeaseStore {
+  /** Acquire or renew: attribute_not_exists OR owner = me OR expiresAt <= now. */
+  acquireLease(name: string, owner: string, ttlSeconds: number, nowS: number): Promise<boolean>;
+  /** Condition owner = me; silently false when someone else holds it. */
+  releaseLease(name: string, owner: string): Promise<boolean>;
+}
+
+export interface DigestStore {
+  /** One item per finding under the channel's pending digest; idempotent. */
+  addDigestItem(channel: string, item: DigestItem): Promise<void>;
+  listDigestItems(channel: string): Promise<DigestItem[]>;
+  /** Moves the items into a sent digest record (so its button can list them) and deletes them from pending. */
+  closeDigest(channel: string, digestId: string, items: readonly DigestItem[], nowS: number): Promise<void>;
+  getDigest(digestId: string): Promise<DigestItem[] | undefined>;
+}
+
+export interface TransitionOutcome {
+  ok: boolean;
+  /** The record after a successful write, or as read after a refused one (undefined when missing). */
+  proposal?: Proposal;
+}
+
+export interface ProposalStore {
+  /** Put with attribute_not_exists. */
+  createProposal(proposal: Proposal): Promise<void>;
+  getProposal(findingId: string, proposalId: string): Promise<Proposal | undefined>;
+  /** Every proposal of a finding, oldest first. */
+  listProposals(findingId: string): Promise<Proposal[]>;
+  /**
+   * One conditional write: state = proposed AND requester <> approver AND expiresAt > now.
+   * On success state becomes `executing`, approver and the execution lease (owner, now + leaseSeconds) are set
+   * and an audit entry is appended.
+   */
+  approve(findingId: string, proposalId: string, approver: string, execOwner: string, leaseSeconds: number, nowS: number): Promise<TransitionOutcome>;
+  /** state = proposed → rejected (by anyone allowed to decide; not the requester: they cancel). */
+  reject(findingId: string, proposalId: string, actor: string, nowS: number): Promise<TransitionOutcome>;
+  /** state = proposed AND requester = actor → cancelled. */
+  cancel(findingId: string, proposalId: string, actor: string, nowS: number): Promise<TransitionOutcome>;
+  /** state = executing AND execLeaseExpiresAt <= now → new owner and lease (resume after a crash). */
+  takeOverExecution(findingId: string, proposalId: string, execOwner: string, leaseSeconds: number, nowS: number): Promise<TransitionOutcome>;
+  /** state = executing AND execOwner = owner → executed | failed, with the result and an audit entry. */
+  finishExecution(findingId: string, proposalId: string, execOwner: string, result: ExecutionResult, nowS: number): Promise<TransitionOutcome>;
+  /** Sets messageTs once the proposal message is posted (no state change). */
+  setMessageTs(findingId: string, proposalId: string, messageTs: string): Promise<void>;
+  /** Proposals in state `executing` whose lease has expired (for resumption at start-up). Scan is acceptable. */
+  listStalledExecutions(nowS: number): Promise<Proposal[]>;
+}
+
+export interface StateStore extends CardStore, CursorStore, LeaseStore, DigestStore, ProposalStore {
+  /** A cheap read to tell whether the store answers. */
+  ping(): Promise<void>;
+}
+
+// ---------------------------------------------------------------- EC2 remediation
+
+export interface SecurityGroupReader {
+  /** Every ingress rule of the groups, one source per rule. */
+  ingressRules(groupIds: readonly string[]): Promise<IngressRule[]>;
+  /** Security groups attached to the instance now (the finding's may be stale). */
+  instanceGroupIds(instanceId: string): Promise<string[]>;
+}
+
+export interface RemediationExecutor extends SecurityGroupReader {
+  /** EC2 DryRun of the plan's authorize and revoke calls. */
+  dryRun(plan: RemediationPlan): Promise<{ ok: boolean; message: string }>;
+  /** Authorize first, then revoke (IPv4 and IPv6), then describe again to verify. Idempotent. */
+  apply(plan: RemediationPlan): Promise<ExecutionResult>;
+}
+
+/** Gives an executor for an account and region, assuming a role when the account is not the bot's own. */
+export interface RemediationExecutorFactory {
+  forTarget(accountId: string, region: string): Promise<RemediationExecutor>;
+}
+
+export type { AuditEntry, IngressRule, Proposal, ProposalState, TrustedSource };

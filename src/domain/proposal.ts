@@ -1,0 +1,50 @@
+import type { ExecutionResult, RemediationPlan } from './remediation/types';
+
+export type ProposalState = 'proposed' | 'executing' | 'executed' | 'failed' | 'rejected' | 'cancelled';
+export type ProposalKind = 'remediate' | 'revert';
+
+export interface AuditEntry {
+  /** Epoch seconds. */
+  at: number;
+  /** Slack user ID, or `bot`. */
+  actor: string;
+  action: 'proposed' | 'approved' | 'rejected' | 'cancelled' | 'executed' | 'failed' | 'resumed';
+  detail?: string;
+}
+
+export interface Proposal {
+  id: string;
+  findingId: string;
+  kind: ProposalKind;
+  /** For a revert: the proposal whose changes it undoes. */
+  revertOf?: string;
+  state: ProposalState;
+  requester: string;
+  approver?: string;
+  plan: RemediationPlan;
+  /** Epoch seconds. */
+  createdAt: number;
+  /** Epoch seconds after which it can no longer be approved. */
+  expiresAt: number;
+  /** The finding's thread, where the proposal message lives. */
+  channel: string;
+  threadTs: string;
+  messageTs?: string;
+  /** Who holds the execution and until when (epoch seconds), while state is `executing`. */
+  execOwner?: string;
+  execLeaseExpiresAt?: number;
+  result?: ExecutionResult;
+  history: AuditEntry[];
+}
+
+/** Why an approval was refused, for the ephemeral answer to the clicker. */
+export type ApprovalRefusal =
+  | { reason: 'own-proposal' }
+  | { reason: 'not-approver' }
+  | { reason: 'expired' }
+  | { reason: 'not-found' }
+  | { reason: 'already-decided'; state: ProposalState; by?: string };
+
+export function isExpired(p: Pick<Proposal, 'state' | 'expiresAt'>, nowS: number): boolean {
+  return p.state === 'proposed' && p.expiresAt <= nowS;
+}

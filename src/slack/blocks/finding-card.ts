@@ -1,0 +1,155 @@
+import type { Button, KnownBlock } from '@slack/types';
+import type { Finding, ResourceSummary } from '../../domain/finding';
+import type { SeverityBand } from '../../domain/severity';
+import { ACTION } from '../ids';
+import { encodeFindingRef } from '../values';
+import { LIMITS, code, formatTime, mrkdwn, plain, truncate } from './text';
+
+export const BAND_EMOJI: Record<SeverityBand, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':large_blue_circle:',
+};
+
+const BAND_LABEL: Record<SeverityBand, string> = { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low' };
+
+export function severityText(finding: Pick<Finding, 'band' | 'severity'>): string {
+  return `${BAND_EMOJI[finding.band]} ${BAND_LABEL[finding.band]} (${finding.severity.toFixed(1)})`;
+}
+
+/** One line naming the resource, escaped. */
+export function resourceLine(resource: ResourceSummary): string {
+  switch (resource.kind) {
+    case 'instance': {
+      const name = resource.name ? ` (${mrkdwn(resource.name, 100)})` : '';
+      return `Instance ${mrkdwn(resource.instanceId ?? 'unknown', 60)}${name}`;
+    }
+    case 'accessKey':
+      return `Access key ${mrkdwn(resource.accessKeyId ?? 'unknown', 60)}${resource.userName ? ` of ${mrkdwn(resource.userName, 100)}` : ''}`;
+    case 's3Bucket':
+      return `S3 bucket${resource.buckets.length > 1 ? 's' : ''} ${resource.buckets.slice(0, 3).map((b) => mrkdwn(b, 100)).join(', ')}${resource.buckets.length > 3 ? ` and ${resource.buckets.length - 3} more` : ''}`;
+    case 'other':
+      return mrkdwn(resource.resourceType, 100);
+  }
+}
+
+function resourceDetail(resource: ResourceSummary): string {
+  const lines = [resourceLine(resource)];
+  if (resource.kind === 'instance') {
+    if (resource.securityGroups.length > 0) {
+      const groups = resource.securityGroups.slice(0, 5).map((g) => `${mrkdwn(g.id, 40)}${g.name ? ` (${mrkdwn(g.name, 60)})` : ''}`);
+      lines.push(`SG: ${groups.join(', ')}${resource.securityGroups.length > 5 ? ` +${resource.securityGroups.length - 5}` : ''}`);
+    }
+    if (resource.vpcId) lines.push(`VPC: ${mrkdwn(resource.vpcId, 40)}`);
+    if (resource.publicIps.length > 0) lines.push(`Public IP: ${resource.publicIps.slice(0, 3).map((ip) => mrkdwn(ip, 45)).join(', ')}`);
+  }
+  if (resource.kind === 'accessKey' && resource.userType) lines.push(`Type: ${mrkdwn(resource.userType, 60)}`);
+  return lines.join('\n');
+}
+
+/** Who or what acted: remote IPs with country and organisation, the API or domain, the ports. */
+export function actorText(finding: Finding): string {
+  const a = finding.action;
+  if (!a) return '—';
+  const lines: string[] = [mrkdwn(a.actionType, 60)];
+  for (const ip of a.remoteIps.slice(0, 3)) {
+    const where = [ip.country, ip.org].filter(Boolean).map((s) => mrkdwn(s, 80));
+    lines.push(`${mrkdwn(ip.ip, 45)}${where.length ? ` (${where.join(', ')})` : ''}`);
+  }
+  if (a.remoteIps.length > 3) lines.push(`… and ${a.remoteIps.length - 3} more addresses`);
+  if (a.localPorts.length > 0) {
+    lines.push(`Port${a.localPorts.length > 1 ? 's' : ''} ${a.localPorts.slice(0, 8).map((p) => `${p.port}${p.name ? ` ${mrkdwn(p.name, 30)}` : ''}`).join(', ')}`);
+  }
+  if (a.api) lines.push(`API ${mrkdwn(a.api, 100)}${a.serviceName ? ` on ${mrkdwn(a.serviceName, 100)}` : ''}`);
+  if (a.domain) lines.push(`Domain ${code(a.domain, 260)}`);
+  if (a.userAgent) lines.push(`User agent ${code(a.userAgent, 300)}`);
+  return lines.join('\n');
+}
+
+function field(label: string, value: string) {
+  return { type: 'mrkdwn' as const, text: truncate(`*${label}*\n${value}`, LIMITS.fieldText) };
+}
+
+export interface CardOptions {
+  /** Buttons to show; none when omitted. */
+  actions?: ('propose' | 'archive' | 'feedback' | 'post')[];
+  /** Lines (already mrkdwn-safe) about what people did: "Archived by <@U…>", a remediation outcome. */
+  notes?: string[];
+  /** A permalink to the finding's thread, shown when the card is answered elsewhere. */
+  threadLink?: string;
+}
+
+function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: plain(text, LIMITS.buttonText) },
+    action_id: actionId,
+    value: value.slice(0, LIMITS.buttonValue),
+    ...(style ? { style } : {}),
+  };
+}
+
+function safeUrl(url: string): string | undefined {
+  return /^https:\/\/[^\s<>|]+$/.test(url) && url.length <= LIMITS.url ? url : undefined;
+}
+
+/** The full card for one finding: pure, escaped, within Block Kit's limits whatever the finding holds. */
+export function findingCard(finding: Finding, options: CardOptions = {}): KnownBlock[] {
+  const ref = encodeFindingRef({ region: finding.region, id: finding.id });
+  const status = finding.archived ? ':file_cabinet: Archived' : ':eyes: Active';
+  const blocks: KnownBlock[] = [
+    {
+      type: 'header',
+      text: { type: 'plain_text', text: plain(`${finding.band.toUpperCase()} ${finding.severity.toFixed(1)} · ${finding.title}`, LIMITS.headerText), emoji: false },
+    },
+    {
+      type: 'section',
+      fields: [
+        field('Type', mrkdwn(finding.type, 300)),
+        field('Severity', severityText(finding)),
+        field('Account', mrkdwn(finding.accountId, 40)),
+        field('Region', mrkdwn(finding.region, 40)),
+        field('Resource', resourceDetail(finding.resource)),
+        field('Actor', actorText(finding)),
+        field('Count', String(finding.count)),
+        field('Status', status),
+        field('First seen', formatTime(finding.firstSeen ?? finding.createdAt)),
+        field('Last seen', formatTime(finding.lastSeen ?? finding.updatedAt)),
+      ],
+    },
+  ];
+  if (finding.description) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn(finding.description, LIMITS.sectionText) } });
+  }
+  for (const note of (options.notes ?? []).slice(-10)) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note.slice(0, LIMITS.sectionText) }] });
+  }
+  if (options.threadLink && safeUrl(options.threadLink)) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:thread: <${options.threadLink}|Open the finding's thread>` } });
+  }
+  const elements: Button[] = [];
+  const console = safeUrl(finding.consoleUrl);
+  if (console) {
+    elements.push({ ...button('Open in console', ACTION.openConsole, ref), url: console });
+  }
+  for (const a of options.actions ?? []) {
+    if (a === 'post') elements.push(button('Post to channel', ACTION.postToChannel, ref, 'primary'));
+    if (a === 'propose') elements.push(button('Propose fix', ACTION.proposeFix, ref, 'primary'));
+    if (a === 'archive' && !finding.archived) elements.push(button('Archive', ACTION.archive, ref));
+    if (a === 'feedback') {
+      elements.push(button('Useful', ACTION.feedbackUseful, ref), button('Not useful', ACTION.feedbackNotUseful, ref));
+    }
+  }
+  if (elements.length > 0) blocks.push({ type: 'actions', block_id: 'finding_actions', elements });
+  blocks.push({
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: `Finding ${code(finding.id, 140)} · updated ${formatTime(finding.updatedAt)}` }],
+  });
+  return blocks.slice(0, LIMITS.blocksPerMessage);
+}
+
+/** Notification text for the card (also parsed as mrkdwn by Slack, so escaped). */
+export function findingCardText(finding: Finding): string {
+  return mrkdwn(`${finding.band.toUpperCase()} ${finding.severity.toFixed(1)}: ${finding.title}`, 300);
+}

@@ -1,0 +1,25 @@
+import type { KnownBlock } from '@slack/types';
+import { HELP_EXAMPLES } from '../../domain/command';
+import { mrkdwn } from './text';
+
+export const GRAMMAR = [
+  '`/guardduty findings [low|medium|high|critical] [region:<region>] [account:<12 digits>] [type:<type or prefix>] [archived]`',
+  '  lists findings at or above a severity (default medium), most severe first, ten a page.',
+  '`/guardduty finding <id> [region:<region>]` shows one finding in full, with its thread and proposals.',
+  '`/guardduty help` shows this.',
+].join('\n');
+
+export function helpBlocks(problem?: string): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  if (problem) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${mrkdwn(problem, 1000)}` } });
+  blocks.push(
+    { type: 'section', text: { type: 'mrkdwn', text: `*How to use /guardduty*\n${GRAMMAR}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Examples*\n${HELP_EXAMPLES.map((e) => `\`${e}\``).join('\n')}` } },
+  );
+  return blocks;
+}
+
+/** A one-section message for errors and confirmations; `text` must already be mrkdwn-safe. */
+export function noticeBlocks(text: string): KnownBlock[] {
+  return [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }];
+}

@@ -1,0 +1,25 @@
+/** action_id and callback_id values, shared by the block builders and the listeners. */
+export const ACTION = {
+  viewFinding: 'finding_view',
+  nextPage: 'findings_next_page',
+  openConsole: 'finding_open_console',
+  archive: 'finding_archive',
+  feedbackUseful: 'finding_feedback_useful',
+  feedbackNotUseful: 'finding_feedback_not_useful',
+  postToChannel: 'finding_post_to_channel',
+  proposeFix: 'remediation_propose',
+  approve: 'remediation_approve',
+  reject: 'remediation_reject',
+  cancel: 'remediation_cancel',
+  revert: 'remediation_revert',
+  digestList: 'digest_list',
+} as const;
+
+export const VIEW = {
+  proposeFix: 'remediation_propose_view',
+} as const;
+
+export const BLOCK = {
+  trustedSources: 'trusted_sources',
+  trustedSourcesInput: 'trusted_sources_input',
+} as const;
