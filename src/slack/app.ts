@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { boltLogger } from '../logger';
 import type { SlackDeps } from './deps';
+import { registerActions } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
 
 export const EVENTS_PATH = '/slack/events';
@@ -48,9 +49,11 @@ export function createApp(deps: SlackDeps): App {
     logger: boltLogger(deps.logger),
     clientOptions: { slackApiUrl: deps.config.slack.apiUrl },
   });
-  app.error(async (error) => {
+  app.error((error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
+    return Promise.resolve();
   });
   registerCommands(app, deps);
+  registerActions(app, deps);
   return app;
 }

@@ -17,6 +17,7 @@ export const LIMITS = {
 } as const;
 
 // Bidi overrides/isolates and other invisible controls can disguise text (e.g. reverse a file name).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g;
 
 /** Removes invisible and direction-changing characters. */

@@ -1,0 +1,33 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { describeError } from '../../../domain/errors';
+import { findingCard, findingCardText } from '../../blocks/finding-card';
+import { noticeBlocks } from '../../blocks/help';
+import { mrkdwn } from '../../blocks/text';
+import type { SlackDeps } from '../../deps';
+import { decodeFindingRef } from '../../values';
+
+type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+/** "View" on a list row: the full card, ephemeral, below the list. */
+export function viewFinding(deps: SlackDeps) {
+  return async ({ ack, action, respond }: Args): Promise<void> => {
+    await ack();
+    const ref = decodeFindingRef(action.value);
+    if (!ref) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button is not valid any more. Run /guardduty findings again.' });
+      return;
+    }
+    try {
+      const finding = await deps.findings.findById(ref.id, ref.region);
+      if (!finding) {
+        const text = `:grey_question: Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`;
+        await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });
+        return;
+      }
+      await respond({ response_type: 'ephemeral', replace_original: false, text: findingCardText(finding), blocks: findingCard(finding) });
+    } catch (err) {
+      const text = `:warning: ${mrkdwn(describeError(err), 1000)}`;
+      await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });
+    }
+  };
+}
