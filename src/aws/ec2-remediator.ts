@@ -1,0 +1,280 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupRulesCommand,
+  RevokeSecurityGroupIngressCommand,
+  type EC2Client,
+  type IpPermission,
+  type RevokeSecurityGroupIngressCommandInput,
+  type SecurityGroupRule,
+} from '@aws-sdk/client-ec2';
+import { NotFoundError } from '../domain/errors';
+import type { RemediationExecutor } from '../domain/ports';
+import { describeRule, sameRule } from '../domain/remediation/playbooks';
+import type { ExecutionResult, IngressRule, RemediationPlan } from '../domain/remediation/types';
+import { awsErrorCode, awsErrorMessage, callAws } from './aws-errors';
+
+const AUTHORIZE = 'ec2:AuthorizeSecurityGroupIngress';
+const REVOKE = 'ec2:RevokeSecurityGroupIngress';
+const DUPLICATE = 'InvalidPermission.Duplicate';
+/** Revoke errors that mean the rule (or its whole group) is already gone. */
+const ALREADY_GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound', 'InvalidGroup.NotFound']);
+const GROUP_FILTER_MAX = 200;
+const PROTOCOL_NAMES: Record<string, string> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6' };
+
+type StepError = { code: string; message: string };
+
+/** Applies remediation plans to EC2 security groups with the client's credentials and region. */
+export class Ec2Remediator implements RemediationExecutor {
+  constructor(private readonly ec2: EC2Client) {}
+
+  async instanceGroupIds(instanceId: string): Promise<string[]> {
+    const region = await this.region();
+    const out = await callAws('EC2', region, () => this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })));
+    const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+    if (instances.length === 0) throw new NotFoundError(`Instance ${instanceId} was not found in ${region}.`);
+    const ids = new Set<string>();
+    for (const instance of instances) {
+      for (const eni of instance.NetworkInterfaces ?? []) for (const g of eni.Groups ?? []) if (g.GroupId) ids.add(g.GroupId);
+      for (const g of instance.SecurityGroups ?? []) if (g.GroupId) ids.add(g.GroupId);
+    }
+    return [...ids];
+  }
+
+  async ingressRules(groupIds: readonly string[]): Promise<IngressRule[]> {
+    const region = await this.region();
+    return callAws('EC2', region, () => this.describeIngress(groupIds, () => undefined));
+  }
+
+  async dryRun(plan: RemediationPlan): Promise<{ ok: boolean; message: string }> {
+    validatePlan(plan);
+    const failures: string[] = [];
+    // A Duplicate or NotFound means IAM allowed the call and it would be a no-op, as apply treats it.
+    const check = async (action: string, groupId: string, send: () => Promise<unknown>): Promise<void> => {
+      try {
+        await send();
+        failures.push(`${action} on ${groupId} was not a dry run (the endpoint ignored DryRun); check the security group`);
+      } catch (err) {
+        const code = awsErrorCode(err);
+        if (code === 'DryRunOperation' || (action === AUTHORIZE ? code === DUPLICATE : ALREADY_GONE.has(code))) return;
+        if (code === 'UnauthorizedOperation') failures.push(`the bot is not allowed ${action} on ${groupId} (UnauthorizedOperation)`);
+        else failures.push(`${action} on ${groupId} failed: ${code}`);
+      }
+    };
+
+    for (const groupId of groupsOf(plan)) {
+      const authorize = plan.authorize.filter((r) => r.groupId === groupId);
+      const revoke = plan.revoke.filter((r) => r.groupId === groupId);
+      if (authorize.length > 0) {
+        await check(AUTHORIZE, groupId, () =>
+          this.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: authorize.map((r) => toIpPermission(r, true)), DryRun: true })),
+        );
+      }
+      if (revoke.length > 0) {
+        const byId = revoke.every((r) => r.ruleId !== undefined);
+        const input: RevokeSecurityGroupIngressCommandInput = byId
+          ? { GroupId: groupId, SecurityGroupRuleIds: revoke.map((r) => r.ruleId ?? ''), DryRun: true }
+          : { GroupId: groupId, IpPermissions: revoke.map((r) => toIpPermission(r, false)), DryRun: true };
+        await check(REVOKE, groupId, () => this.ec2.send(new RevokeSecurityGroupIngressCommand(input)));
+      }
+    }
+
+    if (plan.authorize.length === 0 && plan.revoke.length === 0) return { ok: true, message: 'Nothing to change.' };
+    if (failures.length > 0) return { ok: false, message: failures.join('; ') };
+    return { ok: true, message: 'DryRunOperation: request would have succeeded' };
+  }
+
+  async apply(plan: RemediationPlan): Promise<ExecutionResult> {
+    validatePlan(plan);
+    const result: ExecutionResult = { ok: false, authorized: [], revoked: [], remainingOpen: [], ec2Calls: 0 };
+    const count = (): void => {
+      result.ec2Calls += 1;
+    };
+
+    let error: StepError | undefined;
+    for (const rule of plan.authorize) {
+      error = await this.authorizeOne(rule, result, count);
+      if (error) break;
+    }
+
+    if (!error && plan.revoke.length > 0) {
+      const live = await this.liveRulesById(plan, count);
+      for (const rule of plan.revoke) {
+        error = await this.revokeOne(rule, live, result, count);
+        if (error) break;
+      }
+    }
+
+    return this.verify(plan, result, count, error);
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  private async authorizeOne(rule: IngressRule, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
+    count();
+    const failed = (code: string, detail: string): StepError => ({
+      code,
+      message:
+        `${AUTHORIZE} of ${describeRule(rule)} on ${rule.groupId} failed: ${detail}. ` +
+        'Nothing was revoked: the world-open rules are still in place.',
+    });
+    try {
+      const out = await this.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: rule.groupId, IpPermissions: [toIpPermission(rule, true)] }));
+      if (out.Return === false) return failed('AuthorizeReturnedFalse', 'EC2 answered Return=false');
+      const added = withoutRuleId(rule);
+      const ruleId = out.SecurityGroupRules?.[0]?.SecurityGroupRuleId;
+      if (ruleId) added.ruleId = ruleId;
+      result.authorized.push(added);
+      return undefined;
+    } catch (err) {
+      const code = awsErrorCode(err);
+      if (code === DUPLICATE) return undefined;
+      return failed(code, awsErrorMessage(err));
+    }
+  }
+
+  /**
+   * Rule IDs survive ModifySecurityGroupRules, so an ID from the plan may now name a rule with other content.
+   * Returns the live rules by ID, or undefined when they cannot be read (then every revoke goes by content).
+   */
+  private async liveRulesById(plan: RemediationPlan, count: () => void): Promise<Map<string, IngressRule> | undefined> {
+    if (!plan.revoke.some((r) => r.ruleId)) return new Map();
+    try {
+      const rules = await this.describeIngress([...new Set(plan.revoke.map((r) => r.groupId))], count);
+      return new Map(rules.filter((r) => r.ruleId).map((r) => [r.ruleId ?? '', r]));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async revokeOne(rule: IngressRule, live: Map<string, IngressRule> | undefined, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
+    const current = rule.ruleId ? live?.get(rule.ruleId) : undefined;
+    const input: RevokeSecurityGroupIngressCommandInput =
+      rule.ruleId && current && sameRule(current, rule)
+        ? { GroupId: rule.groupId, SecurityGroupRuleIds: [rule.ruleId] }
+        : { GroupId: rule.groupId, IpPermissions: [toIpPermission(rule, false)] };
+    const failed = (code: string, detail: string): StepError => ({
+      code,
+      message: `${REVOKE} of ${describeRule(rule)} on ${rule.groupId} failed: ${detail}. Revert to undo the changes made so far.`,
+    });
+    count();
+    try {
+      const out = await this.ec2.send(new RevokeSecurityGroupIngressCommand(input));
+      if (out.Return === false) return failed('RevokeReturnedFalse', 'EC2 answered Return=false');
+      if ((out.UnknownIpPermissions ?? []).length > 0) return undefined;
+      result.revoked.push({ ...rule });
+      return undefined;
+    } catch (err) {
+      const code = awsErrorCode(err);
+      if (ALREADY_GONE.has(code)) return undefined;
+      return failed(code, awsErrorMessage(err));
+    }
+  }
+
+  private async verify(plan: RemediationPlan, result: ExecutionResult, count: () => void, error: StepError | undefined): Promise<ExecutionResult> {
+    const groups = groupsOf(plan);
+    if (groups.length === 0) return { ...result, ok: !error, ...(error ? { error } : {}) };
+    let rules: IngressRule[];
+    try {
+      rules = await this.describeIngress(groups, count);
+    } catch (err) {
+      const verifyError = { code: awsErrorCode(err), message: `Could not read the security groups back to verify: ${awsErrorMessage(err)}` };
+      return { ...result, ok: false, error: error ?? verifyError };
+    }
+
+    const remainingOpen = rules.filter((r) => plan.revoke.some((t) => sameRule(r, t)));
+    const missing = plan.authorize.filter((a) => !rules.some((r) => sameRule(r, a)));
+    let finalError = error;
+    if (!finalError && (remainingOpen.length > 0 || missing.length > 0)) {
+      const parts = [
+        ...remainingOpen.map((r) => `${describeRule(r)} is still on ${r.groupId}`),
+        ...missing.map((r) => `${describeRule(r)} is missing on ${r.groupId}`),
+      ];
+      finalError = { code: 'VerificationFailed', message: `After the run, ${parts.join('; ')}.` };
+    }
+    return { ...result, remainingOpen, ok: !finalError, ...(finalError ? { error: finalError } : {}) };
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private async describeIngress(groupIds: readonly string[], count: () => void): Promise<IngressRule[]> {
+    const unique = [...new Set(groupIds)];
+    const rules: IngressRule[] = [];
+    for (let i = 0; i < unique.length; i += GROUP_FILTER_MAX) {
+      const values = unique.slice(i, i + GROUP_FILTER_MAX);
+      let nextToken: string | undefined;
+      do {
+        count();
+        const out = await this.ec2.send(
+          new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: values }], MaxResults: 1000, NextToken: nextToken }),
+        );
+        for (const r of out.SecurityGroupRules ?? []) {
+          const rule = toIngressRule(r);
+          if (rule) rules.push(rule);
+        }
+        nextToken = out.NextToken || undefined;
+      } while (nextToken);
+    }
+    return rules;
+  }
+
+  private async region(): Promise<string> {
+    try {
+      return await this.ec2.config.region();
+    } catch {
+      return 'an unknown region';
+    }
+  }
+}
+
+// ---------------------------------------------------------------- mapping
+
+export function toIngressRule(r: SecurityGroupRule): IngressRule | undefined {
+  if (r.IsEgress || !r.GroupId || !r.IpProtocol) return undefined;
+  const protocol = PROTOCOL_NAMES[r.IpProtocol] ?? r.IpProtocol.toLowerCase();
+  const all = protocol === '-1';
+  const rule: IngressRule = {
+    groupId: r.GroupId,
+    protocol,
+    fromPort: all ? 0 : (r.FromPort ?? 0),
+    toPort: all ? 65535 : (r.ToPort ?? 65535),
+  };
+  if (r.SecurityGroupRuleId) rule.ruleId = r.SecurityGroupRuleId;
+  if (r.CidrIpv4) rule.cidrIpv4 = r.CidrIpv4;
+  if (r.CidrIpv6) rule.cidrIpv6 = r.CidrIpv6;
+  if (r.ReferencedGroupInfo?.GroupId) rule.referencedGroupId = r.ReferencedGroupInfo.GroupId;
+  if (r.PrefixListId) rule.prefixListId = r.PrefixListId;
+  if (r.Description) rule.description = r.Description;
+  return rule;
+}
+
+export function toIpPermission(rule: IngressRule, withDescription: boolean): IpPermission {
+  const desc = withDescription && rule.description ? { Description: rule.description } : {};
+  const perm: IpPermission =
+    rule.protocol === '-1' ? { IpProtocol: '-1' } : { IpProtocol: rule.protocol, FromPort: rule.fromPort, ToPort: rule.toPort };
+  if (rule.cidrIpv4) perm.IpRanges = [{ CidrIp: rule.cidrIpv4, ...desc }];
+  else if (rule.cidrIpv6) perm.Ipv6Ranges = [{ CidrIpv6: rule.cidrIpv6, ...desc }];
+  else if (rule.referencedGroupId) perm.UserIdGroupPairs = [{ GroupId: rule.referencedGroupId, ...desc }];
+  else if (rule.prefixListId) perm.PrefixListIds = [{ PrefixListId: rule.prefixListId, ...desc }];
+  return perm;
+}
+
+function withoutRuleId(rule: IngressRule): IngressRule {
+  const copy = { ...rule };
+  delete copy.ruleId;
+  return copy;
+}
+
+function groupsOf(plan: RemediationPlan): string[] {
+  return [...new Set([...plan.authorize, ...plan.revoke].map((r) => r.groupId))].sort();
+}
+
+/** A malformed plan is a bug in the caller, not an AWS failure: refuse it before any call. */
+function validatePlan(plan: RemediationPlan): void {
+  for (const rule of [...plan.authorize, ...plan.revoke]) {
+    const sources = [rule.cidrIpv4, rule.cidrIpv6, rule.referencedGroupId, rule.prefixListId].filter((s) => s !== undefined && s !== '');
+    if (!/^sg-[0-9a-f]+$/.test(rule.groupId)) throw new Error(`Plan rule has an invalid security group ID: ${JSON.stringify(rule.groupId)}`);
+    if (sources.length !== 1) throw new Error(`Plan rule on ${rule.groupId} must have exactly one source, has ${sources.length}`);
+    if (!Number.isInteger(rule.fromPort) || !Number.isInteger(rule.toPort)) throw new Error(`Plan rule on ${rule.groupId} has non-integer ports`);
+  }
+}
