@@ -18,10 +18,9 @@ export const GET_FINDINGS_BATCH = 50;
 export const LIST_FINDINGS_MAX = 50;
 
 export function findingCriteria(query: FindingQuery): FindingCriteria {
-  const criterion: NonNullable<FindingCriteria['Criterion']> = {
-    severity: { GreaterThanOrEqual: BAND_FLOOR[query.minBand] },
-    'service.archived': { Equals: [String(query.archived)] },
-  };
+  const criterion: NonNullable<FindingCriteria['Criterion']> = {};
+  if (query.minBand) criterion.severity = { GreaterThanOrEqual: BAND_FLOOR[query.minBand] };
+  if (query.archived !== undefined) criterion['service.archived'] = { Equals: [String(query.archived)] };
   if (query.accountId) criterion.accountId = { Equals: [query.accountId] };
   if (query.types && query.types.length > 0) criterion.type = { Equals: query.types.slice(0, 50) };
   if (query.updatedSinceMs !== undefined) criterion.updatedAt = { GreaterThanOrEqual: query.updatedSinceMs };

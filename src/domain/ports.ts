@@ -6,11 +6,13 @@ import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } fro
 // ---------------------------------------------------------------- GuardDuty
 
 export interface FindingQuery {
-  minBand: SeverityBand;
+  /** Lowest band; undefined means every severity. */
+  minBand?: SeverityBand;
   accountId?: string;
   /** Exact finding types (GuardDuty filters types by equality, at most 50). */
   types?: string[];
-  archived: boolean;
+  /** Undefined means archived and active alike. */
+  archived?: boolean;
   /** Only findings updated at or after this instant (epoch ms). */
   updatedSinceMs?: number;
   sortBy: 'severity' | 'updatedAt';
@@ -61,6 +63,8 @@ export interface CardRecord extends Observation {
   ts?: string;
   /** Epoch seconds of the last thread reply about new activity. */
   lastReplyAt?: number;
+  /** What people did, shown on the card (mrkdwn-safe lines written by the bot), oldest first. */
+  notes?: string[];
 }
 
 export interface DigestItem {
@@ -86,6 +90,8 @@ export interface CardStore {
   recordActivity(findingId: string, seen: Observation): Promise<boolean>;
   /** Claims the right to post a thread reply: lastReplyAt missing or <= nowS - minIntervalSeconds. */
   claimThreadReply(findingId: string, nowS: number, minIntervalSeconds: number): Promise<boolean>;
+  /** Appends a line to the card's notes (condition: the record exists); returns the record after the write. */
+  addCardNote(findingId: string, note: string): Promise<CardRecord | undefined>;
 }
 
 export interface CursorStore {

@@ -1,10 +1,35 @@
 import type pino from 'pino';
 import type { Config } from '../config';
-import type { FindingsSource } from '../domain/ports';
+import type { CardPublisher } from '../feed/card-publisher';
+import type { FindingsSource, RemediationExecutorFactory, StateStore } from '../domain/ports';
+import type { SlackMessenger } from './messenger';
+
+/** Decides whether a Slack user may approve remediations (APPROVER_USER_IDS, APPROVER_USERGROUP_ID). */
+export interface ApproverPolicy {
+  isApprover(userId: string): Promise<boolean>;
+}
+
+/** Present when a store and FINDINGS_CHANNEL are configured: cards in the channel, threads, proposals. */
+export interface ChannelDeps {
+  store: StateStore;
+  messenger: SlackMessenger;
+  publisher: CardPublisher;
+  /** FINDINGS_CHANNEL */
+  channel: string;
+  /** This process's identity in claims and leases. */
+  owner: string;
+}
+
+export interface RemediationDeps {
+  executors: RemediationExecutorFactory;
+  approvers: ApproverPolicy;
+}
 
 /** What the Slack listeners need; main.ts builds it, tests build it with stand-ins behind the ports. */
 export interface SlackDeps {
   config: Config;
   logger: pino.Logger;
   findings: FindingsSource;
+  channel?: ChannelDeps;
+  remediation?: RemediationDeps;
 }

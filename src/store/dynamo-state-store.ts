@@ -142,6 +142,17 @@ export class DynamoStateStore implements StateStore {
     return updated !== undefined;
   }
 
+  async addCardNote(findingId: string, note: string): Promise<CardRecord | undefined> {
+    const updated = await this.update({
+      Key: keys.card(findingId),
+      UpdateExpression: 'SET #notes = list_append(if_not_exists(#notes, :empty), :note)',
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: names('pk', 'notes'),
+      ExpressionAttributeValues: { ':empty': [], ':note': [note] },
+    });
+    return updated && toCard(updated);
+  }
+
   // ------------------------------------------------------------ cursor
 
   async getCursor(region: string): Promise<number | undefined> {

@@ -58,6 +58,8 @@ export class SlackStandIn {
   private tsCounter = 0;
   private server?: Server;
   private port = 0;
+  /** Messages posted (and updated, deleted) per channel, as conversations.history returns them. */
+  readonly messages = new Map<string, { ts: string; text?: unknown; blocks?: unknown; metadata?: unknown; thread_ts?: unknown }[]>();
   teamId = 'T0TEAM0001';
   botUserId = 'U0BOT00001';
 
@@ -116,30 +118,58 @@ export class SlackStandIn {
 
   nextTs(): string {
     this.tsCounter++;
-    return `1700000000.${String(this.tsCounter).padStart(6, '0')}`;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.tsCounter).padStart(6, '0')}`;
   }
 
   private defaultAnswer(method: string, body: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
       case 'auth.test':
         return { ok: true, team_id: this.teamId, user_id: this.botUserId, bot_id: 'B0BOT00001', team: 'Test', user: 'guardduty' };
-      case 'chat.postMessage':
-        return { ok: true, channel: body.channel, ts: this.nextTs(), message: { text: body.text } };
-      case 'chat.update':
+      case 'chat.postMessage': {
+        const ts = this.nextTs();
+        const list = this.messages.get(String(body.channel)) ?? [];
+        list.push({ ts, text: body.text, blocks: body.blocks, metadata: body.metadata, thread_ts: body.thread_ts });
+        this.messages.set(String(body.channel), list);
+        return { ok: true, channel: body.channel, ts, message: { text: body.text } };
+      }
+      case 'chat.update': {
+        const m = this.messages.get(String(body.channel))?.find((x) => x.ts === body.ts);
+        if (!m) return { ok: false, error: 'message_not_found' };
+        Object.assign(m, { text: body.text, blocks: body.blocks, ...(body.metadata ? { metadata: body.metadata } : {}) });
         return { ok: true, channel: body.channel, ts: body.ts };
+      }
+      case 'chat.delete': {
+        const list = this.messages.get(String(body.channel)) ?? [];
+        const at = list.findIndex((x) => x.ts === body.ts);
+        if (at === -1) return { ok: false, error: 'message_not_found' };
+        list.splice(at, 1);
+        return { ok: true, channel: body.channel, ts: body.ts };
+      }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'chat.getPermalink':
         return { ok: true, channel: body.channel, permalink: `https://example.slack.com/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` };
       case 'views.open':
         return { ok: true, view: { id: 'V0VIEW0001' } };
-      case 'conversations.history':
-        return { ok: true, messages: [], has_more: false };
+      case 'conversations.history': {
+        const oldest = Number(body.oldest ?? 0);
+        const list = (this.messages.get(String(body.channel)) ?? []).filter((m) => !m.thread_ts && Number(m.ts) >= oldest);
+        return { ok: true, messages: [...list].reverse().map((m) => ({ type: 'message', ...m })), has_more: false };
+      }
       case 'usergroups.users.list':
         return { ok: true, users: [] };
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /** Top-level messages (cards, digests) in a channel, oldest first. */
+  channelMessages(channel: string): { ts: string; text?: unknown; blocks?: unknown; metadata?: unknown }[] {
+    return (this.messages.get(channel) ?? []).filter((m) => !m.thread_ts);
+  }
+
+  threadReplies(channel: string, threadTs: string): { ts: string; text?: unknown; blocks?: unknown }[] {
+    return (this.messages.get(channel) ?? []).filter((m) => m.thread_ts === threadTs);
   }
 
   callsTo(method: string): ApiCall[] {

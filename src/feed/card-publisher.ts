@@ -1,0 +1,169 @@
+import type pino from 'pino';
+import type { Finding } from '../domain/finding';
+import { updatedAtMs } from '../domain/finding';
+import type { CardRecord, Observation, StateStore } from '../domain/ports';
+import { isAtLeast, type SeverityBand } from '../domain/severity';
+import { formatTime, mrkdwn } from '../slack/blocks/text';
+import { channelCardOptions } from '../slack/card-options';
+import type { SlackMessenger } from '../slack/messenger';
+import type { ChannelQueue } from './channel-queue';
+
+export const THREAD_REPLY_INTERVAL_S = 15 * 60;
+
+export interface PublisherOptions {
+  channel: string;
+  minBand: SeverityBand;
+  /** Process identity written into claims. */
+  owner: string;
+  /** How long a claim protects a post in progress before another process may recover it. */
+  claimSeconds: number;
+}
+
+export type Outcome = 'posted' | 'digest' | 'updated' | 'unchanged';
+
+export function observationOf(f: Finding): Observation {
+  return { severity: f.severity, updatedAtMs: updatedAtMs(f), count: f.count, archived: f.archived };
+}
+
+function isNewer(seen: Observation, known: Observation): boolean {
+  return seen.updatedAtMs > known.updatedAtMs || seen.count > known.count || seen.archived !== known.archived;
+}
+
+const nowS = () => Math.floor(Date.now() / 1000);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Owns the rule "one card per finding": a card is claimed with a conditional write right before it is
+ * posted, the ts recorded right after, and a claim left behind by a crash recovered (message metadata
+ * looked up first, so a card posted just before the crash is adopted, not posted again).
+ */
+export class CardPublisher {
+  constructor(
+    private readonly store: StateStore,
+    private readonly messenger: SlackMessenger,
+    private readonly queue: ChannelQueue,
+    private readonly options: PublisherOptions,
+    private readonly logger: pino.Logger,
+  ) {}
+
+  /**
+   * Handles one observation from the feed. Resolves once the decision is recorded; `posting` (when
+   * present) resolves once the card is in the channel, so callers can let posts queue up.
+   */
+  async observe(finding: Finding, known: CardRecord | undefined): Promise<{ outcome: Outcome; posting?: Promise<CardRecord> }> {
+    const seen = observationOf(finding);
+    const wantsCard = isAtLeast(finding.severity, this.options.minBand);
+    if (!known) {
+      if (wantsCard) return { outcome: 'posted', posting: this.ensureCard(finding) };
+      // The digest item first: a crash before the record only means the item is added again, never lost.
+      await this.store.addDigestItem(this.options.channel, {
+        findingId: finding.id,
+        region: finding.region,
+        accountId: finding.accountId,
+        severity: finding.severity,
+        type: finding.type,
+        title: finding.title,
+      });
+      const recorded = await this.store.claimCard(
+        { findingId: finding.id, region: finding.region, accountId: finding.accountId, state: 'digest', ...seen },
+        this.options.owner,
+        this.options.claimSeconds,
+        nowS(),
+      );
+      if (recorded) return { outcome: 'digest' };
+      return this.observe(finding, await this.store.getCard(finding.id));
+    }
+    if (known.state === 'digest') {
+      if (wantsCard) return { outcome: 'posted', posting: this.ensureCard(finding, known) };
+      return { outcome: (await this.store.recordActivity(finding.id, seen)) ? 'updated' : 'unchanged' };
+    }
+    if (known.state === 'claimed') return { outcome: 'posted', posting: this.ensureCard(finding, known) };
+    if (!isNewer(seen, known) || !known.channel || !known.ts) return { outcome: 'unchanged' };
+    // Update the card first (idempotent), then record: a failed update leaves the record behind, so the next poll retries.
+    await this.messenger.updateCard(known.channel, known.ts, finding, channelCardOptions(finding, known));
+    if (!(await this.store.recordActivity(finding.id, seen))) return { outcome: 'unchanged' };
+    if ((seen.count > known.count || seen.updatedAtMs > known.updatedAtMs) && (await this.store.claimThreadReply(finding.id, nowS(), THREAD_REPLY_INTERVAL_S))) {
+      const channel = known.channel;
+      const ts = known.ts;
+      void this.queue
+        .submit(channel, finding.severity, () => this.messenger.postInThread(channel, ts, activitySummary(finding, known)))
+        .catch((err: unknown) => this.logger.warn({ err, findingId: finding.id }, 'activity reply not posted'));
+    } else if (seen.archived && !known.archived) {
+      // Archived in GuardDuty (not through the bot): the card already shows it.
+    }
+    return { outcome: 'updated' };
+  }
+
+  /** Makes sure the finding has exactly one card; resolves with its posted record. */
+  async ensureCard(finding: Finding, known?: CardRecord): Promise<CardRecord> {
+    let record = known;
+    const deadline = Date.now() + (this.options.claimSeconds * 2 + 30) * 1000;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      if (attempt > 0 || !record) record = await this.store.getCard(finding.id);
+      if (!record) {
+        const posted = await this.postUnder(finding, () =>
+          this.store.claimCard(
+            { findingId: finding.id, region: finding.region, accountId: finding.accountId, state: 'claimed', ...observationOf(finding) },
+            this.options.owner,
+            this.options.claimSeconds,
+            nowS(),
+          ),
+        );
+        if (posted) return posted;
+        continue;
+      }
+      if (record.state === 'posted') return record;
+      if (record.state === 'digest') {
+        const posted = await this.postUnder(finding, () => this.store.takeOverClaim(finding.id, this.options.owner, this.options.claimSeconds, nowS(), 'digest'));
+        if (posted) return posted;
+        continue;
+      }
+      const expiresAt = record.claimExpiresAt ?? 0;
+      if (expiresAt > nowS()) {
+        // Another process is posting it right now: look again shortly (it is usually done within a second).
+        await sleep(Math.min((expiresAt - nowS()) * 1000 + 50, 250 * 2 ** Math.min(attempt, 3)));
+        continue;
+      }
+      const claimedAt = record.claimedAt ?? nowS() - this.options.claimSeconds;
+      const posted = await this.postUnder(finding, () => this.store.takeOverClaim(finding.id, this.options.owner, this.options.claimSeconds, nowS(), 'claimed'), claimedAt);
+      if (posted) return posted;
+    }
+    throw new Error(`could not settle the card of finding ${finding.id}`);
+  }
+
+  /**
+   * In the channel's queue: take the claim, (when recovering) adopt a card already posted, else post,
+   * then record the ts. Undefined when the claim was not ours to take.
+   */
+  private postUnder(finding: Finding, claim: () => Promise<boolean>, recoverSinceS?: number): Promise<CardRecord | undefined> {
+    const { channel, owner } = this.options;
+    return this.queue.submit(channel, finding.severity, async () => {
+      if (!(await claim())) return undefined;
+      const seen = observationOf(finding);
+      let ts = recoverSinceS !== undefined ? await this.messenger.findCard(channel, finding.id, recoverSinceS) : undefined;
+      if (ts) this.logger.info({ findingId: finding.id, ts }, 'adopted a card posted before a crash');
+      ts ??= await this.messenger.postCard(channel, finding, channelCardOptions(finding));
+      if (!(await this.store.markPosted(finding.id, owner, channel, ts, seen))) {
+        // Our claim lapsed mid-post and another process took over: keep one card, theirs.
+        const current = await this.store.getCard(finding.id);
+        if (current?.ts && current.ts !== ts) {
+          await this.messenger.deleteMessage(channel, ts);
+          this.logger.warn({ findingId: finding.id }, 'claim lapsed during a post; removed the duplicate card');
+          return current;
+        }
+      }
+      return { findingId: finding.id, region: finding.region, accountId: finding.accountId, state: 'posted', channel, ts, ...seen };
+    });
+  }
+}
+
+export function activitySummary(finding: Finding, before: Observation): string {
+  const parts: string[] = [];
+  if (finding.count > before.count) parts.push(`count ${before.count} → ${finding.count}`);
+  if (finding.severity !== before.severity) parts.push(`severity ${before.severity.toFixed(1)} → ${finding.severity.toFixed(1)}`);
+  parts.push(`last seen ${formatTime(finding.lastSeen ?? finding.updatedAt)}`);
+  if (finding.archived && !before.archived) parts.push('archived in GuardDuty');
+  const actor = finding.action?.remoteIps[0];
+  const from = actor ? ` from ${mrkdwn(actor.ip, 45)}${actor.country ? ` (${mrkdwn(actor.country, 60)})` : ''}` : '';
+  return `:repeat: New activity${from}: ${parts.join(', ')}.`;
+}

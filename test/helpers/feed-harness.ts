@@ -1,0 +1,50 @@
+import { WebClient } from '@slack/web-api';
+import pino from 'pino';
+import { GuardDutySource } from '../../src/aws/guardduty-source';
+import type { StateStore } from '../../src/domain/ports';
+import type { SeverityBand } from '../../src/domain/severity';
+import { CardPublisher } from '../../src/feed/card-publisher';
+import { ChannelQueue } from '../../src/feed/channel-queue';
+import { DigestPublisher } from '../../src/feed/digest';
+import { FeedPoller } from '../../src/feed/feed-poller';
+import { SlackMessenger } from '../../src/slack/messenger';
+import { guardDutyClients } from './bot-harness';
+import type { SlackStandIn } from './slack-stand-in';
+
+export const CHANNEL = 'C0FINDINGS1';
+
+export interface FeedInstance {
+  owner: string;
+  queue: ChannelQueue;
+  publisher: CardPublisher;
+  poller: FeedPoller;
+  digest: DigestPublisher;
+  messenger: SlackMessenger;
+}
+
+/** One bot process's feed: real GuardDuty adapter (SDK mocked), real WebClient to the stand-in, the given store. */
+export function feedInstance(
+  store: StateStore,
+  slack: SlackStandIn,
+  options: { owner?: string; minBand?: SeverityBand; claimSeconds?: number; postIntervalMs?: number; regions?: string[]; slackRetries?: number } = {},
+): FeedInstance {
+  const owner = options.owner ?? `test-${Math.random().toString(36).slice(2, 8)}`;
+  const logger = pino({ level: 'silent' });
+  const client = new WebClient('xoxb-test-token', {
+    slackApiUrl: slack.apiUrl,
+    retryConfig: { retries: options.slackRetries ?? 0, factor: 1, minTimeout: 10, maxTimeout: 20 },
+    logLevel: undefined,
+  });
+  const messenger = new SlackMessenger(client);
+  const queue = new ChannelQueue(options.postIntervalMs ?? 0);
+  const regions = options.regions ?? ['us-east-1', 'us-west-2'];
+  const publisher = new CardPublisher(store, messenger, queue, { channel: CHANNEL, minBand: options.minBand ?? 'medium', owner, claimSeconds: options.claimSeconds ?? 60 }, logger);
+  const source = new GuardDutySource(guardDutyClients(), regions);
+  const poller = new FeedPoller(source, store, publisher, { regions, pollIntervalSeconds: 60, backfillHours: 24, owner }, logger);
+  const digest = new DigestPublisher(store, messenger, queue, { channel: CHANNEL, intervalMinutes: 60, owner }, logger);
+  return { owner, queue, publisher, poller, digest, messenger };
+}
+
+export function isoMinutesAgo(minutes: number): string {
+  return new Date(Date.now() - minutes * 60_000).toISOString();
+}
