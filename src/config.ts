@@ -23,7 +23,8 @@ const positiveInt = (fallback: number) =>
   z
     .string()
     .optional()
-    .transform((s) => (s === undefined || s.trim() === '' ? String(fallback) : s))
+    .transform((s) => (s === undefined || s.trim() === '' ? String(fallback) : s.trim()))
+    .pipe(z.string().regex(/^-?\d+$/, 'must be a whole number'))
     .transform(Number)
     .pipe(z.number({ error: "must be a whole number" }).int("must be a whole number").positive("must be positive"));
 
@@ -38,7 +39,7 @@ const schema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_TEAM_ID: optionalString.pipe(z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'must be a Slack team ID (T…)').optional()),
     PORT: positiveInt(3000).pipe(z.number().max(65535)),
-    SLACK_API_URL: optionalString.pipe(z.url({ error: 'must be a URL' }).optional()).transform((u) => u ?? 'https://slack.com/api/'),
+    SLACK_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()).transform((u) => u ?? 'https://slack.com/api/'),
     AWS_REGION: optionalString.pipe(z.string().regex(REGION, 'must be a region such as us-east-1').optional()),
     GUARDDUTY_REGIONS: list(REGION, 'a region such as us-east-1'),
     FINDINGS_CHANNEL: optionalString.pipe(z.string().regex(SLACK_CHANNEL, 'must be a channel ID such as C0123ABCD').optional()),

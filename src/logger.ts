@@ -5,12 +5,16 @@ import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 export const REDACT_PATHS = [
   'token',
   '*.token',
+  '*.*.token',
   'botToken',
   '*.botToken',
+  '*.*.botToken',
   'appToken',
   '*.appToken',
+  '*.*.appToken',
   'signingSecret',
   '*.signingSecret',
+  '*.*.signingSecret',
   'response_url',
   '*.response_url',
   '*.*.response_url',
@@ -36,7 +40,7 @@ export const REDACT_PATHS = [
 ];
 
 const SECRET_PATTERNS: [RegExp, string][] = [
-  [/xox[abposr]-[A-Za-z0-9-]+/g, 'xox*-[Redacted]'],
+  [/xox[abeposr]-[A-Za-z0-9-]+/g, 'xox*-[Redacted]'],
   [/xapp-[A-Za-z0-9-]+/g, 'xapp-[Redacted]'],
   [/https:\/\/hooks\.slack\.com\/[^\s"']+/g, 'https://hooks.slack.com/[Redacted]'],
 ];
@@ -97,7 +101,9 @@ export function boltLogger(root: pino.Logger): BoltLogger {
     },
     getLevel: () => BOLT_LEVELS[log.level] ?? LogLevel.INFO,
     setName: (name: string) => {
+      const level = log.level;
       log = root.child({ component: name });
+      log.level = level;
     },
   };
 }

@@ -1,10 +1,21 @@
 import 'dotenv/config';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { loadConfig } from './config';
+import { WebClient } from '@slack/web-api';
+import type pino from 'pino';
+import { loadConfig, type Config } from './config';
 import { GuardDutySource } from './aws/guardduty-source';
-import { ConfigError } from './domain/errors';
-import { createLogger } from './logger';
+import { ConfigError, describeError } from './domain/errors';
+import { CardPublisher } from './feed/card-publisher';
+import { ChannelQueue } from './feed/channel-queue';
+import { DigestPublisher } from './feed/digest';
+import { FeedPoller } from './feed/feed-poller';
+import { boltLogger, createLogger } from './logger';
 import { createApp } from './slack/app';
+import type { ChannelDeps } from './slack/deps';
+import { SlackMessenger } from './slack/messenger';
+import { openStore, type OpenedStore } from './store/open-store';
 
 const SETUP_HELP = `
 How to get these values:
@@ -16,10 +27,12 @@ How to get these values:
 Put them in a .env file next to package.json (see .env.example), then run npm start again.
 See README.md for every variable.`;
 
-async function main(): Promise<void> {
-  let config;
+/** Cards are claimed for this long before another process may recover a post that never finished. */
+const CLAIM_SECONDS = 120;
+
+function readConfig(): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n${SETUP_HELP}\n`);
@@ -27,27 +40,92 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+}
+
+function guardDutyClients(): (region: string) => GuardDutyClient {
   const clients = new Map<string, GuardDutyClient>();
-  const guardDutyFor = (region: string) => {
+  return (region) => {
     let client = clients.get(region);
-    if (!client) {
-      client = new GuardDutyClient({ region });
-      clients.set(region, client);
-    }
+    if (!client) clients.set(region, (client = new GuardDutyClient({ region })));
     return client;
   };
-  const findings = new GuardDutySource(guardDutyFor, config.aws.regions);
-  const app = createApp({ config, logger, findings });
-  await app.start(config.port);
-  logger.info({ mode: config.slack.mode, port: config.port, regions: config.aws.regions }, 'guardduty-chatops is running');
+}
 
+function slackClient(config: Config, logger: pino.Logger): WebClient {
+  return new WebClient(config.slack.botToken, {
+    slackApiUrl: config.slack.apiUrl,
+    logger: boltLogger(logger),
+    // Bounded, so a post never outlives its claim by much; 429s wait for Retry-After inside these retries.
+    retryConfig: { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 20_000 },
+  });
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel);
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const findings = new GuardDutySource(guardDutyClients(), config.aws.regions);
+
+  let opened: OpenedStore;
+  try {
+    opened = await openStore({ table: config.store.table, dataDir: config.store.dataDir, region: config.aws.homeRegion }, logger);
+  } catch (err) {
+    process.stderr.write(`The bot's state store could not be opened: ${describeError(err)}\n`);
+    process.exit(1);
+  }
+  const messenger = new SlackMessenger(slackClient(config, logger));
+  const queue = new ChannelQueue(1000);
+  let channel: ChannelDeps | undefined;
+  let poller: FeedPoller | undefined;
+  let digest: DigestPublisher | undefined;
+  if (config.feed.channel) {
+    const publisher = new CardPublisher(
+      opened.store,
+      messenger,
+      queue,
+      { channel: config.feed.channel, minBand: config.feed.minBand, owner, claimSeconds: CLAIM_SECONDS },
+      logger.child({ component: 'cards' }),
+    );
+    channel = { store: opened.store, messenger, publisher, channel: config.feed.channel, owner };
+    poller = new FeedPoller(
+      findings,
+      opened.store,
+      publisher,
+      { regions: config.aws.regions, pollIntervalSeconds: config.feed.pollIntervalSeconds, backfillHours: config.feed.backfillHours, owner },
+      logger.child({ component: 'feed' }),
+    );
+    digest = new DigestPublisher(
+      opened.store,
+      messenger,
+      queue,
+      { channel: config.feed.channel, intervalMinutes: config.feed.digestIntervalMinutes, owner },
+      logger.child({ component: 'digest' }),
+    );
+  } else {
+    logger.warn('FINDINGS_CHANNEL is not set: no finding cards are posted; /guardduty still answers');
+  }
+
+  const app = createApp({ config, logger, findings, channel });
+  await app.start(config.port);
+  poller?.start();
+  digest?.start();
+  logger.info(
+    { mode: config.slack.mode, port: config.port, regions: config.aws.regions, store: opened.description, feed: Boolean(poller), owner },
+    'guardduty-chatops is running',
+  );
+
+  let stopping = false;
   const stop = (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: no new work, finishing what is in flight, releasing leases');
+    const timer = setTimeout(() => {
+      logger.error('did not stop within 10 s; exiting');
+      process.exit(1);
+    }, 9_500);
     timer.unref();
-    app
-      .stop()
+    Promise.allSettled([app.stop(), poller?.stop(), digest?.stop()])
+      .then(() => opened.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error({ err }, 'error while stopping');
@@ -59,6 +137,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`guardduty-chatops failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`guardduty-chatops failed to start: ${describeError(err)}\n`);
   process.exit(1);
 });

@@ -51,6 +51,9 @@ function resourceOf(f: SdkFinding): ResourceSummary {
       tags,
     };
   }
+  const buckets = (r?.S3BucketDetails ?? []).flatMap((b) => (str(b.Name) ? [b.Name as string] : []));
+  // S3 findings also carry AccessKeyDetails (who made the call); the bucket is the resource.
+  if (buckets.length > 0 && (r?.ResourceType === 'S3Bucket' || !r?.AccessKeyDetails)) return { kind: 's3Bucket', buckets };
   const key = r?.AccessKeyDetails;
   if (key && (r?.ResourceType === 'AccessKey' || key.AccessKeyId || key.UserName)) {
     return {
@@ -61,7 +64,6 @@ function resourceOf(f: SdkFinding): ResourceSummary {
       principalId: str(key.PrincipalId),
     };
   }
-  const buckets = (r?.S3BucketDetails ?? []).flatMap((b) => (str(b.Name) ? [b.Name as string] : []));
   if (buckets.length > 0) return { kind: 's3Bucket', buckets };
   return { kind: 'other', resourceType: str(r?.ResourceType) ?? 'Unknown' };
 }

@@ -57,6 +57,7 @@ function parseFindings(args: string[]): Command {
       filter.accountId = account;
     } else if (lower.startsWith('type:')) {
       const value = arg.slice('type:'.length);
+      if (value.length > 200) throw new CommandSyntaxError('That type filter is too long; use a type prefix such as type:Recon:EC2.');
       const types = value === '' ? [] : expandTypeFilter(value);
       if (types.length === 0) {
         throw new CommandSyntaxError(`No GuardDuty finding type starts with "${shown(value)}"; try type:Recon:EC2 or a full type such as type:UnauthorizedAccess:EC2/SSHBruteForce.`);

@@ -4,6 +4,7 @@ import { boltLogger } from '../logger';
 import type { SlackDeps } from './deps';
 import { registerActions } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
+import { registerRemediation } from './listeners/remediation';
 
 export const EVENTS_PATH = '/slack/events';
 
@@ -55,5 +56,6 @@ export function createApp(deps: SlackDeps): App {
   });
   registerCommands(app, deps);
   registerActions(app, deps);
+  registerRemediation(app, deps);
   return app;
 }

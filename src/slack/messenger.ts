@@ -69,8 +69,8 @@ export class SlackMessenger {
         cursor,
       });
       for (const m of res.messages ?? []) {
-        const meta = m.metadata;
-        if (meta?.event_type === CARD_EVENT_TYPE && meta.event_payload?.finding_id === findingId && m.ts) return m.ts;
+        const payload: Record<string, unknown> | undefined = m.metadata?.event_payload;
+        if (m.metadata?.event_type === CARD_EVENT_TYPE && payload?.['finding_id'] === findingId && m.ts) return m.ts;
       }
       cursor = res.response_metadata?.next_cursor || undefined;
       if (!res.has_more || !cursor) return undefined;

@@ -119,14 +119,13 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
       ],
     },
   ];
-  if (finding.description) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: mrkdwn(finding.description, LIMITS.sectionText) } });
-  }
+  const description = mrkdwn(finding.description, LIMITS.sectionText);
+  if (description.trim() !== '') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: description } });
   for (const note of (options.notes ?? []).slice(-10)) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note.slice(0, LIMITS.sectionText) }] });
   }
   if (options.threadLink && safeUrl(options.threadLink)) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:thread: <${options.threadLink}|Open the finding's thread>` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:thread: <${options.threadLink.replace(/&/g, '&amp;')}|Open the finding's thread>` } });
   }
   const elements: Button[] = [];
   const console = safeUrl(finding.consoleUrl);

@@ -3,9 +3,9 @@ import { HELP_EXAMPLES } from '../../domain/command';
 import { mrkdwn } from './text';
 
 export const GRAMMAR = [
-  '`/guardduty findings [low|medium|high|critical] [region:<region>] [account:<12 digits>] [type:<type or prefix>] [archived]`',
+  '`/guardduty findings [low|medium|high|critical] [region:&lt;region&gt;] [account:&lt;12 digits&gt;] [type:&lt;type or prefix&gt;] [archived]`',
   '  lists findings at or above a severity (default medium), most severe first, ten a page.',
-  '`/guardduty finding <id> [region:<region>]` shows one finding in full, with its thread and proposals.',
+  '`/guardduty finding &lt;id&gt; [region:&lt;region&gt;]` shows one finding in full, with its thread and proposals.',
   '`/guardduty help` shows this.',
 ].join('\n');
 

@@ -1,9 +1,10 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../domain/errors';
-import { findingCard, findingCardText } from '../../blocks/finding-card';
+import { findingCardText } from '../../blocks/finding-card';
 import { noticeBlocks } from '../../blocks/help';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
+import { findingAnswer } from '../../finding-answer';
 import { decodeFindingRef } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -24,7 +25,7 @@ export function viewFinding(deps: SlackDeps) {
         await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });
         return;
       }
-      await respond({ response_type: 'ephemeral', replace_original: false, text: findingCardText(finding), blocks: findingCard(finding) });
+      await respond({ response_type: 'ephemeral', replace_original: false, text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
     } catch (err) {
       const text = `:warning: ${mrkdwn(describeError(err), 1000)}`;
       await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });

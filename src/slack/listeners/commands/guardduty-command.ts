@@ -2,11 +2,12 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { parseCommand, type Command } from '../../../domain/command';
 import { CommandSyntaxError, describeError } from '../../../domain/errors';
 import { listFindings } from '../../../domain/list-findings';
-import { findingCard, findingCardText } from '../../blocks/finding-card';
+import { findingCardText } from '../../blocks/finding-card';
 import { findingsList } from '../../blocks/findings-list';
 import { helpBlocks, noticeBlocks } from '../../blocks/help';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
+import { findingAnswer } from '../../finding-answer';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -39,7 +40,7 @@ export function guarddutyCommand(deps: SlackDeps) {
         await respond({ response_type: 'ephemeral', text, blocks: noticeBlocks(text) });
         return;
       }
-      await respond({ response_type: 'ephemeral', text: findingCardText(finding), blocks: findingCard(finding) });
+      await respond({ response_type: 'ephemeral', text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
     } catch (err) {
       log.warn({ err }, 'command failed');
       const text = `:warning: ${mrkdwn(describeError(err), 1000)}\nNothing was changed. Try again in a minute; if it keeps failing, check the bot's AWS permissions.`;

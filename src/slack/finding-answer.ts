@@ -1,0 +1,30 @@
+import type { KnownBlock } from '@slack/types';
+import { describeError } from '../domain/errors';
+import type { Finding } from '../domain/finding';
+import { playbookFor } from '../domain/remediation/playbooks';
+import { findingCard, type CardOptions } from './blocks/finding-card';
+import { mrkdwn } from './blocks/text';
+import type { SlackDeps } from './deps';
+
+/**
+ * The card answered to `/guardduty finding <id>` or "View": with a link to the finding's thread when it
+ * has a card in the channel, else a "Post to channel" button. A store outage degrades to the bare card.
+ */
+export async function findingAnswer(deps: SlackDeps, finding: Finding): Promise<KnownBlock[]> {
+  const actions: NonNullable<CardOptions['actions']> = [...(playbookFor(finding) ? (['propose'] as const) : []), 'archive', 'feedback'];
+  if (!deps.channel) return findingCard(finding, { actions });
+  try {
+    const record = await deps.channel.store.getCard(finding.id);
+    if (record?.state === 'posted' && record.channel && record.ts) {
+      const threadLink = await deps.channel.messenger.permalink(record.channel, record.ts).catch(() => undefined);
+      return findingCard(finding, { actions, threadLink, notes: record.notes });
+    }
+    return findingCard(finding, { actions: ['post', ...actions] });
+  } catch (err) {
+    deps.logger.warn({ err, findingId: finding.id }, 'card record unavailable');
+    return findingCard(finding, {
+      actions,
+      notes: [`:warning: The bot's state store did not answer (${mrkdwn(describeError(err), 300)}): thread link and proposals are unavailable right now.`],
+    });
+  }
+}
