@@ -8,7 +8,7 @@ import { loadConfig, type Config } from './config';
 import { GuardDutySource } from './aws/guardduty-source';
 import { ConfigError, describeError } from './domain/errors';
 import { CardPublisher } from './feed/card-publisher';
-import { ChannelQueue } from './feed/channel-queue';
+import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
 import { DigestPublisher } from './feed/digest';
 import { FeedPoller } from './feed/feed-poller';
 import { boltLogger, createLogger } from './logger';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const messenger = new SlackMessenger(slackClient(config, logger));
-  const queue = new ChannelQueue(1000);
+  const queue = new ChannelQueue(POST_INTERVAL_MS);
   let channel: ChannelDeps | undefined;
   let poller: FeedPoller | undefined;
   let digest: DigestPublisher | undefined;

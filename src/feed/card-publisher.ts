@@ -54,7 +54,7 @@ export class CardPublisher {
     const seen = observationOf(finding);
     const wantsCard = isAtLeast(finding.severity, this.options.minBand);
     if (!known) {
-      if (wantsCard) return { outcome: 'posted', posting: this.ensureCard(finding) };
+      if (wantsCard) return { outcome: 'posted', posting: this.ensureCard(finding, null) };
       // The digest item first: a crash before the record only means the item is added again, never lost.
       await this.store.addDigestItem(this.options.channel, {
         findingId: finding.id,
@@ -94,12 +94,15 @@ export class CardPublisher {
     return { outcome: 'updated' };
   }
 
-  /** Makes sure the finding has exactly one card; resolves with its posted record. */
-  async ensureCard(finding: Finding, known?: CardRecord): Promise<CardRecord> {
-    let record = known;
+  /**
+   * Makes sure the finding has exactly one card; resolves with its posted record.
+   * `known`: the record as just read (`null` when just read and absent), or undefined to read it here.
+   */
+  async ensureCard(finding: Finding, known?: CardRecord | null): Promise<CardRecord> {
+    let record = known ?? undefined;
     const deadline = Date.now() + (this.options.claimSeconds * 2 + 30) * 1000;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
-      if (attempt > 0 || !record) record = await this.store.getCard(finding.id);
+      if (attempt > 0 || known === undefined) record = await this.store.getCard(finding.id);
       if (!record) {
         const posted = await this.postUnder(finding, () =>
           this.store.claimCard(

@@ -1,3 +1,6 @@
+/** Slack allows about one message a second per channel; a little slack absorbs clock and network jitter. */
+export const POST_INTERVAL_MS = 1050;
+
 interface Job {
   priority: number;
   seq: number;
@@ -15,7 +18,7 @@ export class ChannelQueue {
   private readonly lastStart = new Map<string, number>();
   private seq = 0;
 
-  constructor(private readonly minIntervalMs = 1000) {}
+  constructor(private readonly minIntervalMs = POST_INTERVAL_MS) {}
 
   /** Higher `priority` runs first; equal priorities in submission order. */
   submit<T>(channel: string, priority: number, task: () => Promise<T>): Promise<T> {
@@ -32,6 +35,11 @@ export class ChannelQueue {
       this.queues.set(channel, queue);
       void this.drain(channel);
     });
+  }
+
+  /** Resolves once every queued and running job has finished. */
+  async idle(): Promise<void> {
+    while (this.pending() > 0 || this.running.size > 0) await new Promise((r) => setTimeout(r, 20));
   }
 
   pending(channel?: string): number {

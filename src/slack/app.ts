@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
 import { boltLogger } from '../logger';
+import { SlackApproverPolicy } from '../remediation/approvers';
+import { AccessPolicy } from './access-policy';
+import { accessControl } from './middleware/access-control';
 import type { SlackDeps } from './deps';
 import { registerActions } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
@@ -42,6 +45,37 @@ function createReceiver(deps: SlackDeps): Receiver {
   });
 }
 
+function accessPolicy(app: App, deps: SlackDeps): AccessPolicy {
+  const { access, approval } = deps.config;
+  const approvers = deps.remediation?.approvers ?? new SlackApproverPolicy({ userIds: approval.userIds, usergroupId: approval.usergroupId, client: app.client });
+  const restricted = access.userIds.length > 0 || access.usergroupId !== undefined;
+  return new AccessPolicy({
+    channelIds: access.channelIds,
+    allowedUsers: restricted ? new SlackApproverPolicy({ userIds: access.userIds, usergroupId: access.usergroupId, client: app.client }) : undefined,
+    approvers,
+  });
+}
+
+/** SLACK_TEAM_ID, else the bot token's own workspace (auth.test, asked once). Fails closed: no answer, no team. */
+function homeTeam(app: App, deps: SlackDeps): () => Promise<string | undefined> {
+  const configured = deps.config.slack.teamId;
+  let team: Promise<string> | undefined;
+  return async () => {
+    if (configured) return configured;
+    team ??= app.client.auth.test().then((r) => {
+      if (!r.team_id) throw new Error('auth.test returned no team_id');
+      return r.team_id;
+    });
+    try {
+      return await team;
+    } catch (err) {
+      team = undefined;
+      deps.logger.warn({ err }, 'could not learn the workspace from auth.test');
+      return 'unknown-workspace';
+    }
+  };
+}
+
 /** The Bolt app with its receiver (Socket Mode or signed HTTP), error handler and every listener. */
 export function createApp(deps: SlackDeps): App {
   const app = new App({
@@ -54,6 +88,7 @@ export function createApp(deps: SlackDeps): App {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
     return Promise.resolve();
   });
+  app.use(accessControl(accessPolicy(app, deps), homeTeam(app, deps), deps.logger.child({ component: 'access' })));
   registerCommands(app, deps);
   registerActions(app, deps);
   registerRemediation(app, deps);

@@ -1,4 +1,4 @@
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import pino from 'pino';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import type { StateStore } from '../../src/domain/ports';
@@ -33,7 +33,7 @@ export function feedInstance(
   const client = new WebClient('xoxb-test-token', {
     slackApiUrl: slack.apiUrl,
     retryConfig: { retries: options.slackRetries ?? 0, factor: 1, minTimeout: 10, maxTimeout: 20 },
-    logLevel: undefined,
+    logLevel: LogLevel.ERROR,
   });
   const messenger = new SlackMessenger(client);
   const queue = new ChannelQueue(options.postIntervalMs ?? 0);

@@ -1,0 +1,72 @@
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type pino from 'pino';
+import type { AccessPolicy, Capability } from '../access-policy';
+import { ACTION, BLOCK } from '../ids';
+
+type Body = Record<string, unknown> & {
+  type?: string;
+  command?: string;
+  user_id?: string;
+  channel_id?: string;
+  team_id?: string;
+  user?: { id?: string; team_id?: string };
+  team?: { id?: string } | null;
+  channel?: { id?: string };
+  container?: { channel_id?: string };
+  view?: { team_id?: string };
+  actions?: { action_id?: string }[];
+};
+
+const CAPABILITY_OF_ACTION: Record<string, Capability> = {
+  [ACTION.archive]: 'archive',
+  [ACTION.approve]: 'approve',
+  [ACTION.reject]: 'approve',
+  [ACTION.proposeFix]: 'propose',
+  [ACTION.revert]: 'propose',
+};
+
+function who(body: Body): { user?: string; channel?: string; team?: string } {
+  if (body.command) return { user: body.user_id, channel: body.channel_id, team: body.team_id };
+  return {
+    user: body.user?.id,
+    channel: body.channel?.id ?? body.container?.channel_id,
+    team: body.team?.id ?? body.user?.team_id ?? body.view?.team_id,
+  };
+}
+
+/**
+ * Runs before every listener: refuses requests from another workspace than the bot's own and people or
+ * channels the AccessPolicy does not allow, with an ephemeral reason; the listener never runs for them.
+ */
+export function accessControl(policy: AccessPolicy, expectedTeam: () => Promise<string | undefined>, logger: pino.Logger): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const body = args.body as Body;
+    const { user, channel, team } = who(body);
+    const capability: Capability = body.type === 'block_actions' ? (CAPABILITY_OF_ACTION[body.actions?.[0]?.action_id ?? ''] ?? 'use') : 'use';
+    let reason: string | undefined;
+    const home = await expectedTeam();
+    if (home && team && team !== home) reason = 'This bot only answers its own workspace.';
+    else if (!user) reason = 'This request names no user.';
+    else {
+      const decision = await policy.check(user, channel, capability);
+      if (!decision.ok) reason = decision.reason;
+    }
+    if (!reason) {
+      await args.next();
+      return;
+    }
+    logger.warn({ user, channel, team, capability, kind: body.type ?? 'command' }, 'request refused by access control');
+    const a = args as unknown as {
+      ack?: (r?: unknown) => Promise<void>;
+      respond?: (r: unknown) => Promise<unknown>;
+    };
+    if (body.command) {
+      await a.ack?.({ response_type: 'ephemeral', text: `:no_entry: ${reason}` });
+    } else if (body.type === 'view_submission') {
+      await a.ack?.({ response_action: 'errors', errors: { [BLOCK.trustedSources]: reason } });
+    } else {
+      await a.ack?.();
+      if (a.respond && team === home) await a.respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${reason}` });
+    }
+  };
+}
