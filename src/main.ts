@@ -1,7 +1,9 @@
 import 'dotenv/config';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { WebClient } from '@slack/web-api';
 import type pino from 'pino';
 import { loadConfig, type Config } from './config';
@@ -11,9 +13,12 @@ import { CardPublisher } from './feed/card-publisher';
 import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
 import { DigestPublisher } from './feed/digest';
 import { FeedPoller } from './feed/feed-poller';
+import { AssumeRoleExecutorFactory } from './aws/remediation-executor-factory';
 import { boltLogger, createLogger } from './logger';
+import { SlackApproverPolicy } from './remediation/approvers';
 import { createApp } from './slack/app';
-import type { ChannelDeps } from './slack/deps';
+import type { ChannelDeps, RemediationDeps } from './slack/deps';
+import { remediationContext, resumeStalledProposals } from './slack/remediation-context';
 import { SlackMessenger } from './slack/messenger';
 import { openStore, type OpenedStore } from './store/open-store';
 
@@ -51,6 +56,28 @@ function guardDutyClients(): (region: string) => GuardDutyClient {
   };
 }
 
+function remediationDeps(config: Config, slack: WebClient): RemediationDeps {
+  const sts = new STSClient({ region: config.aws.homeRegion });
+  let account: Promise<string> | undefined;
+  const ownAccountId = () => {
+    account ??= sts.send(new GetCallerIdentityCommand({})).then((r) => {
+      if (!r.Account) throw new Error('sts:GetCallerIdentity returned no account');
+      return r.Account;
+    });
+    account.catch(() => (account = undefined));
+    return account;
+  };
+  return {
+    executors: new AssumeRoleExecutorFactory({
+      ownAccountId,
+      roleName: config.aws.remediationRoleName,
+      sts,
+      makeEc2: (region, credentials) => new EC2Client({ region, credentials }),
+    }),
+    approvers: new SlackApproverPolicy({ userIds: config.approval.userIds, usergroupId: config.approval.usergroupId, client: slack }),
+  };
+}
+
 function slackClient(config: Config, logger: pino.Logger): WebClient {
   return new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
@@ -73,7 +100,8 @@ async function main(): Promise<void> {
     process.stderr.write(`The bot's state store could not be opened: ${describeError(err)}\n`);
     process.exit(1);
   }
-  const messenger = new SlackMessenger(slackClient(config, logger));
+  const web = slackClient(config, logger);
+  const messenger = new SlackMessenger(web);
   const queue = new ChannelQueue(POST_INTERVAL_MS);
   let channel: ChannelDeps | undefined;
   let poller: FeedPoller | undefined;
@@ -105,10 +133,18 @@ async function main(): Promise<void> {
     logger.warn('FINDINGS_CHANNEL is not set: no finding cards are posted; /guardduty still answers');
   }
 
-  const app = createApp({ config, logger, findings, channel });
+  const deps = { config, logger, findings, channel, remediation: remediationDeps(config, web) };
+  const app = createApp(deps);
   await app.start(config.port);
   poller?.start();
   digest?.start();
+  const remediation = remediationContext(deps);
+  if (remediation) {
+    resumeStalledProposals(remediation).then(
+      (n) => void (n > 0 && logger.info({ resumed: n }, 'resumed remediations interrupted by a stop')),
+      (err: unknown) => logger.error({ err }, 'could not resume interrupted remediations'),
+    );
+  }
   logger.info(
     { mode: config.slack.mode, port: config.port, regions: config.aws.regions, store: opened.description, feed: Boolean(poller), owner },
     'guardduty-chatops is running',

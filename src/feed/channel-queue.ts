@@ -15,7 +15,7 @@ interface Job {
 export class ChannelQueue {
   private readonly queues = new Map<string, Job[]>();
   private readonly running = new Set<string>();
-  private readonly lastStart = new Map<string, number>();
+  private readonly lastEnd = new Map<string, number>();
   private seq = 0;
 
   constructor(private readonly minIntervalMs = POST_INTERVAL_MS) {}
@@ -56,10 +56,11 @@ export class ChannelQueue {
       for (;;) {
         const job = this.queues.get(channel)?.shift();
         if (!job) break;
-        const wait = (this.lastStart.get(channel) ?? 0) + this.minIntervalMs - Date.now();
+        // Measured from the end of the previous post: its request may have reached Slack late (retries, latency).
+        const wait = (this.lastEnd.get(channel) ?? 0) + this.minIntervalMs - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        this.lastStart.set(channel, Date.now());
         await job.run();
+        this.lastEnd.set(channel, Date.now());
       }
     } finally {
       this.running.delete(channel);

@@ -3,7 +3,8 @@ import { describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import { playbookFor } from '../domain/remediation/playbooks';
 import { findingCard, type CardOptions } from './blocks/finding-card';
-import { mrkdwn } from './blocks/text';
+import { proposalHistory } from './blocks/proposal';
+import { LIMITS, mrkdwn } from './blocks/text';
 import type { SlackDeps } from './deps';
 
 /**
@@ -14,12 +15,13 @@ export async function findingAnswer(deps: SlackDeps, finding: Finding): Promise<
   const actions: NonNullable<CardOptions['actions']> = [...(playbookFor(finding) ? (['propose'] as const) : []), 'archive', 'feedback'];
   if (!deps.channel) return findingCard(finding, { actions });
   try {
-    const record = await deps.channel.store.getCard(finding.id);
+    const [record, proposals] = await Promise.all([deps.channel.store.getCard(finding.id), deps.channel.store.listProposals(finding.id)]);
+    const history = proposals.length > 0 ? proposalHistory(proposals, Math.floor(Date.now() / 1000)) : [];
     if (record?.state === 'posted' && record.channel && record.ts) {
       const threadLink = await deps.channel.messenger.permalink(record.channel, record.ts).catch(() => undefined);
-      return findingCard(finding, { actions, threadLink, notes: record.notes });
+      return [...findingCard(finding, { actions, threadLink, notes: record.notes }), ...history].slice(0, LIMITS.blocksPerMessage);
     }
-    return findingCard(finding, { actions: ['post', ...actions] });
+    return [...findingCard(finding, { actions: ['post', ...actions] }), ...history].slice(0, LIMITS.blocksPerMessage);
   } catch (err) {
     deps.logger.warn({ err, findingId: finding.id }, 'card record unavailable');
     return findingCard(finding, {

@@ -1,0 +1,120 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { WebClient } from '@slack/web-api';
+import { Ec2Remediator } from '../../src/aws/ec2-remediator';
+import type { RemediationExecutorFactory } from '../../src/domain/ports';
+import { CardPublisher } from '../../src/feed/card-publisher';
+import { ChannelQueue } from '../../src/feed/channel-queue';
+import { createLogger } from '../../src/logger';
+import { SlackApproverPolicy } from '../../src/remediation/approvers';
+import type { ChannelDeps, RemediationDeps } from '../../src/slack/deps';
+import { SlackMessenger } from '../../src/slack/messenger';
+import { DynamoStateStore } from '../../src/store/dynamo-state-store';
+import { TEST_CREDENTIALS, startBot, type Bot } from './bot-harness';
+import { startTestDynamo, type TestDynamo } from './dynalite';
+import { FakeEc2, SEED_GROUP, SEED_INSTANCE, seedRules } from './fake-ec2';
+import { FakeGuardDuty } from './fake-guardduty';
+import { SlackStandIn } from './slack-stand-in';
+
+export const RH = {
+  channel: 'C0FIND0001',
+  alice: 'U0ALICE001',
+  bob: 'U0BOB00001',
+  carol: 'U0CAROL001',
+  mallory: 'U0MALLORY1',
+} as const;
+
+export interface RemediationRig {
+  slack: SlackStandIn;
+  gd: FakeGuardDuty;
+  ec2: FakeEc2;
+  dynamo: TestDynamo;
+  store: DynamoStateStore;
+  bot: Bot;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real Bolt app (signed HTTP) with remediation wired: DynamoStateStore on dynalite, SlackMessenger and
+ * CardPublisher against the Slack stand-in, Ec2Remediator on a mocked EC2Client (the seed group), GuardDuty
+ * in memory. Alice, Bob and Carol are approvers (APPROVER_USER_IDS); Mallory is not.
+ */
+export async function startRemediationRig(env: Record<string, string> = {}): Promise<RemediationRig> {
+  const slack = await new SlackStandIn().start();
+  slack.handlers.set('views.update', (body) => ({ ok: true, view: { id: body.view_id } }));
+  const gd = new FakeGuardDuty();
+  const ec2 = new FakeEc2().seed(seedRules(), { [SEED_INSTANCE]: [SEED_GROUP] });
+  const dynamo = await startTestDynamo();
+  const store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
+  const web = new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl });
+  const messenger = new SlackMessenger(web);
+  const logger = createLogger('silent');
+  const publisher = new CardPublisher(store, messenger, new ChannelQueue(10), { channel: RH.channel, minBand: 'low', owner: 'bot-test', claimSeconds: 30 }, logger);
+  const executors: RemediationExecutorFactory = {
+    forTarget: async (_account, region) => new Ec2Remediator(new EC2Client({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 })),
+  };
+  const channel: ChannelDeps = { store, messenger, publisher, channel: RH.channel, owner: 'bot-test' };
+  const remediation: RemediationDeps = { executors, approvers: new SlackApproverPolicy({ userIds: [RH.alice, RH.bob, RH.carol], client: web }) };
+  const bot = await startBot(
+    slack,
+    { FINDINGS_CHANNEL: RH.channel, APPROVER_USER_IDS: `${RH.alice},${RH.bob},${RH.carol}`, TRUSTED_CIDRS: '203.0.113.0/24', LOG_LEVEL: 'warn', ...env },
+    { channel, remediation },
+  );
+  return {
+    slack,
+    gd,
+    ec2,
+    dynamo,
+    store,
+    bot,
+    stop: async () => {
+      await bot.stop();
+      ec2.restore();
+      gd.restore();
+      await dynamo.stop();
+      await slack.close();
+    },
+  };
+}
+
+/** A signed-able view_submission payload of the propose modal. */
+export function proposeSubmission(user: string, value: string, viewId: string, meta: string): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    team: { id: 'T0TEAM0001', domain: 'test' },
+    user: { id: user, name: user.toLowerCase(), team_id: 'T0TEAM0001' },
+    api_app_id: 'A0APP00001',
+    token: 'legacy-verification-token',
+    trigger_id: '1234.5678.submit',
+    is_enterprise_install: false,
+    view: {
+      id: viewId,
+      team_id: 'T0TEAM0001',
+      type: 'modal',
+      callback_id: 'remediation_propose_view',
+      private_metadata: meta,
+      blocks: [],
+      title: { type: 'plain_text', text: 'Propose fix' },
+      state: { values: { trusted_sources: { trusted_sources_input: { type: 'plain_text_input', value } } } },
+      hash: '1700000000.abcdef',
+      root_view_id: viewId,
+      previous_view_id: null,
+      app_id: 'A0APP00001',
+      external_id: '',
+      bot_id: 'B0BOT00001',
+      clear_on_close: false,
+      notify_on_close: false,
+    },
+    response_urls: [],
+  };
+}
+
+/** Polls an async read until it gives a value. */
+export async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
