@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { POST_INTERVAL_MS } from '../src/feed/channel-queue';
 import { DynamoStateStore } from '../src/store/dynamo-state-store';
-import { startTestDynamo } from '../test/helpers/dynalite';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ensureTable } from '../src/store/table';
+import { localClientConfig } from '../test/helpers/dynalite';
 import { FakeGuardDuty } from '../test/helpers/fake-guardduty';
 import { CHANNEL, feedInstance } from '../test/helpers/feed-harness';
 import { variant } from '../test/helpers/fixtures';
@@ -32,10 +37,46 @@ function severityFor(i: number): number {
   return 2;
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** dynalite in its own process, so the RSS printed below is the bot's (plus the in-memory stand-ins), not the database's. */
+async function dynaliteProcess(dir: string) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [require.resolve('dynalite/cli.js'), '--host', '127.0.0.1', '--port', String(port), '--path', dir, '--createTableMs', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening')) resolve();
+    });
+  });
+  const client = new DynamoDBClient(localClientConfig(`http://127.0.0.1:${port}`));
+  await ensureTable(client, 'bench');
+  return {
+    doc: DynamoDBDocumentClient.from(client),
+    tableName: 'bench',
+    stop: async () => {
+      client.destroy();
+      child.kill();
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const baselineRss = process.memoryUsage().rss;
   const dir = mkdtempSync(join(tmpdir(), 'bench-feed-'));
-  const db = await startTestDynamo({ path: dir });
+  const db = await dynaliteProcess(dir);
   const dynamoRequests: Record<string, number> = {};
   db.doc.middlewareStack.add(
     (next, context) => (args) => {
@@ -129,7 +170,7 @@ async function main(): Promise<void> {
   console.log('\ntotals');
   console.log(`  Slack messages per unique finding with a card   ${(cards.length / new Set(cards).size).toFixed(2)}`);
   console.log(`  digest items pending          ${(await store.listDigestItems(CHANNEL)).length}`);
-  console.log(`  peak RSS                      ${(peakRss / 1024 / 1024).toFixed(0)} MB (bot, dynalite and the stand-ins in one process; ${(baselineRss / 1024 / 1024).toFixed(0)} MB after loading the modules)`);
+  console.log(`  peak RSS                      ${(peakRss / 1024 / 1024).toFixed(0)} MB (bot with the GuardDuty and Slack stand-ins in one process, dynalite in its own; ${(baselineRss / 1024 / 1024).toFixed(0)} MB after loading the modules)`);
   console.log(`  DynamoDB requests by command  ${JSON.stringify(dynamoRequests)}`);
 
   gd.restore();

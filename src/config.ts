@@ -113,15 +113,15 @@ function shape(env: z.output<typeof schema>) {
 /** The only reader of process.env. Throws a ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  - ${issue.path.join('.') || 'environment'} ${issue.message}`);
-    throw new ConfigError(`The bot is not configured:\n${lines.join('\n')}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
+  // zod skips object-level checks once a field fails; these two are checked on the raw values so every problem is named at once.
+  const blank = (name: string) => (env[name] ?? '').trim() === '';
+  if (!parsed.success && blank('SLACK_APP_TOKEN') && blank('SLACK_SIGNING_SECRET') && !problems.some((p) => p.startsWith('SLACK_SIGNING_SECRET'))) {
+    problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
-  const config = shape(parsed.data);
-  if (config.aws.regions.length === 0) {
-    throw new ConfigError(
-      'The bot is not configured:\n  - AWS_REGION is required (or GUARDDUTY_REGIONS), e.g. AWS_REGION=us-east-1',
-    );
+  if (blank('AWS_REGION') && blank('GUARDDUTY_REGIONS')) problems.push('AWS_REGION is required (or GUARDDUTY_REGIONS), e.g. AWS_REGION=us-east-1');
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(`The bot is not configured:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-  return config;
+  return shape(parsed.data);
 }

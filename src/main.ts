@@ -161,6 +161,7 @@ async function main(): Promise<void> {
     }, 9_500);
     timer.unref();
     Promise.allSettled([app.stop(), poller?.stop(), digest?.stop()])
+      .then(() => queue.idle())
       .then(() => opened.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {

@@ -8,10 +8,18 @@ const CONSOLE_HOST: Record<string, string> = {
   'aws-cn': 'console.amazonaws.cn',
 };
 
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** Drops lone surrogates, which encodeURIComponent cannot encode. */
+function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
+}
+
+/** The finding in the GuardDuty console; a region that is not a region name gets the console's home instead. */
 export function consoleUrl(partition: string, region: string, findingId: string): string {
   const host = CONSOLE_HOST[partition] ?? CONSOLE_HOST.aws;
-  const r = encodeURIComponent(region);
-  return `https://${r}.${host}/guardduty/home?region=${r}#/findings?macros=current&fId=${encodeURIComponent(findingId)}`;
+  if (!REGION_NAME.test(region)) return `https://${host}/guardduty/home#/findings?macros=current&fId=${encodeURIComponent(wellFormed(findingId))}`;
+  return `https://${region}.${host}/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(wellFormed(findingId))}`;
 }
 
 function str(value: unknown): string | undefined {

@@ -135,7 +135,8 @@ export class FeedPoller {
             );
           }, (this.leaseSeconds * 1000) / 3);
           const stats = await this.pollOnce(region);
-          if (stats.listed > 0) this.logger.info(stats, 'feed poll');
+          const changed = stats.outcomes.posted + stats.outcomes.digest + stats.outcomes.updated > 0;
+          this.logger[changed ? 'info' : 'debug'](stats, 'feed poll');
         } else {
           this.held.delete(region);
         }

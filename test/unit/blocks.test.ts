@@ -1,3 +1,4 @@
+import { decodeFindingRef } from '../../src/slack/values';
 import fc from 'fast-check';
 import type { KnownBlock } from '@slack/types';
 import { consoleUrl, toFinding } from '../../src/aws/finding-mapper';
@@ -318,7 +319,7 @@ describe('a hostile finding', () => {
     expect(withForbidden.map((t) => t.path)).toEqual(['blocks[0].text']);
     expect(card[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
     expect(plainTexts.filter((t) => t.path !== 'blocks[0].text').map((t) => t.text)).toEqual(
-      expect.arrayContaining(['Open in console', 'Propose fix', 'Archive', 'View']),
+      expect.arrayContaining(['Open in console', 'Propose fix', 'Archive']),
     );
   });
 
@@ -411,7 +412,8 @@ describe('findingsList', () => {
 
   it('gives each row a View button naming its finding', () => {
     const values = blocks.flatMap((b) => (b.type === 'section' && b.accessory?.type === 'button' ? [b.accessory.value] : []));
-    expect(values).toEqual(rows.map((f) => `${f.region} ${f.id}`));
+    // Rows whose ID or region could not be looked up again (here: 300-character IDs) get no View button.
+    expect(values).toEqual(rows.map((f) => `${f.region} ${f.id}`).filter((v) => decodeFindingRef(v)));
   });
 
   it('a Next button carrying the next page', () => {

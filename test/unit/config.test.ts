@@ -211,6 +211,7 @@ describe('loadConfig errors name the variable', () => {
       'POST_MIN_SEVERITY Invalid option: expected one of "low"|"medium"|"high"|"critical"',
       'APPROVER_USER_IDS.0 each entry must be a Slack user ID such as U0123ABCD',
       'APPROVER_USER_IDS.1 each entry must be a Slack user ID such as U0123ABCD',
+      'SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
     ]);
   });
 

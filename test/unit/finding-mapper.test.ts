@@ -282,7 +282,7 @@ describe('toFinding on odd input', () => {
       lastSeen: undefined,
       archived: false,
       detectorId: undefined,
-      consoleUrl: 'https://unknown.console.aws.amazon.com/guardduty/home?region=unknown#/findings?macros=current&fId=unknown',
+      consoleUrl: 'https://console.aws.amazon.com/guardduty/home#/findings?macros=current&fId=unknown',
     });
   });
 
@@ -478,7 +478,8 @@ describe('toFinding on odd input', () => {
   it('consoleUrl encodes hostile IDs and regions so they cannot break out of the URL', () => {
     const url = consoleUrl('aws', 'us-east-1', 'a&b c<d>|e#f');
     expect(url).toBe('https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?macros=current&fId=a%26b%20c%3Cd%3E%7Ce%23f');
-    expect(consoleUrl('aws', 'x/../evil.example#', 'id')).toMatch(/^https:\/\/x%2F\.\.%2Fevil\.example%23\.console\.aws\.amazon\.com\//);
+    // A region that is not a region name never reaches the host name: the link goes to the console's home.
+    expect(consoleUrl('aws', 'x/../evil.example#', 'id')).toBe('https://console.aws.amazon.com/guardduty/home#/findings?macros=current&fId=id');
   });
 });
 

@@ -3,7 +3,7 @@ import type { FindingsFilter } from '../../domain/command';
 import type { FindingsListing } from '../../domain/list-findings';
 import { PAGE_SIZE } from '../../domain/list-findings';
 import { ACTION } from '../ids';
-import { encodeFindingRef, encodePage } from '../values';
+import { decodeFindingRef, encodeFindingRef, encodePage } from '../values';
 import { BAND_EMOJI, resourceLine } from './finding-card';
 import { LIMITS, code, formatTime, mrkdwn, plain, truncate } from './text';
 
@@ -27,15 +27,12 @@ export function findingsList(filter: FindingsFilter, listing: FindingsListing): 
   for (const f of listing.findings) {
     const line1 = `${BAND_EMOJI[f.band]} *${f.severity.toFixed(1)}* ${mrkdwn(f.title, 300)}`;
     const line2 = `${mrkdwn(f.accountId, 20)} / ${mrkdwn(f.region, 30)} · ${resourceLine(f.resource)} · last seen ${formatTime(f.lastSeen ?? f.updatedAt)}${f.archived ? ' · archived' : ''}`;
+    const ref = encodeFindingRef({ region: f.region, id: f.id });
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(`${line1}\n${line2}`, LIMITS.sectionText) },
-      accessory: {
-        type: 'button',
-        text: { type: 'plain_text', text: 'View' },
-        action_id: ACTION.viewFinding,
-        value: encodeFindingRef({ region: f.region, id: f.id }),
-      },
+      // A finding whose region or ID is not well-formed cannot be looked up again: no View button for it.
+      ...(decodeFindingRef(ref) ? { accessory: { type: 'button' as const, text: { type: 'plain_text' as const, text: 'View' }, action_id: ACTION.viewFinding, value: ref } } : {}),
     });
   }
   for (const failure of listing.failures) {

@@ -6,7 +6,7 @@ import { BAND_EMOJI } from '../../blocks/finding-card';
 import { LIMITS, mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
 import { ACTION } from '../../ids';
-import { encodeFindingRef } from '../../values';
+import { decodeFindingRef, encodeFindingRef } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 const MAX_ROWS = 40;
@@ -23,11 +23,14 @@ export function digestList(deps: SlackDeps) {
       const rows: KnownBlock[] = [...items]
         .sort((a, b) => b.severity - a.severity)
         .slice(0, MAX_ROWS)
-        .map((i) => ({
-          type: 'section',
-          text: { type: 'mrkdwn', text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}` },
-          accessory: { type: 'button', text: { type: 'plain_text', text: 'View' }, action_id: ACTION.viewFinding, value: encodeFindingRef({ region: i.region, id: i.findingId }) },
-        }));
+        .map((i): KnownBlock => {
+          const ref = encodeFindingRef({ region: i.region, id: i.findingId });
+          return {
+            type: 'section',
+            text: { type: 'mrkdwn', text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}` },
+            ...(decodeFindingRef(ref) ? { accessory: { type: 'button' as const, text: { type: 'plain_text' as const, text: 'View' }, action_id: ACTION.viewFinding, value: ref } } : {}),
+          };
+        });
       const more = items.length > MAX_ROWS ? ` (first ${MAX_ROWS}; use /guardduty findings low for the rest)` : '';
       await respond({
         response_type: 'ephemeral',
