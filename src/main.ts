@@ -7,6 +7,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { WebClient } from '@slack/web-api';
 import type pino from 'pino';
 import { loadConfig, type Config } from './config';
+import { CachedFindingsSource } from './aws/cached-findings-source';
 import { GuardDutySource } from './aws/guardduty-source';
 import { ConfigError, describeError } from './domain/errors';
 import { CardPublisher } from './feed/card-publisher';
@@ -133,7 +134,8 @@ async function main(): Promise<void> {
     logger.warn('FINDINGS_CHANNEL is not set: no finding cards are posted; /guardduty still answers');
   }
 
-  const deps = { config, logger, findings, channel, remediation: remediationDeps(config, web) };
+  // People in Slack read through a 10-second cache; the feed reads GuardDuty directly.
+  const deps = { config, logger, findings: new CachedFindingsSource(findings), channel, remediation: remediationDeps(config, web) };
   const app = createApp(deps);
   await app.start(config.port);
   poller?.start();

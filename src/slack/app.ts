@@ -4,6 +4,7 @@ import { boltLogger } from '../logger';
 import { SlackApproverPolicy } from '../remediation/approvers';
 import { AccessPolicy } from './access-policy';
 import { accessControl } from './middleware/access-control';
+import { WorkQueue } from './work-queue';
 import type { SlackDeps } from './deps';
 import { registerActions } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
@@ -77,12 +78,15 @@ function homeTeam(app: App, deps: SlackDeps): () => Promise<string | undefined> 
 }
 
 /** The Bolt app with its receiver (Socket Mode or signed HTTP), error handler and every listener. */
-export function createApp(deps: SlackDeps): App {
+export function createApp(given: SlackDeps): App {
+  const deps: SlackDeps = { ...given, work: given.work ?? new WorkQueue() };
   const app = new App({
     token: deps.config.slack.botToken,
     receiver: createReceiver(deps),
     logger: boltLogger(deps.logger),
     clientOptions: { slackApiUrl: deps.config.slack.apiUrl },
+    // No listener reads conversation state; skipping Bolt's store saves work on every request.
+    convoStore: false,
   });
   app.error((error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { CardPublisher } from '../feed/card-publisher';
 import type { FindingsSource, RemediationExecutorFactory, StateStore } from '../domain/ports';
 import type { SlackMessenger } from './messenger';
+import type { WorkQueue } from './work-queue';
 
 /** Decides whether a Slack user may approve remediations (APPROVER_USER_IDS, APPROVER_USERGROUP_ID). */
 export interface ApproverPolicy {
@@ -32,4 +33,6 @@ export interface SlackDeps {
   findings: FindingsSource;
   channel?: ChannelDeps;
   remediation?: RemediationDeps;
+  /** Bounds the work done after acks; createApp supplies one when absent. */
+  work?: WorkQueue;
 }

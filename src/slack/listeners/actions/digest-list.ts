@@ -5,6 +5,7 @@ import { bandOf } from '../../../domain/severity';
 import { BAND_EMOJI } from '../../blocks/finding-card';
 import { LIMITS, mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
+import { afterAck } from '../../work-queue';
 import { ACTION } from '../../ids';
 import { decodeFindingRef, encodeFindingRef } from '../../values';
 
@@ -16,27 +17,30 @@ export function digestList(deps: SlackDeps) {
   return async ({ ack, action, respond }: Args): Promise<void> => {
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    if (!deps.channel || !/^[0-9a-f-]{36}$/.test(action.value ?? '')) return void (await say('That digest is not available.'));
+    const channel = deps.channel;
+    if (!channel || !/^[0-9a-f-]{36}$/.test(action.value ?? '')) return void (await say('That digest is not available.'));
     try {
-      const items = await deps.channel.store.getDigest(action.value ?? '');
-      if (!items || items.length === 0) return void (await say('That digest is no longer kept (digests are kept 30 days).'));
-      const rows: KnownBlock[] = [...items]
-        .sort((a, b) => b.severity - a.severity)
-        .slice(0, MAX_ROWS)
-        .map((i): KnownBlock => {
-          const ref = encodeFindingRef({ region: i.region, id: i.findingId });
-          return {
-            type: 'section',
-            text: { type: 'mrkdwn', text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}` },
-            ...(decodeFindingRef(ref) ? { accessory: { type: 'button' as const, text: { type: 'plain_text' as const, text: 'View' }, action_id: ACTION.viewFinding, value: ref } } : {}),
-          };
+      await afterAck(deps.work, async () => {
+        const items = await channel.store.getDigest(action.value ?? '');
+        if (!items || items.length === 0) return void (await say('That digest is no longer kept (digests are kept 30 days).'));
+        const rows: KnownBlock[] = [...items]
+          .sort((a, b) => b.severity - a.severity)
+          .slice(0, MAX_ROWS)
+          .map((i): KnownBlock => {
+            const ref = encodeFindingRef({ region: i.region, id: i.findingId });
+            return {
+              type: 'section',
+              text: { type: 'mrkdwn', text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}` },
+              ...(decodeFindingRef(ref) ? { accessory: { type: 'button' as const, text: { type: 'plain_text' as const, text: 'View' }, action_id: ACTION.viewFinding, value: ref } } : {}),
+            };
+          });
+        const more = items.length > MAX_ROWS ? ` (first ${MAX_ROWS}; use /guardduty findings low for the rest)` : '';
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `${items.length} findings in this digest`,
+          blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${items.length} findings in this digest*${more}` } }, ...rows].slice(0, LIMITS.blocksPerMessage),
         });
-      const more = items.length > MAX_ROWS ? ` (first ${MAX_ROWS}; use /guardduty findings low for the rest)` : '';
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: `${items.length} findings in this digest`,
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${items.length} findings in this digest*${more}` } }, ...rows].slice(0, LIMITS.blocksPerMessage),
       });
     } catch (err) {
       await say(`:warning: ${mrkdwn(describeError(err), 800)}`);

@@ -3,6 +3,7 @@ import { describeError } from '../../../domain/errors';
 import { mrkdwn, userMention } from '../../blocks/text';
 import { recordOnCard } from '../../card-activity';
 import type { SlackDeps } from '../../deps';
+import { afterAck } from '../../work-queue';
 import { ACTION } from '../../ids';
 import { decodeFindingRef } from '../../values';
 
@@ -17,11 +18,13 @@ export function findingFeedback(deps: SlackDeps) {
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     if (!ref) return void (await say('That button is not valid any more.'));
     try {
-      await deps.findings.feedback(ref.region, [ref.id], useful, `via Slack by ${body.user.id}`);
-      const note = `${useful ? ':thumbsup:' : ':thumbsdown:'} ${userMention(body.user.id)} marked this finding ${useful ? 'useful' : 'not useful'}`;
-      const finding = deps.channel ? await deps.findings.findById(ref.id, ref.region) : undefined;
-      const onCard = finding && deps.channel ? await recordOnCard(deps.channel, finding, note) : false;
-      if (!onCard) await say(`${note}.`);
+      await afterAck(deps.work, async () => {
+        await deps.findings.feedback(ref.region, [ref.id], useful, `via Slack by ${body.user.id}`);
+        const note = `${useful ? ':thumbsup:' : ':thumbsdown:'} ${userMention(body.user.id)} marked this finding ${useful ? 'useful' : 'not useful'}`;
+        const finding = deps.channel ? await deps.findings.findById(ref.id, ref.region) : undefined;
+        const onCard = finding && deps.channel ? await recordOnCard(deps.channel, finding, note) : false;
+        if (!onCard) await say(`${note}.`);
+      });
     } catch (err) {
       await say(`:warning: Feedback was not recorded: ${mrkdwn(describeError(err), 800)}`);
     }

@@ -5,6 +5,7 @@ import { findingsList } from '../../blocks/findings-list';
 import { noticeBlocks } from '../../blocks/help';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
+import { afterAck } from '../../work-queue';
 import { decodePage } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -19,8 +20,10 @@ export function nextPage(deps: SlackDeps) {
       return;
     }
     try {
-      const listing = await listFindings(deps.findings, page.filter, page.page);
-      await respond({ response_type: 'ephemeral', replace_original: true, text: `${listing.findings.length} findings`, blocks: findingsList(page.filter, listing) });
+      await afterAck(deps.work, async () => {
+        const listing = await listFindings(deps.findings, page.filter, page.page);
+        await respond({ response_type: 'ephemeral', replace_original: true, text: `${listing.findings.length} findings`, blocks: findingsList(page.filter, listing) });
+      });
     } catch (err) {
       const text = `:warning: ${mrkdwn(describeError(err), 1000)}`;
       await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });

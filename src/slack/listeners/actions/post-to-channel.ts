@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { describeError } from '../../../domain/errors';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
+import { afterAck } from '../../work-queue';
 import { decodeFindingRef } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -13,13 +14,16 @@ export function postToChannel(deps: SlackDeps) {
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     const ref = decodeFindingRef(action.value);
     if (!ref) return void (await say('That button is not valid any more.'));
-    if (!deps.channel) return void (await say('Cards need FINDINGS_CHANNEL to be configured; ask whoever runs the bot to set it.'));
+    const channel = deps.channel;
+    if (!channel) return void (await say('Cards need FINDINGS_CHANNEL to be configured; ask whoever runs the bot to set it.'));
     try {
-      const finding = await deps.findings.findById(ref.id, ref.region);
-      if (!finding) return void (await say(`Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`));
-      const card = await deps.channel.publisher.ensureCard(finding);
-      const link = card.channel && card.ts ? await deps.channel.messenger.permalink(card.channel, card.ts) : undefined;
-      await say(link ? `:white_check_mark: The finding's card is in the channel: <${link}|open its thread>.` : ':white_check_mark: The finding has its card in the channel.');
+      await afterAck(deps.work, async () => {
+        const finding = await deps.findings.findById(ref.id, ref.region);
+        if (!finding) return void (await say(`Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`));
+        const card = await channel.publisher.ensureCard(finding);
+        const link = card.channel && card.ts ? await channel.messenger.permalink(card.channel, card.ts) : undefined;
+        await say(link ? `:white_check_mark: The finding's card is in the channel: <${link}|open its thread>.` : ':white_check_mark: The finding has its card in the channel.');
+      });
     } catch (err) {
       await say(`:warning: The card was not posted: ${mrkdwn(describeError(err), 800)}`);
     }

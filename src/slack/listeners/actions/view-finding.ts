@@ -4,6 +4,7 @@ import { findingCardText } from '../../blocks/finding-card';
 import { noticeBlocks } from '../../blocks/help';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
+import { afterAck } from '../../work-queue';
 import { findingAnswer } from '../../finding-answer';
 import { decodeFindingRef } from '../../values';
 
@@ -19,13 +20,15 @@ export function viewFinding(deps: SlackDeps) {
       return;
     }
     try {
-      const finding = await deps.findings.findById(ref.id, ref.region);
-      if (!finding) {
-        const text = `:grey_question: Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`;
-        await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });
-        return;
-      }
-      await respond({ response_type: 'ephemeral', replace_original: false, text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
+      await afterAck(deps.work, async () => {
+        const finding = await deps.findings.findById(ref.id, ref.region);
+        if (!finding) {
+          const text = `:grey_question: Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`;
+          await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });
+          return;
+        }
+        await respond({ response_type: 'ephemeral', replace_original: false, text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
+      });
     } catch (err) {
       const text = `:warning: ${mrkdwn(describeError(err), 1000)}`;
       await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });

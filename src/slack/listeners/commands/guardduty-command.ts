@@ -7,6 +7,7 @@ import { findingsList } from '../../blocks/findings-list';
 import { helpBlocks, noticeBlocks } from '../../blocks/help';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
+import { afterAck } from '../../work-queue';
 import { findingAnswer } from '../../finding-answer';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -29,18 +30,20 @@ export function guarddutyCommand(deps: SlackDeps) {
     await ack();
     const log = deps.logger.child({ command: parsed.kind, user: command.user_id });
     try {
-      if (parsed.kind === 'findings') {
-        const listing = await listFindings(deps.findings, parsed.filter, 0);
-        await respond({ response_type: 'ephemeral', text: `${listing.findings.length} findings`, blocks: findingsList(parsed.filter, listing) });
-        return;
-      }
-      const finding = await deps.findings.findById(parsed.id, parsed.region);
-      if (!finding) {
-        const text = `:grey_question: No finding ${mrkdwn(parsed.id, 130)} in ${deps.findings.regions.join(', ')}. Check the ID (it is on the card and in the console) and the region.`;
-        await respond({ response_type: 'ephemeral', text, blocks: noticeBlocks(text) });
-        return;
-      }
-      await respond({ response_type: 'ephemeral', text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
+      await afterAck(deps.work, async () => {
+        if (parsed.kind === 'findings') {
+          const listing = await listFindings(deps.findings, parsed.filter, 0);
+          await respond({ response_type: 'ephemeral', text: `${listing.findings.length} findings`, blocks: findingsList(parsed.filter, listing) });
+          return;
+        }
+        const finding = await deps.findings.findById(parsed.id, parsed.region);
+        if (!finding) {
+          const text = `:grey_question: No finding ${mrkdwn(parsed.id, 130)} in ${deps.findings.regions.join(', ')}. Check the ID (it is on the card and in the console) and the region.`;
+          await respond({ response_type: 'ephemeral', text, blocks: noticeBlocks(text) });
+          return;
+        }
+        await respond({ response_type: 'ephemeral', text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
+      });
     } catch (err) {
       log.warn({ err }, 'command failed');
       const text = `:warning: ${mrkdwn(describeError(err), 1000)}\nNothing was changed. Try again in a minute; if it keeps failing, check the bot's AWS permissions.`;

@@ -1,0 +1,216 @@
+/**
+ * Ack latency under load: the real bot process (dist/main.js, HTTP receiver, embedded store holding 10,000
+ * finding records, GuardDuty answered over HTTP by a local stand-in) against a bare Bolt app that only acks.
+ * 50 concurrent clients send signed `/guardduty findings high` and View clicks for 20 s to each, one after the other.
+ *
+ *   npm run bench:ack      (BENCH_SECONDS, BENCH_CLIENTS, BENCH_FINDINGS to change the load)
+ */
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { startDynalite } from '../src/store/embedded';
+import { EMBEDDED_TABLE } from '../src/store/open-store';
+import { ensureTable } from '../src/store/table';
+import { localClientConfig } from '../test/helpers/dynalite';
+import { click, slashCommand, SIGNING_SECRET } from '../test/helpers/signed-request';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 10_000);
+const REGIONS = ['us-east-1', 'us-west-2'];
+const ROOT = join(__dirname, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(base: string, child: ChildProcess, path = '/healthz'): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}${path}`);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('process did not become ready');
+}
+
+async function seedStore(dataDir: string, ids: { id: string; region: string }[]): Promise<void> {
+  const db = await startDynalite({ path: join(dataDir, 'dynamodb') });
+  const client = new DynamoDBClient(localClientConfig(db.endpoint));
+  await ensureTable(client, EMBEDDED_TABLE);
+  const doc = DynamoDBDocumentClient.from(client);
+  for (let i = 0; i < ids.length; i += 25) {
+    const items = ids.slice(i, i + 25).map(({ id, region }, k) => ({
+      PutRequest: {
+        Item: { pk: `finding#${id}`, sk: 'card', findingId: id, region, accountId: '123456789012', state: 'posted', channel: 'C0FINDINGS1', ts: `1700000000.${String(i + k).padStart(6, '0')}`, severity: 5, updatedAtMs: 0, count: 1, archived: false },
+      },
+    }));
+    let pending: typeof items = items;
+    while (pending.length > 0) {
+      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [EMBEDDED_TABLE]: pending } }));
+      pending = (out.UnprocessedItems?.[EMBEDDED_TABLE] ?? []) as typeof items;
+    }
+  }
+  client.destroy();
+  await db.close();
+}
+
+interface Result {
+  latencies: number[];
+  errors: number;
+  seconds: number;
+}
+
+interface StandIns {
+  slackApiUrl: string;
+  responseBase: string;
+  guardduty: string;
+  child: ChildProcess;
+  /** Resolves with the counts line the child prints on SIGTERM. */
+  stop(): Promise<{ responses: number; guarddutyCalls: Record<string, number> }>;
+}
+
+async function startStandIns(): Promise<StandIns> {
+  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'bench-stand-ins.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_FINDINGS: String(FINDINGS), BENCH_REGIONS: REGIONS.join(',') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let partial = '';
+  const waiters: (() => void)[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => {
+    partial += chunk.toString();
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+    for (const w of waiters.splice(0)) w();
+  });
+  const nextLine = async (): Promise<string> => {
+    while (lines.length === 0) await new Promise<void>((r) => waiters.push(r));
+    return lines.shift() ?? '';
+  };
+  const urls = JSON.parse(await nextLine()) as { slackApiUrl: string; responseBase: string; guardduty: string };
+  return {
+    ...urls,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return JSON.parse(await nextLine()) as { responses: number; guarddutyCalls: Record<string, number> };
+    },
+  };
+}
+
+async function load(events: string, responseBase: string, refs: string[], seconds = SECONDS): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const stopAt = Date.now() + seconds * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, worker) => {
+      for (let n = 0; Date.now() < stopAt; n++) {
+        try {
+          const res =
+            n % 2 === 0
+              ? await slashCommand(events, { text: 'findings high', userId: `U0LOAD${String(worker).padStart(4, '0')}`, responseUrl: `${responseBase}w${worker}-${n}` })
+              : await click(events, { actionId: 'finding_view', value: refs[(worker * 7919 + n) % refs.length] ?? '', userId: `U0LOAD${String(worker).padStart(4, '0')}`, responseUrl: `${responseBase}w${worker}-${n}` });
+          if (res.status === 200) latencies.push(res.latencyMs);
+          else errors++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  return { latencies, errors, seconds: (Date.now() - started) / 1000 };
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+}
+
+function summary(r: Result) {
+  const s = [...r.latencies].sort((a, b) => a - b);
+  return { median: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? Number.NaN, throughput: r.latencies.length / r.seconds, requests: r.latencies.length, errors: r.errors };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+async function main(): Promise<void> {
+  console.log('building dist/ …');
+  execSync('npm run build --silent', { cwd: ROOT, stdio: 'inherit' });
+  const standIns = await startStandIns();
+  const refs = Array.from({ length: FINDINGS }, (_, i) => `${REGIONS[i % REGIONS.length] ?? 'us-east-1'} a${String(i).padStart(31, '0')}`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-ack-'));
+  await seedStore(dataDir, refs.map((r) => ({ region: r.split(' ')[0] ?? '', id: r.split(' ')[1] ?? '' })));
+
+  const botPort = await freePort();
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: dataDir,
+    NODE_NO_WARNINGS: '1',
+    SLACK_BOT_TOKEN: 'xoxb-bench-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: standIns.slackApiUrl,
+    PORT: String(botPort),
+    AWS_REGION: 'us-east-1',
+    GUARDDUTY_REGIONS: REGIONS.join(','),
+    AWS_ENDPOINT_URL_GUARDDUTY: standIns.guardduty,
+    AWS_ACCESS_KEY_ID: 'AKIDBENCH',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    FINDINGS_CHANNEL: 'C0FINDINGS1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  };
+  const bot = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist', 'main.js')], { cwd: dataDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitHealthy(`http://127.0.0.1:${botPort}`, bot);
+  await load(`http://127.0.0.1:${botPort}/slack/events`, standIns.responseBase, refs.slice(0, 50), 2);
+  console.log(`load: ${CLIENTS} clients × ${SECONDS} s, half /guardduty findings high, half View clicks; ${FINDINGS} findings in GuardDuty and the store`);
+  const botResult = summary(await load(`http://127.0.0.1:${botPort}/slack/events`, standIns.responseBase, refs));
+  await stopChild(bot);
+
+  const barePort = await freePort();
+  const bare = spawn(process.execPath, [join(ROOT, 'scripts', 'bare-bolt-app.js')], { cwd: ROOT, env: { ...env, PORT: String(barePort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitHealthy(`http://127.0.0.1:${barePort}`, bare, '/slack/events');
+  const bareResult = summary(await load(`http://127.0.0.1:${barePort}/slack/events`, standIns.responseBase, refs));
+  await stopChild(bare);
+
+  const row = (name: string, f: (r: ReturnType<typeof summary>) => string) => console.log(`  ${name.padEnd(22)} ${f(botResult).padStart(12)} ${f(bareResult).padStart(12)}`);
+  console.log(`\n  ${''.padEnd(22)} ${'bot'.padStart(12)} ${'bare Bolt'.padStart(12)}`);
+  row('ack median (ms)', (r) => r.median.toFixed(1));
+  row('ack p99 (ms)', (r) => r.p99.toFixed(1));
+  row('ack max (ms)', (r) => r.max.toFixed(1));
+  row('throughput (req/s)', (r) => r.throughput.toFixed(0));
+  row('requests', (r) => String(r.requests));
+  row('errors', (r) => String(r.errors));
+  console.log(`\n  p99 ratio bot / bare: ${(botResult.p99 / bareResult.p99).toFixed(2)}×   (target: p99 < 100 ms and ≤ 2×)`);
+  const counts = await standIns.stop();
+  console.log(`  answers delivered to response_urls (bot run, after its acks): ${counts.responses}; GuardDuty calls: ${JSON.stringify(counts.guarddutyCalls)}`);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

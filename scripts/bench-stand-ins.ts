@@ -1,0 +1,30 @@
+/**
+ * The Slack Web API / response_url stand-in and the GuardDuty HTTP stand-in in a process of their own, so that a
+ * load generator measuring ack latency is not slowed down by serving them. Prints one JSON line with their URLs,
+ * and one with counts when it gets SIGTERM.
+ */
+import { variant } from '../test/helpers/fixtures';
+import { GuardDutyHttpStandIn } from '../test/helpers/guardduty-http-stand-in';
+import { SlackStandIn } from '../test/helpers/slack-stand-in';
+
+const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 10_000);
+const REGIONS = (process.env.BENCH_REGIONS ?? 'us-east-1,us-west-2').split(',');
+
+async function main(): Promise<void> {
+  const slack = await new SlackStandIn().start();
+  const gd = await new GuardDutyHttpStandIn().start();
+  const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
+  for (let i = 0; i < FINDINGS; i++) {
+    const id = `a${String(i).padStart(31, '0')}`;
+    gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id, region: REGIONS[i % REGIONS.length], severity: 1 + ((i * 37) % 90) / 10, updatedAt: old }));
+  }
+  // Request bodies are not needed here; keeping them would grow without bound under load.
+  setInterval(() => (gd.requests.length = 0), 1000).unref();
+  process.stdout.write(`${JSON.stringify({ slackApiUrl: slack.apiUrl, responseBase: slack.responseUrl(''), guardduty: gd.endpoint })}\n`);
+  process.once('SIGTERM', () => {
+    process.stdout.write(`${JSON.stringify({ responses: slack.responses.length, guarddutyCalls: gd.calls })}\n`);
+    void Promise.all([slack.close(), gd.close()]).then(() => process.exit(0));
+  });
+}
+
+void main();

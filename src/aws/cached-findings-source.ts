@@ -1,0 +1,66 @@
+import type { Finding } from '../domain/finding';
+import type { FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
+
+interface Entry<T> {
+  at: number;
+  value: Promise<T>;
+}
+
+/**
+ * Read-through cache for what people look at in Slack: the same list or finding asked for within `ttlMs`
+ * (and concurrent identical asks) costs one GuardDuty call. Archive and feedback pass through and drop the
+ * cache. The feed uses the uncached source: it must see every change.
+ */
+export class CachedFindingsSource implements FindingsSource {
+  private readonly entries = new Map<string, Entry<unknown>>();
+
+  constructor(
+    private readonly inner: FindingsSource,
+    private readonly ttlMs = 10_000,
+    private readonly maxEntries = 2_000,
+  ) {}
+
+  get regions(): readonly string[] {
+    return this.inner.regions;
+  }
+
+  list(region: string, query: FindingQuery, pageSize: number, nextToken?: string): Promise<FindingPage> {
+    return this.cached(JSON.stringify(['list', region, query, pageSize, nextToken ?? '']), () => this.inner.list(region, query, pageSize, nextToken));
+  }
+
+  listIds(region: string, query: FindingQuery): Promise<string[]> {
+    return this.cached(JSON.stringify(['ids', region, query]), () => this.inner.listIds(region, query));
+  }
+
+  get(region: string, ids: readonly string[]): Promise<Finding[]> {
+    return this.cached(JSON.stringify(['get', region, ids]), () => this.inner.get(region, ids));
+  }
+
+  findById(id: string, preferRegion?: string): Promise<Finding | undefined> {
+    return this.cached(JSON.stringify(['find', id, preferRegion ?? '']), () => this.inner.findById(id, preferRegion));
+  }
+
+  async archive(region: string, ids: readonly string[]): Promise<void> {
+    await this.inner.archive(region, ids);
+    this.entries.clear();
+  }
+
+  async feedback(region: string, ids: readonly string[], useful: boolean, comment?: string): Promise<void> {
+    await this.inner.feedback(region, ids, useful, comment);
+  }
+
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.value as Promise<T>;
+    if (this.entries.size >= this.maxEntries) {
+      for (const [k, e] of this.entries) if (now - e.at >= this.ttlMs) this.entries.delete(k);
+      if (this.entries.size >= this.maxEntries) this.entries.clear();
+    }
+    const value = load();
+    this.entries.set(key, { at: now, value });
+    // A failure is not cached: the next ask tries again.
+    value.catch(() => this.entries.delete(key));
+    return value;
+  }
+}
