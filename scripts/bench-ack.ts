@@ -83,7 +83,7 @@ interface StandIns {
   guardduty: string;
   child: ChildProcess;
   /** Resolves with the counts line the child prints on SIGTERM. */
-  stop(): Promise<{ responses: number; guarddutyCalls: Record<string, number> }>;
+  stop(): Promise<{ responses: number; busy: number; guarddutyCalls: Record<string, number> }>;
 }
 
 async function startStandIns(): Promise<StandIns> {
@@ -112,7 +112,7 @@ async function startStandIns(): Promise<StandIns> {
     child,
     stop: async () => {
       child.kill('SIGTERM');
-      return JSON.parse(await nextLine()) as { responses: number; guarddutyCalls: Record<string, number> };
+      return JSON.parse(await nextLine()) as { responses: number; busy: number; guarddutyCalls: Record<string, number> };
     },
   };
 }
@@ -206,7 +206,8 @@ async function main(): Promise<void> {
   row('errors', (r) => String(r.errors));
   console.log(`\n  p99 ratio bot / bare: ${(botResult.p99 / bareResult.p99).toFixed(2)}×   (target: p99 < 100 ms and ≤ 2×)`);
   const counts = await standIns.stop();
-  console.log(`  answers delivered to response_urls (bot run, after its acks): ${counts.responses}; GuardDuty calls: ${JSON.stringify(counts.guarddutyCalls)}`);
+  console.log(`  answers delivered to response_urls (bot run, after its acks): ${counts.responses}, of which "busy, try again": ${counts.busy}`);
+  console.log(`  GuardDuty calls during the bot run: ${JSON.stringify(counts.guarddutyCalls)}`);
   rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -19,10 +19,14 @@ async function main(): Promise<void> {
     gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id, region: REGIONS[i % REGIONS.length], severity: 1 + ((i * 37) % 90) / 10, updatedAt: old }));
   }
   // Request bodies are not needed here; keeping them would grow without bound under load.
-  setInterval(() => (gd.requests.length = 0), 1000).unref();
+  setInterval(() => {
+    gd.requests.length = 0;
+    for (const r of slack.responses) r.body = { text: String(r.body.text).slice(0, 200) };
+  }, 1000).unref();
   process.stdout.write(`${JSON.stringify({ slackApiUrl: slack.apiUrl, responseBase: slack.responseUrl(''), guardduty: gd.endpoint })}\n`);
   process.once('SIGTERM', () => {
-    process.stdout.write(`${JSON.stringify({ responses: slack.responses.length, guarddutyCalls: gd.calls })}\n`);
+    const busy = slack.responses.filter((r) => String(r.body.text).includes('busy')).length;
+    process.stdout.write(`${JSON.stringify({ responses: slack.responses.length, busy, guarddutyCalls: gd.calls })}\n`);
     void Promise.all([slack.close(), gd.close()]).then(() => process.exit(0));
   });
 }

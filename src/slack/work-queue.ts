@@ -15,8 +15,8 @@ export class WorkQueue {
   private readonly waiting: (() => void)[] = [];
 
   constructor(
-    private readonly concurrency = 4,
-    private readonly maxQueued = 500,
+    private readonly concurrency = 16,
+    private readonly maxQueued = 200,
   ) {}
 
   async run<T>(task: () => Promise<T>): Promise<T> {
@@ -37,6 +37,11 @@ export class WorkQueue {
 
   get queued(): number {
     return this.waiting.length;
+  }
+
+  /** True when a new task would be refused: callers can say so in their ack instead of a later message. */
+  get full(): boolean {
+    return this.active >= this.concurrency && this.waiting.length >= this.maxQueued;
   }
 }
 

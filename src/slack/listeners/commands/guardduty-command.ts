@@ -7,7 +7,7 @@ import { findingsList } from '../../blocks/findings-list';
 import { helpBlocks, noticeBlocks } from '../../blocks/help';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
-import { afterAck } from '../../work-queue';
+import { BusyError, afterAck } from '../../work-queue';
 import { findingAnswer } from '../../finding-answer';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -25,6 +25,11 @@ export function guarddutyCommand(deps: SlackDeps) {
     }
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', text: 'How to use /guardduty', blocks: helpBlocks() });
+      return;
+    }
+    if (deps.work?.full) {
+      const busy = new BusyError().message;
+      await ack({ response_type: 'ephemeral', text: `:hourglass: ${busy}` });
       return;
     }
     await ack();
