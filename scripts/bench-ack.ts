@@ -7,7 +7,6 @@
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,6 +16,7 @@ import { EMBEDDED_TABLE } from '../src/store/open-store';
 import { ensureTable } from '../src/store/table';
 import { localClientConfig } from '../test/helpers/dynalite';
 import { click, slashCommand, SIGNING_SECRET } from '../test/helpers/signed-request';
+import { freePort } from '../test/helpers/free-port';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -24,16 +24,6 @@ const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 10_000);
 const REGIONS = ['us-east-1', 'us-west-2'];
 const ROOT = join(__dirname, '..');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitHealthy(base: string, child: ChildProcess, path = '/healthz'): Promise<void> {
   const deadline = Date.now() + 30_000;

@@ -164,7 +164,8 @@ async function main(): Promise<void> {
     timer.unref();
     Promise.allSettled([app.stop(), poller?.stop(), digest?.stop()])
       .then(() => queue.idle())
-      .then(() => opened.close())
+      // The store is left open: a remediation still running may write its outcome until exit, and one that
+      // cannot finish is resumed at the next start (its lease lapses). Writes already made are on disk.
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error({ err }, 'error while stopping');

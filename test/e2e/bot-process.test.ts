@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -17,6 +16,7 @@ import { allFixtures, variant } from '../helpers/fixtures';
 import { GuardDutyHttpStandIn, toWire } from '../helpers/guardduty-http-stand-in';
 import { SIGNING_SECRET, slashCommand } from '../helpers/signed-request';
 import { SlackStandIn } from '../helpers/slack-stand-in';
+import { freePort } from '../helpers/free-port';
 
 /*
  * End-to-end: the compiled bot (`dist/main.js`, what `npm start` runs) as a child process, talking to a local
@@ -42,16 +42,6 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 function build(): Promise<void> {
   return new Promise((done, fail) => {

@@ -25,7 +25,7 @@ export interface FeedInstance {
 /** One bot process's feed: real GuardDuty adapter (SDK mocked), real WebClient to the stand-in, the given store. */
 export function feedInstance(
   store: StateStore,
-  slack: SlackStandIn,
+  slack: Pick<SlackStandIn, 'apiUrl'>,
   options: { owner?: string; minBand?: SeverityBand; claimSeconds?: number; postIntervalMs?: number; regions?: string[]; slackRetries?: number } = {},
 ): FeedInstance {
   const owner = options.owner ?? `test-${Math.random().toString(36).slice(2, 8)}`;

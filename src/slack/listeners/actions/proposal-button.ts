@@ -1,0 +1,41 @@
+import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { describeError } from '../../../domain/errors';
+import type { Proposal } from '../../../domain/proposal';
+import type { Decision } from '../../../remediation/remediation-service';
+import { decodeProposalRef, refusalText, type ProposalRef } from '../../blocks/proposal';
+import { mrkdwn } from '../../blocks/text';
+import { approversConfigured, type RemediationContext } from '../../remediation-context';
+
+type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
+
+/**
+ * The shape every proposal button shares: ack, decode the (forgeable) value, one decision through the
+ * service, the refusal's reason to the clicker alone, or `show` of the decided proposal.
+ */
+export function proposalButton(
+  ctx: RemediationContext,
+  what: string,
+  decide: (ref: ProposalRef, userId: string) => Promise<Decision>,
+  show: (proposal: Proposal) => Promise<unknown>,
+) {
+  return async ({ ack, action, body, respond }: Args): Promise<void> => {
+    await ack();
+    const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    const ref = decodeProposalRef(action.value);
+    if (!ref) {
+      await say('That button is not valid.');
+      return;
+    }
+    try {
+      const decided = await decide(ref, body.user.id);
+      if (!decided.ok) {
+        await say(refusalText(decided.refusal, { approversConfigured: approversConfigured(ctx.config) }));
+        return;
+      }
+      await show(decided.proposal);
+    } catch (err) {
+      ctx.logger.error({ err, findingId: ref.findingId, proposalId: ref.proposalId }, `${what} failed`);
+      await say(`:warning: ${mrkdwn(describeError(err), 1000)}`);
+    }
+  };
+}
