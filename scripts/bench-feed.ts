@@ -97,7 +97,12 @@ async function main(): Promise<void> {
   global.gc?.();
   const baselineRss = process.memoryUsage().rss;
   let peakRss = baselineRss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  let peakHeap = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 50);
   const feed = feedInstance(store, { apiUrl: urls.slackApiUrl }, { postIntervalMs: POST_INTERVAL_MS, slackRetries: 5, regions: REGIONS });
 
   console.log(`feed benchmark: ${N} findings in ${REGIONS.length} regions (${urgent.size} high/critical, ${cardsExpected} at or above medium), then ${R} recurrences`);
@@ -155,7 +160,7 @@ async function main(): Promise<void> {
   console.log('\ntotals');
   console.log(`  Slack cards per unique finding  ${(second.cards.length / new Set(second.cards).size).toFixed(2)}`);
   console.log(`  digest items pending          ${(await store.listDigestItems(CHANNEL)).length}`);
-  console.log(`  peak RSS                      ${(peakRss / 1024 / 1024).toFixed(0)} MB (this process: the bot's feed; ${(baselineRss / 1024 / 1024).toFixed(0)} MB before the poll)`);
+  console.log(`  peak RSS                      ${(peakRss / 1024 / 1024).toFixed(0)} MB (this process: the bot's feed; ${(baselineRss / 1024 / 1024).toFixed(0)} MB before the poll; peak heap used ${(peakHeap / 1024 / 1024).toFixed(0)} MB)`);
   console.log(`  DynamoDB requests by command  ${JSON.stringify(dynamoRequests)}`);
 
   stand.child.stdin?.end();
