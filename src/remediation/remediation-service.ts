@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type pino from 'pino';
 import { ChatOpsError, describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
-import type { ProposalStore, RemediationExecutor, RemediationExecutorFactory } from '../domain/ports';
+import type { ProposalStore, RemediationExecutor, RemediationExecutorFactory, TransitionOutcome } from '../domain/ports';
 import { isExpired, type ApprovalRefusal, type Proposal, type ProposalKind } from '../domain/proposal';
 import { compareRules, isWorldOpen, playbookFor, type Playbook } from '../domain/remediation/playbooks';
 import { revertPlan } from '../domain/remediation/revert';
@@ -102,6 +102,26 @@ export function decidedBy(p: Proposal): string | undefined {
  * The remediation use cases: plan, propose, approve (claim + execute once), reject, cancel, revert and resume.
  * Every state change is one conditional write in the store; this class adds the approver policy, EC2 and logs.
  */
+/**
+ * The Decision for a reject or cancel write: the proposal when it won; otherwise why not, read from the
+ * record the refused write returned (`stillProposed` names the reason when the state did not change).
+ */
+function settleDecision(
+  outcome: TransitionOutcome,
+  log: pino.Logger,
+  verb: 'rejected' | 'cancelled',
+  stillProposed: (p: Proposal) => Refusal,
+): Decision {
+  if (outcome.ok && outcome.proposal) {
+    log.info(`proposal ${verb}`);
+    return { ok: true, proposal: outcome.proposal };
+  }
+  const p = outcome.proposal;
+  const refusal: Refusal = !p ? { reason: 'not-found' } : p.state !== 'proposed' ? { reason: 'already-decided', state: p.state, by: decidedBy(p) } : stillProposed(p);
+  log.info({ refusal: refusal.reason }, `${verb === 'rejected' ? 'reject' : 'cancel'} refused`);
+  return { ok: false, refusal, ...(p ? { proposal: p } : {}) };
+}
+
 export class RemediationService {
   private readonly log: pino.Logger;
   private readonly now: () => number;
@@ -222,35 +242,13 @@ export class RemediationService {
       return { ok: false, refusal: { reason: 'not-approver' } };
     }
     const outcome = await this.deps.store.reject(findingId, proposalId, userId, this.nowS());
-    if (outcome.ok && outcome.proposal) {
-      log.info('proposal rejected');
-      return { ok: true, proposal: outcome.proposal };
-    }
-    const p = outcome.proposal;
-    const refusal: Refusal = !p
-      ? { reason: 'not-found' }
-      : p.state !== 'proposed'
-        ? { reason: 'already-decided', state: p.state, by: decidedBy(p) }
-        : { reason: 'own-proposal' };
-    log.info({ refusal: refusal.reason }, 'reject refused');
-    return { ok: false, refusal, ...(p ? { proposal: p } : {}) };
+    return settleDecision(outcome, log, 'rejected', () => ({ reason: 'own-proposal' }));
   }
 
   async cancel(findingId: string, proposalId: string, userId: string): Promise<Decision> {
     const log = this.log.child({ findingId, proposalId, actor: userId });
     const outcome = await this.deps.store.cancel(findingId, proposalId, userId, this.nowS());
-    if (outcome.ok && outcome.proposal) {
-      log.info('proposal cancelled');
-      return { ok: true, proposal: outcome.proposal };
-    }
-    const p = outcome.proposal;
-    const refusal: Refusal = !p
-      ? { reason: 'not-found' }
-      : p.state !== 'proposed'
-        ? { reason: 'already-decided', state: p.state, by: decidedBy(p) }
-        : { reason: 'not-requester', requester: p.requester };
-    log.info({ refusal: refusal.reason }, 'cancel refused');
-    return { ok: false, refusal, ...(p ? { proposal: p } : {}) };
+    return settleDecision(outcome, log, 'cancelled', (p) => ({ reason: 'not-requester', requester: p.requester }));
   }
 
   // ------------------------------------------------------------------ execution
