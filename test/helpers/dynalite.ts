@@ -10,7 +10,7 @@ export interface TestDynamo {
   tableName: string;
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
-  /** Destroys the clients and stops dynalite (data on `path` stays). */
+  /** Stops dynalite, then destroys the clients (data on `path` stays). */
   stop(): Promise<void>;
 }
 
@@ -42,9 +42,11 @@ export async function startTestDynamo(options: { path?: string; tableName?: stri
     doc,
     tableName,
     endpoint: server.endpoint,
+    // Server first: it lets in-flight requests finish, where destroying the client first would leave dynalite
+    // writing to a database it has already closed.
     stop: async () => {
-      client.destroy();
       await server.close();
+      client.destroy();
     },
   };
 }

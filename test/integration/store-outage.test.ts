@@ -27,6 +27,9 @@ describe('DynamoDB unavailable: commands answer, nothing runs, nothing is half-w
     proposalValue = approve?.[1] ?? '';
     expect(proposalValue).toMatch(new RegExp(`^${FINDING_ID} `));
     before = rig.ec2.state(SEED_GROUP);
+    // The flow's last write (the proposal message's ts) must land before the store goes away.
+    const proposalId = proposalValue.split(' ')[1] ?? '';
+    await eventually(async () => (await rig.store.getProposal(FINDING_ID, proposalId))?.messageTs, 'proposal message ts stored');
     await rig.dynamo.stop();
   });
   afterAll(async () => {
