@@ -149,9 +149,17 @@ export interface ProposalStore {
   listStalledExecutions(nowS: number): Promise<Proposal[]>;
 }
 
+/** All the store holds about one finding: its card record and its proposals, oldest first. */
+export interface FindingRecord {
+  card?: CardRecord;
+  proposals: Proposal[];
+}
+
 export interface StateStore extends CardStore, CursorStore, LeaseStore, DigestStore, ProposalStore {
   /** A cheap read to tell whether the store answers. */
   ping(): Promise<void>;
+  /** The card and proposals of a finding in one read (they share a partition). */
+  getFindingRecord(findingId: string): Promise<FindingRecord>;
 }
 
 // ---------------------------------------------------------------- EC2 remediation

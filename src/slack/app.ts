@@ -6,7 +6,8 @@ import { AccessPolicy } from './access-policy';
 import { accessControl } from './middleware/access-control';
 import { WorkQueue } from './work-queue';
 import type { SlackDeps } from './deps';
-import { registerActions } from './listeners/actions';
+import { registerActionRouter } from './listeners/action-router';
+import { findingActionRoutes } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
 import { registerRemediation } from './listeners/remediation';
 
@@ -94,7 +95,7 @@ export function createApp(given: SlackDeps): App {
   });
   app.use(accessControl(accessPolicy(app, deps), homeTeam(app, deps), deps.logger.child({ component: 'access' })));
   registerCommands(app, deps);
-  registerActions(app, deps);
-  registerRemediation(app, deps);
+  const remediationRoutes = registerRemediation(app, deps);
+  registerActionRouter(app, new Map([...findingActionRoutes(deps), ...remediationRoutes]), deps.logger.child({ component: 'actions' }));
   return app;
 }

@@ -15,7 +15,7 @@ export async function findingAnswer(deps: SlackDeps, finding: Finding): Promise<
   const actions: NonNullable<CardOptions['actions']> = [...(playbookFor(finding) ? (['propose'] as const) : []), 'archive', 'feedback'];
   if (!deps.channel) return findingCard(finding, { actions });
   try {
-    const [record, proposals] = await Promise.all([deps.channel.store.getCard(finding.id), deps.channel.store.listProposals(finding.id)]);
+    const { card: record, proposals } = await deps.channel.store.getFindingRecord(finding.id);
     const history = proposals.length > 0 ? proposalHistory(proposals, Math.floor(Date.now() / 1000)) : [];
     if (record?.state === 'posted' && record.channel && record.ts) {
       const threadLink = await deps.channel.messenger.permalink(record.channel, record.ts).catch(() => undefined);

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ChatOpsError, NotFoundError, StoreUnavailableError } from '../domain/errors';
 import type { AuditEntry, Proposal } from '../domain/proposal';
-import type { CardRecord, DigestItem, Observation, StateStore, TransitionOutcome } from '../domain/ports';
+import type { CardRecord, DigestItem, FindingRecord, Observation, StateStore, TransitionOutcome } from '../domain/ports';
 import type { ExecutionResult } from '../domain/remediation/types';
 
 type Item = Record<string, unknown>;
@@ -251,13 +251,23 @@ export class DynamoStateStore implements StateStore {
     return item && fromProposalItem(item);
   }
 
+  async getFindingRecord(findingId: string): Promise<FindingRecord> {
+    const items = await this.query({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: names('pk'),
+      ExpressionAttributeValues: { ':pk': `finding#${findingId}` },
+    });
+    const cardItem = items.find((item) => item.sk === 'card');
+    return { card: cardItem && toCard(cardItem), proposals: byCreation(items.filter((item) => String(item.sk).startsWith('proposal#')).map(fromProposalItem)) };
+  }
+
   async listProposals(findingId: string): Promise<Proposal[]> {
     const items = await this.query({
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: names('pk', 'sk'),
       ExpressionAttributeValues: { ':pk': `finding#${findingId}`, ':prefix': 'proposal#' },
     });
-    return items.map(fromProposalItem).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    return byCreation(items.map(fromProposalItem));
   }
 
   approve(findingId: string, proposalId: string, approver: string, execOwner: string, leaseSeconds: number, nowS: number): Promise<TransitionOutcome> {
@@ -518,6 +528,10 @@ const OBSERVATION_FIELDS = ['severity', 'updatedAtMs', 'count', 'archived'] as c
 
 function observationValues(seen: Observation): Item {
   return { ':severity': seen.severity, ':updatedAtMs': seen.updatedAtMs, ':count': seen.count, ':archived': seen.archived };
+}
+
+function byCreation(proposals: Proposal[]): Proposal[] {
+  return proposals.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
 }
 
 function toCard(item: Item): CardRecord {

@@ -6,6 +6,7 @@ import type { App } from '@slack/bolt';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { WorkQueue } from '../../src/slack/work-queue';
 import { createApp } from '../../src/slack/app';
 import type { SlackDeps } from '../../src/slack/deps';
 import { SIGNING_SECRET } from './signed-request';
@@ -67,6 +68,9 @@ export async function startBot(slack: SlackStandIn, env: Record<string, string> 
     config,
     logger,
     findings: new GuardDutySource(guardDutyClients(), config.aws.regions),
+    // The test process is also the load generator, so its event-loop load says nothing about the bot's own:
+    // the queue keeps its count limits here, and load shedding is tested on its own (work-queue.test.ts).
+    work: new WorkQueue({ load: { utilization: () => 0 } }),
     ...extra,
   };
   const app = createApp(deps);

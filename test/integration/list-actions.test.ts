@@ -67,4 +67,19 @@ describe('list buttons: View and Next', () => {
     expect(String(reply.body.text)).toContain('not valid');
     expect(gd.calls.GetFindings).toBe(calls);
   });
+
+  it('a button with an unknown action_id is acked at once and does nothing', async () => {
+    const before = slack.responses.length;
+    const calls = { ...gd.calls };
+    const res = await click(bot.events, { actionId: 'made_up_action', value: 'us-east-1 f0000000000000000000000000000001', responseUrl: slack.responseUrl('unknown') });
+    expect(res.status).toBe(200);
+    // Acked by the router, not by the receiver's unhandled-request timeout (2.9 s).
+    expect(res.latencyMs).toBeLessThan(2000);
+    const view = await click(bot.events, { actionId: 'finding_view', value: 'us-east-1 f0000000000000000000000000000001', responseUrl: slack.responseUrl('after-unknown') });
+    expect(view.status).toBe(200);
+    await slack.waitFor(() => slack.responses.find((r) => r.path === '/respond/after-unknown'), 5000, 'the View answer');
+    expect(slack.responses.filter((r) => r.path === '/respond/unknown')).toHaveLength(0);
+    expect(gd.calls.ArchiveFindings).toBe(calls.ArchiveFindings);
+    expect(slack.responses.length).toBe(before + 1);
+  });
 });

@@ -420,6 +420,30 @@ describe('proposals', () => {
     expect(await store.listProposals(uid('finding'))).toEqual([]);
   });
 
+  test('getFindingRecord reads the card and the proposals of one finding in one Query', async () => {
+    const findingId = uid('finding');
+    await store.claimCard(card(findingId), 'A', 60, NOW);
+    const created = [NOW + 20, NOW + 10].map((createdAt, i) => proposal({ findingId, id: `q${i}`, createdAt }));
+    for (const p of created) await store.createProposal(p);
+    await store.createProposal(proposal());
+    const sent = dynamo.client.middlewareStack;
+    const commands: string[] = [];
+    sent.add((next, context) => async (args) => {
+      commands.push(String(context.commandName));
+      return next(args);
+    }, { step: 'initialize', name: 'countCommands' });
+    try {
+      const record = await store.getFindingRecord(findingId);
+      expect(record.card?.findingId).toBe(findingId);
+      expect(record.card?.state).toBe('claimed');
+      expect(record.proposals.map((p) => p.id)).toEqual(['q1', 'q0']);
+      expect(commands).toEqual(['QueryCommand']);
+    } finally {
+      sent.remove('countCommands');
+    }
+    expect(await store.getFindingRecord(uid('finding'))).toEqual({ card: undefined, proposals: [] });
+  });
+
   test('listStalledExecutions finds executing proposals whose lease expired', async () => {
     const stalled = proposal();
     const live = proposal();

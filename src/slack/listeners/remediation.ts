@@ -1,6 +1,7 @@
-import type { AllMiddlewareArgs, App, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import type { SlackDeps } from '../deps';
 import { ACTION, VIEW } from '../ids';
+import type { ButtonArgs, ButtonHandler } from './action-router';
 import { remediationContext } from '../remediation-context';
 import { approveProposal } from './actions/approve-proposal';
 import { cancelProposal } from './actions/cancel-proposal';
@@ -13,24 +14,26 @@ const NOT_CONFIGURED =
   ':information_source: Remediation is not set up: it needs FINDINGS_CHANNEL (where each fix is discussed in the finding\'s thread) ' +
   'and a state store (DYNAMODB_TABLE, or the embedded store in DATA_DIR), plus AWS access to EC2.';
 
-function notConfigured() {
-  return async ({ ack, respond }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {
+function notConfigured(): ButtonHandler {
+  return async ({ ack, respond }: ButtonArgs): Promise<void> => {
     await ack();
     await respond({ response_type: 'ephemeral', replace_original: false, text: NOT_CONFIGURED });
   };
 }
 
-/** The two-person remediation buttons and modal; without a store and channel they only explain what is missing. */
-export function registerRemediation(app: App, deps: SlackDeps): void {
+/**
+ * The two-person remediation buttons (by action ID) and the propose modal; without a store and channel the
+ * buttons only explain what is missing.
+ */
+export function registerRemediation(app: App, deps: SlackDeps): [string, ButtonHandler][] {
   const ctx = remediationContext(deps);
-  if (!ctx) {
-    for (const id of [ACTION.proposeFix, ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.revert]) app.action<BlockButtonAction>(id, notConfigured());
-    return;
-  }
-  app.action<BlockButtonAction>(ACTION.proposeFix, proposeFix(ctx));
+  if (!ctx) return [ACTION.proposeFix, ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.revert].map((id) => [id, notConfigured()]);
   app.view(VIEW.proposeFix, proposeFixSubmission(ctx));
-  app.action<BlockButtonAction>(ACTION.approve, approveProposal(ctx));
-  app.action<BlockButtonAction>(ACTION.reject, rejectProposal(ctx));
-  app.action<BlockButtonAction>(ACTION.cancel, cancelProposal(ctx));
-  app.action<BlockButtonAction>(ACTION.revert, revertProposal(ctx));
+  return [
+    [ACTION.proposeFix, proposeFix(ctx)],
+    [ACTION.approve, approveProposal(ctx)],
+    [ACTION.reject, rejectProposal(ctx)],
+    [ACTION.cancel, cancelProposal(ctx)],
+    [ACTION.revert, revertProposal(ctx)],
+  ];
 }

@@ -1,6 +1,6 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
 import type { SlackDeps } from '../../deps';
 import { ACTION } from '../../ids';
+import type { ButtonHandler } from '../action-router';
 import { archiveFinding } from './archive-finding';
 import { digestList } from './digest-list';
 import { findingFeedback } from './finding-feedback';
@@ -9,13 +9,16 @@ import { openConsole } from './open-console';
 import { postToChannel } from './post-to-channel';
 import { viewFinding } from './view-finding';
 
-export function registerActions(app: App, deps: SlackDeps): void {
-  app.action<BlockButtonAction>(ACTION.viewFinding, viewFinding(deps));
-  app.action<BlockButtonAction>(ACTION.nextPage, nextPage(deps));
-  app.action(ACTION.openConsole, openConsole());
-  app.action<BlockButtonAction>(ACTION.archive, archiveFinding(deps));
-  app.action<BlockButtonAction>(ACTION.feedbackUseful, findingFeedback(deps));
-  app.action<BlockButtonAction>(ACTION.feedbackNotUseful, findingFeedback(deps));
-  app.action<BlockButtonAction>(ACTION.postToChannel, postToChannel(deps));
-  app.action<BlockButtonAction>(ACTION.digestList, digestList(deps));
+/** The finding and list buttons, by action ID. */
+export function findingActionRoutes(deps: SlackDeps): [string, ButtonHandler][] {
+  return [
+    [ACTION.viewFinding, viewFinding(deps)],
+    [ACTION.nextPage, nextPage(deps)],
+    [ACTION.openConsole, openConsole()],
+    [ACTION.archive, archiveFinding(deps)],
+    [ACTION.feedbackUseful, findingFeedback(deps)],
+    [ACTION.feedbackNotUseful, findingFeedback(deps)],
+    [ACTION.postToChannel, postToChannel(deps)],
+    [ACTION.digestList, digestList(deps)],
+  ];
 }

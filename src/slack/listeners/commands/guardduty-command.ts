@@ -7,7 +7,7 @@ import { findingsList } from '../../blocks/findings-list';
 import { helpBlocks, noticeBlocks } from '../../blocks/help';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
-import { BusyError, afterAck } from '../../work-queue';
+import { BUSY_MESSAGE, afterAck } from '../../work-queue';
 import { findingAnswer } from '../../finding-answer';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -28,8 +28,7 @@ export function guarddutyCommand(deps: SlackDeps) {
       return;
     }
     if (deps.work?.full) {
-      const busy = new BusyError().message;
-      await ack({ response_type: 'ephemeral', text: `:hourglass: ${busy}` });
+      await ack({ response_type: 'ephemeral', text: `:hourglass: ${BUSY_MESSAGE}` });
       return;
     }
     await ack();
