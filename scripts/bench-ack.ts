@@ -124,7 +124,6 @@ async function load(events: string, responseBase: string, refs: string[], second
               ? await slashCommand(events, { text: 'findings high', userId: `U0LOAD${String(worker).padStart(4, '0')}`, responseUrl: `${responseBase}w${worker}-${n}` })
               : await click(events, { actionId: 'finding_view', value: refs[(worker * 7919 + n) % refs.length] ?? '', userId: `U0LOAD${String(worker).padStart(4, '0')}`, responseUrl: `${responseBase}w${worker}-${n}` });
           if (res.status === 200) latencies.push(res.latencyMs);
-          if (process.env.BENCH_TRACE && res.latencyMs > 300) console.log(`slow ${n % 2 === 0 ? 'cmd ' : 'view'} at ${((Date.now() - started - res.latencyMs) / 1000).toFixed(2)} s: ${res.latencyMs.toFixed(0)} ms`);
           else errors++;
         } catch {
           errors++;
@@ -236,7 +235,7 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   };
-  const bot = spawn(process.execPath, [...(process.env.BENCH_ELD ? ['--require', process.env.BENCH_ELD] : []), ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist', 'main.js')], { cwd: dataDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const bot = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist', 'main.js')], { cwd: dataDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const barePort = await freePort();
   const bare = spawn(process.execPath, [join(ROOT, 'scripts', 'bare-bolt-app.js')], { cwd: ROOT, env: { ...env, PORT: String(barePort) }, stdio: ['ignore', 'ignore', 'inherit'] });
   await waitHealthy(`http://127.0.0.1:${botPort}`, bot);
