@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { WebClient } from '@slack/web-api';
+import { undiciFetch } from './slack/undici-fetch';
 import type pino from 'pino';
 import { loadConfig, type Config } from './config';
 import { CachedFindingsSource } from './aws/cached-findings-source';
@@ -83,6 +84,7 @@ function slackClient(config: Config, logger: pino.Logger): WebClient {
   return new WebClient(config.slack.botToken, {
     slackApiUrl: config.slack.apiUrl,
     logger: boltLogger(logger),
+    fetch: undiciFetch(),
     // Bounded, so a post never outlives its claim by much; 429s wait for Retry-After inside these retries.
     retryConfig: { retries: 5, factor: 2, minTimeout: 1000, maxTimeout: 20_000 },
   });

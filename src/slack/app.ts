@@ -4,6 +4,7 @@ import { boltLogger } from '../logger';
 import { SlackApproverPolicy } from '../remediation/approvers';
 import { AccessPolicy } from './access-policy';
 import { accessControl } from './middleware/access-control';
+import { undiciFetch } from './undici-fetch';
 import { WorkQueue } from './work-queue';
 import type { SlackDeps } from './deps';
 import { registerActionRouter } from './listeners/action-router';
@@ -85,7 +86,7 @@ export function createApp(given: SlackDeps): App {
     token: deps.config.slack.botToken,
     receiver: createReceiver(deps),
     logger: boltLogger(deps.logger),
-    clientOptions: { slackApiUrl: deps.config.slack.apiUrl },
+    clientOptions: { slackApiUrl: deps.config.slack.apiUrl, fetch: undiciFetch() },
     // No listener reads conversation state; skipping Bolt's store saves work on every request.
     convoStore: false,
   });

@@ -10,6 +10,7 @@ import { FeedPoller } from '../../src/feed/feed-poller';
 import { SlackMessenger } from '../../src/slack/messenger';
 import { guardDutyClients } from './bot-harness';
 import type { SlackStandIn } from './slack-stand-in';
+import { undiciFetch } from '../../src/slack/undici-fetch';
 
 export const CHANNEL = 'C0FINDINGS1';
 
@@ -32,6 +33,7 @@ export function feedInstance(
   const logger = pino({ level: 'silent' });
   const client = new WebClient('xoxb-test-token', {
     slackApiUrl: slack.apiUrl,
+    fetch: undiciFetch(),
     retryConfig: { retries: options.slackRetries ?? 0, factor: 1, minTimeout: 10, maxTimeout: 20 },
     logLevel: LogLevel.ERROR,
   });

@@ -14,6 +14,7 @@ import { startTestDynamo, type TestDynamo } from './dynalite';
 import { FakeEc2, SEED_GROUP, SEED_INSTANCE, seedRules } from './fake-ec2';
 import { FakeGuardDuty } from './fake-guardduty';
 import { SlackStandIn } from './slack-stand-in';
+import { undiciFetch } from '../../src/slack/undici-fetch';
 
 export const RH = {
   channel: 'C0FIND0001',
@@ -45,7 +46,7 @@ export async function startRemediationRig(env: Record<string, string> = {}): Pro
   const ec2 = new FakeEc2().seed(seedRules(), { [SEED_INSTANCE]: [SEED_GROUP] });
   const dynamo = await startTestDynamo();
   const store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
-  const web = new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl });
+  const web = new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl, fetch: undiciFetch() });
   const messenger = new SlackMessenger(web);
   const logger = createLogger('silent');
   const publisher = new CardPublisher(store, messenger, new ChannelQueue(10), { channel: RH.channel, minBand: 'low', owner: 'bot-test', claimSeconds: 30 }, logger);

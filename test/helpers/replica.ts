@@ -42,6 +42,7 @@ import { variant } from './fixtures';
 import { proposeSubmission } from './remediation-harness';
 import { click, interaction, type SignedResponse } from './signed-request';
 import { SlackStandIn, type ApiCall } from './slack-stand-in';
+import { undiciFetch } from '../../src/slack/undici-fetch';
 
 export const REPLICA_CHANNEL = 'C0REPLICAS1';
 export const REPLICA_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'];
@@ -196,6 +197,7 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
   const logger = createLogger(config.logLevel, logs).child({ replica: options.name });
   const web = new WebClient(config.slack.botToken, {
     slackApiUrl: slack.apiUrl,
+    fetch: undiciFetch(),
     retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 },
     logLevel: LogLevel.ERROR,
   });

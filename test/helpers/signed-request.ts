@@ -22,8 +22,8 @@ export interface SignedResponse {
   latencyMs: number;
 }
 
-/** POSTs a form body to the Bolt receiver, signed the way Slack signs it. */
-export async function signedPost(url: string, form: Record<string, string>, options: SignedOptions = {}): Promise<SignedResponse> {
+/** A form body and the headers Slack would send with it, signed. */
+export function signedForm(form: Record<string, string>, options: SignedOptions = {}): { body: string; headers: Record<string, string> } {
   const body = new URLSearchParams(form).toString();
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
@@ -35,6 +35,12 @@ export async function signedPost(url: string, form: Record<string, string>, opti
     headers['x-slack-retry-num'] = String(options.retryNum);
     headers['x-slack-retry-reason'] = 'http_timeout';
   }
+  return { body, headers };
+}
+
+/** POSTs a form body to the Bolt receiver, signed the way Slack signs it. */
+export async function signedPost(url: string, form: Record<string, string>, options: SignedOptions = {}): Promise<SignedResponse> {
+  const { body, headers } = signedForm(form, options);
   const started = performance.now();
   const res = await fetch(url, { method: 'POST', headers, body });
   const text = await res.text();
@@ -56,26 +62,27 @@ export interface CommandOptions {
   responseUrl: string;
 }
 
+/** The form Slack posts for a slash command. */
+export function commandForm(c: CommandOptions): Record<string, string> {
+  return {
+    token: 'legacy-verification-token',
+    team_id: c.teamId ?? 'T0TEAM0001',
+    team_domain: 'test',
+    channel_id: c.channelId ?? 'C0CHAN0001',
+    channel_name: 'security',
+    user_id: c.userId ?? 'U0ALICE001',
+    user_name: 'alice',
+    command: '/guardduty',
+    text: c.text,
+    api_app_id: 'A0APP00001',
+    is_enterprise_install: 'false',
+    response_url: c.responseUrl,
+    trigger_id: '1234.5678.abcdef',
+  };
+}
+
 export function slashCommand(url: string, c: CommandOptions, options?: SignedOptions): Promise<SignedResponse> {
-  return signedPost(
-    url,
-    {
-      token: 'legacy-verification-token',
-      team_id: c.teamId ?? 'T0TEAM0001',
-      team_domain: 'test',
-      channel_id: c.channelId ?? 'C0CHAN0001',
-      channel_name: 'security',
-      user_id: c.userId ?? 'U0ALICE001',
-      user_name: 'alice',
-      command: '/guardduty',
-      text: c.text,
-      api_app_id: 'A0APP00001',
-      is_enterprise_install: 'false',
-      response_url: c.responseUrl,
-      trigger_id: '1234.5678.abcdef',
-    },
-    options,
-  );
+  return signedPost(url, commandForm(c), options);
 }
 
 export interface ButtonClick {
