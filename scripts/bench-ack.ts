@@ -68,7 +68,15 @@ async function seedStore(dataDir: string, ids: { id: string; region: string }[])
 interface Result {
   latencies: number[];
   errors: number;
+  /** Commands answered "busy, try again" in the ack itself. */
+  busyInAck: number;
   seconds: number;
+}
+
+interface Counts {
+  responses: number;
+  busy: number;
+  guarddutyCalls: Record<string, number>;
 }
 
 interface StandIns {
@@ -76,12 +84,14 @@ interface StandIns {
   responseBase: string;
   guardduty: string;
   child: ChildProcess;
+  /** What the stand-ins have seen so far. */
+  counts(): Promise<Counts>;
   /** Resolves with the counts line the child prints on SIGTERM. */
-  stop(): Promise<{ responses: number; busy: number; guarddutyCalls: Record<string, number> }>;
+  stop(): Promise<Counts>;
 }
 
 async function startStandIns(): Promise<StandIns> {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'bench-stand-ins.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'bench-stand-ins.ts')], {
     cwd: ROOT,
     env: { ...process.env, BENCH_FINDINGS: String(FINDINGS), BENCH_REGIONS: REGIONS.join(',') },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -104,9 +114,13 @@ async function startStandIns(): Promise<StandIns> {
   return {
     ...urls,
     child,
+    counts: async () => {
+      child.kill('SIGUSR2');
+      return JSON.parse(await nextLine()) as Counts;
+    },
     stop: async () => {
       child.kill('SIGTERM');
-      return JSON.parse(await nextLine()) as { responses: number; busy: number; guarddutyCalls: Record<string, number> };
+      return JSON.parse(await nextLine()) as Counts;
     },
   };
 }
@@ -121,6 +135,7 @@ async function load(events: string, responseBase: string, refs: string[], second
   const pool = new Pool(url.origin, { connections: CLIENTS });
   const latencies: number[] = [];
   let errors = 0;
+  let busyInAck = 0;
   const stopAt = Date.now() + seconds * 1000;
   const started = Date.now();
   await Promise.all(
@@ -136,9 +151,13 @@ async function load(events: string, responseBase: string, refs: string[], second
         try {
           const sent = performance.now();
           const res = await pool.request({ path: url.pathname, method: 'POST', headers, body });
-          await res.body.text();
-          if (res.statusCode === 200) latencies.push(performance.now() - sent);
-          else errors++;
+          const answer = await res.body.text();
+          const latency = performance.now() - sent;
+          if (res.statusCode !== 200) errors++;
+          else {
+            latencies.push(latency);
+            if (answer.includes('busy')) busyInAck++;
+          }
         } catch {
           errors++;
         }
@@ -146,7 +165,7 @@ async function load(events: string, responseBase: string, refs: string[], second
     }),
   );
   await pool.close();
-  return { latencies, errors, seconds: (Date.now() - started) / 1000 };
+  return { latencies, errors, busyInAck, seconds: (Date.now() - started) / 1000 };
 }
 
 function pct(sorted: number[], p: number): number {
@@ -196,6 +215,7 @@ interface Side {
   child: ChildProcess;
   latencies: number[];
   errors: number;
+  busyInAck: number;
   seconds: number;
   cpu: number;
 }
@@ -219,6 +239,7 @@ async function round(side: Side, responseBase: string, refs: string[], seconds: 
   );
   side.latencies.push(...r.latencies);
   side.errors += r.errors;
+  side.busyInAck += r.busyInAck;
   side.seconds += r.seconds;
   if (before !== undefined && after !== undefined) side.cpu += after - before;
 }
@@ -256,12 +277,13 @@ async function main(): Promise<void> {
   await waitHealthy(`http://127.0.0.1:${botPort}`, bot);
   await waitHealthy(`http://127.0.0.1:${barePort}`, bare, '/slack/events');
   const sides: Side[] = [
-    { name: 'bot', events: `http://127.0.0.1:${botPort}/slack/events`, child: bot, latencies: [], errors: 0, seconds: 0, cpu: 0 },
-    { name: 'bare Bolt', events: `http://127.0.0.1:${barePort}/slack/events`, child: bare, latencies: [], errors: 0, seconds: 0, cpu: 0 },
+    { name: 'bot', events: `http://127.0.0.1:${botPort}/slack/events`, child: bot, latencies: [], errors: 0, busyInAck: 0, seconds: 0, cpu: 0 },
+    { name: 'bare Bolt', events: `http://127.0.0.1:${barePort}/slack/events`, child: bare, latencies: [], errors: 0, busyInAck: 0, seconds: 0, cpu: 0 },
   ];
   // Warm-up (JIT, connections, caches), not counted.
   for (const side of sides) await load(side.events, standIns.responseBase, refs.slice(0, 50), 2);
   for (const side of sides) await settled(side.child.pid);
+  const before = await standIns.counts();
 
   console.log(`load: ${CLIENTS} clients × ${SECONDS} s on each app, in ${ROUNDS} alternating rounds; half /guardduty findings high, half View clicks; ${FINDINGS} findings in GuardDuty and the store`);
   for (let i = 0; i < ROUNDS; i++) for (const side of sides) await round(side, standIns.responseBase, refs, SECONDS / ROUNDS, standIns.child);
@@ -280,8 +302,17 @@ async function main(): Promise<void> {
   row('server CPU per request (ms)', (r) => (Number.isFinite(r.cpuMs) && r.cpuMs > 0 ? r.cpuMs.toFixed(2) : 'n/a'));
   console.log(`\n  p99 ratio bot / bare: ${(botSide.p99 / bareSide.p99).toFixed(2)}×   (target: p99 < 100 ms and ≤ 2×)`);
   console.log('  (server CPU per request includes the work after the ack: GuardDuty calls, store reads, the response_url post)');
-  const counts = await standIns.stop();
-  console.log(`  answers delivered to response_urls (bot, after its acks): ${counts.responses}, of which "busy, try again": ${counts.busy}`);
+  const after = await standIns.stop();
+  const counts = {
+    responses: after.responses - before.responses,
+    busy: after.busy - before.busy,
+    guarddutyCalls: Object.fromEntries(Object.entries(after.guarddutyCalls).map(([op, n]) => [op, n - (before.guarddutyCalls[op] ?? 0)])),
+  };
+  const botRequests = sides[0]?.latencies.length ?? 0;
+  const busyInAck = sides[0]?.busyInAck ?? 0;
+  const answered = counts.responses - counts.busy;
+  const unanswered = botRequests - answered - counts.busy - busyInAck;
+  console.log(`  bot answers: ${answered} with content (${(answered / (sides[0]?.seconds ?? 1)).toFixed(0)}/s), ${counts.busy + busyInAck} "busy, try again" (${busyInAck} in the ack, ${counts.busy} by response_url), ${unanswered} unanswered, of ${botRequests} requests`);
   console.log(`  GuardDuty calls during the bot's rounds: ${JSON.stringify(counts.guarddutyCalls)}`);
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 /**
  * The Slack Web API / response_url stand-in and the GuardDuty HTTP stand-in in a process of their own, so that a
  * load generator measuring ack latency is not slowed down by serving them. Prints one JSON line with their URLs,
- * and one with counts when it gets SIGTERM.
+ * and one with counts so far on SIGUSR2 and on SIGTERM (then exits).
  */
 import { variant } from '../test/helpers/fixtures';
 import { GuardDutyHttpStandIn } from '../test/helpers/guardduty-http-stand-in';
@@ -24,9 +24,13 @@ async function main(): Promise<void> {
     for (const r of slack.responses) r.body = { text: String(r.body.text).slice(0, 200) };
   }, 1000).unref();
   process.stdout.write(`${JSON.stringify({ slackApiUrl: slack.apiUrl, responseBase: slack.responseUrl(''), guardduty: gd.endpoint })}\n`);
-  process.once('SIGTERM', () => {
+  const counts = () => {
     const busy = slack.responses.filter((r) => String(r.body.text).includes('busy')).length;
     process.stdout.write(`${JSON.stringify({ responses: slack.responses.length, busy, guarddutyCalls: gd.calls })}\n`);
+  };
+  process.on('SIGUSR2', counts);
+  process.once('SIGTERM', () => {
+    counts();
     void Promise.all([slack.close(), gd.close()]).then(() => process.exit(0));
   });
 }
