@@ -9,6 +9,12 @@ export function awsErrorCode(err: unknown): string {
   return 'UnknownError';
 }
 
+/** How many attempts the SDK made before this error reached us (its own retries included). */
+export function awsAttempts(err: unknown): number {
+  const attempts = (err as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts;
+  return typeof attempts === 'number' ? attempts : 1;
+}
+
 export function awsErrorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -12,7 +12,7 @@ import { NotFoundError } from '../domain/errors';
 import type { RemediationExecutor } from '../domain/ports';
 import { describeRule, sameRule } from '../domain/remediation/playbooks';
 import type { ExecutionResult, IngressRule, RemediationPlan } from '../domain/remediation/types';
-import { awsErrorCode, awsErrorMessage, callAws } from './aws-errors';
+import { awsAttempts, awsErrorCode, awsErrorMessage, callAws } from './aws-errors';
 
 const AUTHORIZE = 'ec2:AuthorizeSecurityGroupIngress';
 const REVOKE = 'ec2:RevokeSecurityGroupIngress';
@@ -91,16 +91,18 @@ export class Ec2Remediator implements RemediationExecutor {
       result.ec2Calls += 1;
     };
 
+    // The rules as they are before any write: tells a retried write whose first answer was lost (the SDK's
+    // retry then meets Duplicate or NotFound) from a rule someone else added or removed.
+    const before = await this.liveRules(plan, count);
     let error: StepError | undefined;
     for (const rule of plan.authorize) {
-      error = await this.authorizeOne(rule, result, count);
+      error = await this.authorizeOne(rule, before, result, count);
       if (error) break;
     }
 
-    if (!error && plan.revoke.length > 0) {
-      const live = await this.liveRulesById(plan, count);
+    if (!error) {
       for (const rule of plan.revoke) {
-        error = await this.revokeOne(rule, live, result, count);
+        error = await this.revokeOne(rule, before, result, count);
         if (error) break;
       }
     }
@@ -110,12 +112,12 @@ export class Ec2Remediator implements RemediationExecutor {
 
   // ---------------------------------------------------------------- steps
 
-  private async authorizeOne(rule: IngressRule, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
+  private async authorizeOne(rule: IngressRule, before: IngressRule[] | undefined, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
     count();
     const failed = (code: string, detail: string): StepError => ({
       code,
       message:
-        `${AUTHORIZE} of ${describeRule(rule)} on ${rule.groupId} failed: ${detail}. ` +
+        `${AUTHORIZE} of ${describeRule(rule)} on ${rule.groupId} failed: ${sentence(detail)} ` +
         'Nothing was revoked: the world-open rules are still in place.',
     });
     try {
@@ -128,34 +130,34 @@ export class Ec2Remediator implements RemediationExecutor {
       return undefined;
     } catch (err) {
       const code = awsErrorCode(err);
-      if (code === DUPLICATE) return undefined;
-      return failed(code, awsErrorMessage(err));
+      if (code !== DUPLICATE) return failed(code, awsErrorMessage(err));
+      // Absent before this run, and only there after the SDK retried: this run's own first attempt added it.
+      if (awsAttempts(err) > 1 && before && !before.some((r) => sameRule(r, rule))) result.authorized.push(withoutRuleId(rule));
+      return undefined;
     }
   }
 
-  /**
-   * Rule IDs survive ModifySecurityGroupRules, so an ID from the plan may now name a rule with other content.
-   * Returns the live rules by ID, or undefined when they cannot be read (then every revoke goes by content).
-   */
-  private async liveRulesById(plan: RemediationPlan, count: () => void): Promise<Map<string, IngressRule> | undefined> {
-    if (!plan.revoke.some((r) => r.ruleId)) return new Map();
+  /** The ingress rules of the plan's groups now, or undefined when they cannot be read (then revokes go by content). */
+  private async liveRules(plan: RemediationPlan, count: () => void): Promise<IngressRule[] | undefined> {
+    const groups = groupsOf(plan);
+    if (groups.length === 0) return [];
     try {
-      const rules = await this.describeIngress([...new Set(plan.revoke.map((r) => r.groupId))], count);
-      return new Map(rules.filter((r) => r.ruleId).map((r) => [r.ruleId ?? '', r]));
+      return await this.describeIngress(groups, count);
     } catch {
       return undefined;
     }
   }
 
-  private async revokeOne(rule: IngressRule, live: Map<string, IngressRule> | undefined, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
-    const current = rule.ruleId ? live?.get(rule.ruleId) : undefined;
+  private async revokeOne(rule: IngressRule, before: IngressRule[] | undefined, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
+    // Rule IDs survive ModifySecurityGroupRules: revoke by ID only while the ID still names this rule's content.
+    const current = rule.ruleId ? before?.find((r) => r.ruleId === rule.ruleId) : undefined;
     const input: RevokeSecurityGroupIngressCommandInput =
       rule.ruleId && current && sameRule(current, rule)
         ? { GroupId: rule.groupId, SecurityGroupRuleIds: [rule.ruleId] }
         : { GroupId: rule.groupId, IpPermissions: [toIpPermission(rule, false)] };
     const failed = (code: string, detail: string): StepError => ({
       code,
-      message: `${REVOKE} of ${describeRule(rule)} on ${rule.groupId} failed: ${detail}. Revert to undo the changes made so far.`,
+      message: `${REVOKE} of ${describeRule(rule)} on ${rule.groupId} failed: ${sentence(detail)} Revert to undo the changes made so far.`,
     });
     count();
     try {
@@ -166,8 +168,10 @@ export class Ec2Remediator implements RemediationExecutor {
       return undefined;
     } catch (err) {
       const code = awsErrorCode(err);
-      if (ALREADY_GONE.has(code)) return undefined;
-      return failed(code, awsErrorMessage(err));
+      if (!ALREADY_GONE.has(code)) return failed(code, awsErrorMessage(err));
+      // Present before this run, and only gone after the SDK retried: this run's own first attempt removed it.
+      if (awsAttempts(err) > 1 && before?.some((r) => sameRule(r, rule))) result.revoked.push({ ...rule });
+      return undefined;
     }
   }
 
@@ -228,6 +232,11 @@ export class Ec2Remediator implements RemediationExecutor {
 }
 
 // ---------------------------------------------------------------- mapping
+
+/** EC2's messages end in a full stop; details of our own do not. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
 
 export function toIngressRule(r: SecurityGroupRule): IngressRule | undefined {
   if (r.IsEgress || !r.GroupId || !r.IpProtocol) return undefined;

@@ -41,6 +41,8 @@ export interface WorkQueueOptions {
   saturation?: number;
   saturatedConcurrency?: number;
   load?: LoadProbe;
+  /** A person refused as busy is told so once in this long; their further refused clicks get no new notice. */
+  busyNoticeMs?: number;
 }
 
 /**
@@ -57,6 +59,8 @@ export class WorkQueue {
   private readonly saturation: number;
   private readonly saturatedConcurrency: number;
   private readonly load: LoadProbe;
+  private readonly busyNoticeMs: number;
+  private readonly busyToldAt = new Map<string, number>();
 
   constructor(options: WorkQueueOptions = {}) {
     this.concurrency = options.concurrency ?? 16;
@@ -64,6 +68,7 @@ export class WorkQueue {
     this.saturation = options.saturation ?? 0.9;
     this.saturatedConcurrency = Math.max(1, options.saturatedConcurrency ?? 2);
     this.load = options.load ?? new EventLoopLoad();
+    this.busyNoticeMs = options.busyNoticeMs ?? 10_000;
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
@@ -83,6 +88,20 @@ export class WorkQueue {
       this.active--;
       this.release();
     }
+  }
+
+  /**
+   * True when `err` is a busy refusal and `userId` was already told "busy" within `busyNoticeMs`: the caller
+   * stays quiet instead of piling identical notices on someone clicking through an overload.
+   */
+  quietBusy(err: unknown, userId: string | undefined): boolean {
+    if (!(err instanceof BusyError) || !userId) return false;
+    const now = Date.now();
+    const told = this.busyToldAt.get(userId);
+    if (told !== undefined && now - told < this.busyNoticeMs) return true;
+    if (this.busyToldAt.size >= 10_000) this.busyToldAt.clear();
+    this.busyToldAt.set(userId, now);
+    return false;
   }
 
   get queued(): number {

@@ -166,8 +166,8 @@ describe('two-person remediation through signed Slack requests', () => {
     expect(String(reply.body.text)).toContain('executed by the bot: approved by <@U0BOB00001>, proposed by <@U0ALICE001>.');
 
     expect(ec2.calls.map((c) => [c.op, c.input])).toEqual([
-      ['AuthorizeSecurityGroupIngress', { GroupId: SEED_GROUP, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: TRUSTED }] }] }],
       ['DescribeSecurityGroupRules', { Filters: [{ Name: 'group-id', Values: [SEED_GROUP] }], MaxResults: 1000 }],
+      ['AuthorizeSecurityGroupIngress', { GroupId: SEED_GROUP, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: TRUSTED }] }] }],
       ['RevokeSecurityGroupIngress', { GroupId: SEED_GROUP, SecurityGroupRuleIds: ['sgr-0000000000000a001'] }],
       ['RevokeSecurityGroupIngress', { GroupId: SEED_GROUP, SecurityGroupRuleIds: ['sgr-0000000000000a002'] }],
       ['DescribeSecurityGroupRules', { Filters: [{ Name: 'group-id', Values: [SEED_GROUP] }], MaxResults: 1000 }],

@@ -167,8 +167,8 @@ describe('Ec2Remediator.apply', () => {
     const result = await new Ec2Remediator(client).apply(plan());
 
     expect(callNames()).toEqual([
-      'AuthorizeSecurityGroupIngress',
       'DescribeSecurityGroupRules',
+      'AuthorizeSecurityGroupIngress',
       'RevokeSecurityGroupIngress',
       'RevokeSecurityGroupIngress',
       'DescribeSecurityGroupRules',
@@ -255,14 +255,14 @@ describe('Ec2Remediator.apply', () => {
     const result = await new Ec2Remediator(client).apply(plan());
 
     expect(ec2Mock.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
-    expect(callNames()).toEqual(['AuthorizeSecurityGroupIngress', 'DescribeSecurityGroupRules']);
+    expect(callNames()).toEqual(['DescribeSecurityGroupRules', 'AuthorizeSecurityGroupIngress', 'DescribeSecurityGroupRules']);
     expect(result.ok).toBe(false);
     expect(result.authorized).toEqual([]);
     expect(result.revoked).toEqual([]);
     expect(result.remainingOpen).toEqual([world22v4, world22v6]);
     expect(result.error?.code).toBe('UnauthorizedOperation');
     expect(result.error?.message).toMatch(/ec2:AuthorizeSecurityGroupIngress.*sg-0a1b2c3d4e5f60718.*Nothing was revoked/);
-    expect(result.ec2Calls).toBe(2);
+    expect(result.ec2Calls).toBe(3);
   });
 
   it('reports what the first authorize added when the second fails, and revokes nothing', async () => {
@@ -285,8 +285,8 @@ describe('Ec2Remediator.apply', () => {
     const result = await new Ec2Remediator(client).apply(plan());
 
     expect(callNames()).toEqual([
-      'AuthorizeSecurityGroupIngress',
       'DescribeSecurityGroupRules',
+      'AuthorizeSecurityGroupIngress',
       'RevokeSecurityGroupIngress',
       'RevokeSecurityGroupIngress',
       'DescribeSecurityGroupRules',

@@ -90,6 +90,21 @@ describe('WorkQueue', () => {
   });
 });
 
+describe('WorkQueue.quietBusy', () => {
+  it('lets each person be told "busy" once per busyNoticeMs; other errors are always told', () => {
+    const q = new WorkQueue({ busyNoticeMs: 60_000, load: new FixedLoad(0) });
+    const busy = new BusyError();
+    expect(q.quietBusy(busy, 'U1')).toBe(false);
+    expect(q.quietBusy(busy, 'U1')).toBe(true);
+    expect(q.quietBusy(busy, 'U2')).toBe(false);
+    expect(q.quietBusy(new Error('AccessDenied'), 'U1')).toBe(false);
+    expect(q.quietBusy(busy, undefined)).toBe(false);
+    const soon = new WorkQueue({ busyNoticeMs: 0, load: new FixedLoad(0) });
+    expect(soon.quietBusy(busy, 'U1')).toBe(false);
+    expect(soon.quietBusy(busy, 'U1')).toBe(false);
+  });
+});
+
 describe('EventLoopLoad', () => {
   it('reads near 1 while the loop is kept busy and near 0 while it idles', async () => {
     const load = new EventLoopLoad(50);

@@ -26,6 +26,7 @@ export function archiveFinding(deps: SlackDeps) {
         if (!onCard) await say(`${note}.`);
       });
     } catch (err) {
+      if (deps.work?.quietBusy(err, body.user.id)) return;
       log.warn({ err }, 'archive failed');
       await say(`:warning: The finding was not archived: ${mrkdwn(describeError(err), 800)}`);
     }

@@ -14,7 +14,7 @@ const MAX_ROWS = 40;
 
 /** "List them" on a digest: the digest's findings, each with a View button, ephemeral. */
 export function digestList(deps: SlackDeps) {
-  return async ({ ack, action, respond }: Args): Promise<void> => {
+  return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     const channel = deps.channel;
@@ -43,6 +43,7 @@ export function digestList(deps: SlackDeps) {
         });
       });
     } catch (err) {
+      if (deps.work?.quietBusy(err, body.user.id)) return;
       await say(`:warning: ${mrkdwn(describeError(err), 800)}`);
     }
   };

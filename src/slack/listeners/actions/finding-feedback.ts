@@ -26,6 +26,7 @@ export function findingFeedback(deps: SlackDeps) {
         if (!onCard) await say(`${note}.`);
       });
     } catch (err) {
+      if (deps.work?.quietBusy(err, body.user.id)) return;
       await say(`:warning: Feedback was not recorded: ${mrkdwn(describeError(err), 800)}`);
     }
   };

@@ -12,7 +12,7 @@ type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
 /** "Next 10" under a list: replaces the list with the following page. */
 export function nextPage(deps: SlackDeps) {
-  return async ({ ack, action, respond }: Args): Promise<void> => {
+  return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
     const page = decodePage(action.value);
     if (!page) {
@@ -25,6 +25,7 @@ export function nextPage(deps: SlackDeps) {
         await respond({ response_type: 'ephemeral', replace_original: true, text: `${listing.findings.length} findings`, blocks: findingsList(page.filter, listing) });
       });
     } catch (err) {
+      if (deps.work?.quietBusy(err, body.user.id)) return;
       const text = `:warning: ${mrkdwn(describeError(err), 1000)}`;
       await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });
     }

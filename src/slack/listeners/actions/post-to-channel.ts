@@ -9,7 +9,7 @@ type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
 /** "Post to channel": gives a finding with no card its card (exactly once) so the team can discuss it in a thread. */
 export function postToChannel(deps: SlackDeps) {
-  return async ({ ack, action, respond }: Args): Promise<void> => {
+  return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     const ref = decodeFindingRef(action.value);
@@ -25,6 +25,7 @@ export function postToChannel(deps: SlackDeps) {
         await say(link ? `:white_check_mark: The finding's card is in the channel: <${link}|open its thread>.` : ':white_check_mark: The finding has its card in the channel.');
       });
     } catch (err) {
+      if (deps.work?.quietBusy(err, body.user.id)) return;
       await say(`:warning: The card was not posted: ${mrkdwn(describeError(err), 800)}`);
     }
   };

@@ -12,7 +12,7 @@ type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
 /** "View" on a list row: the full card, ephemeral, below the list. */
 export function viewFinding(deps: SlackDeps) {
-  return async ({ ack, action, respond }: Args): Promise<void> => {
+  return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
     const ref = decodeFindingRef(action.value);
     if (!ref) {
@@ -30,6 +30,7 @@ export function viewFinding(deps: SlackDeps) {
         await respond({ response_type: 'ephemeral', replace_original: false, text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
       });
     } catch (err) {
+      if (deps.work?.quietBusy(err, body.user.id)) return;
       const text = `:warning: ${mrkdwn(describeError(err), 1000)}`;
       await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });
     }

@@ -49,6 +49,7 @@ export function guarddutyCommand(deps: SlackDeps) {
         await respond({ response_type: 'ephemeral', text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
       });
     } catch (err) {
+      if (deps.work?.quietBusy(err, command.user_id)) return;
       log.warn({ err }, 'command failed');
       const text = `:warning: ${mrkdwn(describeError(err), 1000)}\nNothing was changed. Try again in a minute; if it keeps failing, check the bot's AWS permissions.`;
       await respond({ response_type: 'ephemeral', text, blocks: noticeBlocks(text) });
