@@ -311,8 +311,9 @@ async function main(): Promise<void> {
   const botRequests = sides[0]?.latencies.length ?? 0;
   const busyInAck = sides[0]?.busyInAck ?? 0;
   const answered = counts.responses - counts.busy;
-  const unanswered = botRequests - answered - counts.busy - busyInAck;
-  console.log(`  bot answers: ${answered} with content (${(answered / (sides[0]?.seconds ?? 1)).toFixed(0)}/s), ${counts.busy + busyInAck} "busy, try again" (${busyInAck} in the ack, ${counts.busy} by response_url), ${unanswered} unanswered, of ${botRequests} requests`);
+  const quiet = botRequests - answered - counts.busy - busyInAck;
+  console.log(`  bot answers to ${botRequests} requests: ${answered} with content (${(answered / (sides[0]?.seconds ?? 1)).toFixed(0)}/s), ${counts.busy + busyInAck} "busy, try again" (${busyInAck} in the ack, ${counts.busy} by response_url)`);
+  console.log(`  and ${quiet} clicks left quiet: their clicker had been told "busy" less than 10 s before (each of the ${CLIENTS} clients clicks many times a second)`);
   console.log(`  GuardDuty calls during the bot's rounds: ${JSON.stringify(counts.guarddutyCalls)}`);
   rmSync(dataDir, { recursive: true, force: true });
 }
