@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const same = (xs: number[]) => (new Set(xs).size === 1 ? String(xs[0]) : `${Math.min(...xs)}–${Math.max(...xs)}`);
   console.log(`two-person remediation, ${RUNS} runs after ${WARMUP} warm-up (seed: 22 open to 0.0.0.0/0 and ::/0, 443 open, 22 from 10.0.0.0/8):`);
   console.log(`  EC2 calls at proposal (DescribeInstances, DescribeSecurityGroupRules, 2 DryRun): ${same(proposeCalls)}`);
-  console.log(`  EC2 calls per remediation after approval: ${same(approveCalls)} (writes: ${same(approveWrites)} = 1 authorize + 2 revokes; reads: rule-ID check + verify)`);
+  console.log(`  EC2 calls per remediation after approval: ${same(approveCalls)} (writes: ${same(approveWrites)} = 1 authorize + 2 revokes; reads: the rules before any write + verify)`);
   console.log(`  approve click ack (HTTP response):          ${stats(acks)}`);
   console.log(`  approve click sent → outcome reply posted:  ${stats(toOutcome)}`);
 }

@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   AuthorizeSecurityGroupIngress$,
   DescribeInstances$,
@@ -17,6 +16,8 @@ import {
   type RevokedSecurityGroupRule,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import { SEED_GROUP, SEED_INSTANCE, type FakeRule } from './fake-ec2';
+import { LoopbackServer, readBody } from './loopback-server';
 
 /*
  * A local HTTP server speaking EC2's `ec2Query` wire protocol, for the real AWS SDK v3 EC2Client pointed at it
@@ -108,26 +109,15 @@ export interface Ec2Fault {
   afterApply?: boolean;
 }
 
-/** One single-source ingress rule, as EC2 keeps them (same shape as fake-ec2's FakeRule, plus prefix lists). */
-export interface Ec2Rule {
-  id: string;
-  groupId: string;
-  /** `tcp`, `udp`, `icmp`, `icmpv6` or `-1`; ports are -1 for `-1`. */
-  protocol: string;
-  from: number;
-  to: number;
-  v4?: string;
-  v6?: string;
-  group?: string;
+/** One single-source ingress rule, as EC2 keeps them: fake-ec2's FakeRule, plus prefix lists. */
+export interface Ec2Rule extends FakeRule {
   prefixList?: string;
-  description?: string;
 }
 
 // ---------------------------------------------------------------- the seed scenario
 
 /** The same instance and group as test/helpers/fake-ec2.ts and the EC2 finding fixtures. */
-export const SEED_GROUP = 'sg-0a1b2c3d4e5f60718';
-export const SEED_INSTANCE = 'i-012345678aabbccdd';
+export { SEED_GROUP, SEED_INSTANCE };
 export const SEED_ACCOUNT = '123456789012';
 
 /** One group holding a world-open tcp/22 rule. */
@@ -317,15 +307,6 @@ function toSdkRule(r: Ec2Rule): SecurityGroupRule {
   };
 }
 
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** `Credential=AKID/20240101/us-east-1/ec2/aws4_request` → us-east-1. */
 function regionOf(req: IncomingMessage): string {
   const auth = req.headers.authorization ?? '';
@@ -342,7 +323,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * DescribeSecurityGroupRules really change and read the rule list; Duplicate and NotFound behave like a
  * non-default VPC; DryRun answers DryRunOperation (412) once the call got past any queued fault.
  */
-export class Ec2HttpStandIn {
+export class Ec2HttpStandIn extends LoopbackServer {
   rules: Ec2Rule[] = [];
   /** Instance ID → attached security group IDs. */
   readonly instances = new Map<string, string[]>();
@@ -353,28 +334,7 @@ export class Ec2HttpStandIn {
   readonly faults = new Map<string, Ec2Fault[]>();
   latencyMs = 0;
   private next = 1;
-  private server?: Server;
-  private port = 0;
 
-  /** For an EC2Client's `endpoint` (or AWS_ENDPOINT_URL_EC2). */
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      if (!this.server) return resolve();
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
-  }
 
   /** Replaces the model (default: {@link seedRules} on {@link SEED_GROUP}, attached to {@link SEED_INSTANCE}) and forgets calls and faults. */
   seed(rules: Ec2Rule[] = seedRules(), instances: Record<string, string[]> = { [SEED_INSTANCE]: [SEED_GROUP] }): this {
@@ -423,7 +383,7 @@ export class Ec2HttpStandIn {
 
   // -------------------------------------------------------------- HTTP
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = `standin-${String(this.calls.length + 1).padStart(6, '0')}`;
     const reply = (status: number, xml: string) => {
       res.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' });
@@ -437,7 +397,7 @@ export class Ec2HttpStandIn {
     };
     let call: Ec2WireCall | undefined;
     try {
-      const raw = await read(req);
+      const raw = await readBody(req);
       if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
         throw new WireError('InvalidAction', `The stand-in does not implement ${req.method ?? ''} ${req.url ?? ''}`);
       }

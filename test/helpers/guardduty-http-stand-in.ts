@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Finding$, type Finding as SdkFinding } from '@aws-sdk/client-guardduty';
+import { LoopbackServer, readBody } from './loopback-server';
 
 /*
  * A local HTTP server speaking GuardDuty's REST-JSON wire protocol, for the real AWS SDK v3 GuardDutyClient
@@ -228,15 +228,6 @@ function idList(body: Record<string, unknown>, max: number): string[] {
   return ids as string[];
 }
 
-function read(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** `Credential=AKID/20240101/us-east-1/guardduty/aws4_request` → us-east-1. */
 function regionOf(req: IncomingMessage): string {
   const auth = req.headers.authorization ?? '';
@@ -247,7 +238,7 @@ function regionOf(req: IncomingMessage): string {
  * GuardDuty over HTTP on 127.0.0.1. Findings are kept per region in SDK shape (PascalCase) and put on the wire
  * through {@link toWire}. Findings can be added or changed at any time while a client polls.
  */
-export class GuardDutyHttpStandIn {
+export class GuardDutyHttpStandIn extends LoopbackServer {
   /** Calls answered (successfully or with an error), per operation. */
   readonly calls: Record<Operation, number> = { ListDetectors: 0, ListFindings: 0, GetFindings: 0, ArchiveFindings: 0, UpdateFindingsFeedback: 0 };
   readonly requests: WireRequest[] = [];
@@ -260,28 +251,7 @@ export class GuardDutyHttpStandIn {
   readonly regionsWithoutDetector = new Set<string>();
   readonly faults: Partial<Record<Operation, Fault>> = {};
   latencyMs = 0;
-  private server?: Server;
-  private port = 0;
 
-  /** For AWS_ENDPOINT_URL_GUARDDUTY (or a client's `endpoint`). */
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      if (!this.server) return resolve();
-      this.server.closeAllConnections();
-      this.server.close(() => resolve());
-    });
-  }
 
   /** Adds findings or replaces them (by region and ID). Stored as copies. */
   put(...findings: SdkFinding[]): this {
@@ -320,13 +290,13 @@ export class GuardDutyHttpStandIn {
     return this.requests.filter((r) => r.operation === operation);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': `standin-${this.requests.length}`, ...headers });
       res.end(JSON.stringify(body));
     };
     try {
-      const raw = await read(req);
+      const raw = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const route = this.route(req.method ?? 'GET', url.pathname);
       if (!route) {
