@@ -8,8 +8,8 @@ import {
   type RevokeSecurityGroupIngressCommandInput,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { NotFoundError } from '../domain/errors';
-import type { RemediationExecutor } from '../domain/ports';
+import { ChatOpsError, NotFoundError, describeError } from '../domain/errors';
+import type { ExecutionJournal, RemediationExecutor } from '../domain/ports';
 import { describeRule, sameRule } from '../domain/remediation/playbooks';
 import type { ExecutionResult, IngressRule, RemediationPlan } from '../domain/remediation/types';
 import { awsAttempts, awsErrorCode, awsErrorMessage, callAws } from './aws-errors';
@@ -84,25 +84,36 @@ export class Ec2Remediator implements RemediationExecutor {
     return { ok: true, message: 'DryRunOperation: request would have succeeded' };
   }
 
-  async apply(plan: RemediationPlan): Promise<ExecutionResult> {
+  async apply(plan: RemediationPlan, journal?: ExecutionJournal): Promise<ExecutionResult> {
     validatePlan(plan);
     const result: ExecutionResult = { ok: false, authorized: [], revoked: [], remainingOpen: [], ec2Calls: 0 };
     const count = (): void => {
       result.ec2Calls += 1;
     };
 
-    // The rules as they are before any write: tells a retried write whose first answer was lost (the SDK's
-    // retry then meets Duplicate or NotFound) from a rule someone else added or removed.
-    const before = await this.liveRules(plan, count);
+    // The rules before any write tell a write whose answer was lost (the retry then meets Duplicate or
+    // NotFound), or one made by a run that crashed before this one, from a rule someone else added or removed.
+    const live = await this.liveRules(plan, count);
+    const resumed = journal?.rulesBefore !== undefined;
+    const before = journal?.rulesBefore ?? (live && rulesOfPlan(plan, live));
+    if (journal && !resumed && before) {
+      try {
+        await journal.recordRulesBefore(before);
+      } catch (err) {
+        return { ...result, error: { code: err instanceof ChatOpsError ? err.code : awsErrorCode(err), message: `Nothing was changed: ${describeError(err)}` } };
+      }
+    }
+    const attribution: Attribution = { before, resumed };
+
     let error: StepError | undefined;
     for (const rule of plan.authorize) {
-      error = await this.authorizeOne(rule, before, result, count);
+      error = await this.authorizeOne(rule, attribution, result, count);
       if (error) break;
     }
 
     if (!error) {
       for (const rule of plan.revoke) {
-        error = await this.revokeOne(rule, before, result, count);
+        error = await this.revokeOne(rule, live, attribution, result, count);
         if (error) break;
       }
     }
@@ -112,7 +123,7 @@ export class Ec2Remediator implements RemediationExecutor {
 
   // ---------------------------------------------------------------- steps
 
-  private async authorizeOne(rule: IngressRule, before: IngressRule[] | undefined, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
+  private async authorizeOne(rule: IngressRule, attribution: Attribution, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
     count();
     const failed = (code: string, detail: string): StepError => ({
       code,
@@ -131,8 +142,7 @@ export class Ec2Remediator implements RemediationExecutor {
     } catch (err) {
       const code = awsErrorCode(err);
       if (code !== DUPLICATE) return failed(code, awsErrorMessage(err));
-      // Absent before this run, and only there after the SDK retried: this run's own first attempt added it.
-      if (awsAttempts(err) > 1 && before && !before.some((r) => sameRule(r, rule))) result.authorized.push(withoutRuleId(rule));
+      if (madeByThisExecution(err, attribution, rule, 'absent')) result.authorized.push(withoutRuleId(rule));
       return undefined;
     }
   }
@@ -148,9 +158,15 @@ export class Ec2Remediator implements RemediationExecutor {
     }
   }
 
-  private async revokeOne(rule: IngressRule, before: IngressRule[] | undefined, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
+  private async revokeOne(
+    rule: IngressRule,
+    live: IngressRule[] | undefined,
+    attribution: Attribution,
+    result: ExecutionResult,
+    count: () => void,
+  ): Promise<StepError | undefined> {
     // Rule IDs survive ModifySecurityGroupRules: revoke by ID only while the ID still names this rule's content.
-    const current = rule.ruleId ? before?.find((r) => r.ruleId === rule.ruleId) : undefined;
+    const current = rule.ruleId ? live?.find((r) => r.ruleId === rule.ruleId) : undefined;
     const input: RevokeSecurityGroupIngressCommandInput =
       rule.ruleId && current && sameRule(current, rule)
         ? { GroupId: rule.groupId, SecurityGroupRuleIds: [rule.ruleId] }
@@ -169,8 +185,7 @@ export class Ec2Remediator implements RemediationExecutor {
     } catch (err) {
       const code = awsErrorCode(err);
       if (!ALREADY_GONE.has(code)) return failed(code, awsErrorMessage(err));
-      // Present before this run, and only gone after the SDK retried: this run's own first attempt removed it.
-      if (awsAttempts(err) > 1 && before?.some((r) => sameRule(r, rule))) result.revoked.push({ ...rule });
+      if (madeByThisExecution(err, attribution, rule, 'present')) result.revoked.push({ ...rule });
       return undefined;
     }
   }
@@ -232,6 +247,29 @@ export class Ec2Remediator implements RemediationExecutor {
 }
 
 // ---------------------------------------------------------------- mapping
+
+interface Attribution {
+  /** The plan's rules in place before the execution's first write; undefined when they could not be read. */
+  before?: IngressRule[];
+  /** An earlier run of this execution may have written already (it recorded `before`, then stopped). */
+  resumed: boolean;
+}
+
+/**
+ * A Duplicate (the rule was `absent` before) or NotFound (it was `present`) is this execution's own doing when
+ * the state before the first write says so and the write may have happened already: the SDK retried after an
+ * answer that was lost, or this run resumes one that crashed. Otherwise someone else changed the rule.
+ */
+function madeByThisExecution(err: unknown, attribution: Attribution, rule: IngressRule, wasBefore: 'absent' | 'present'): boolean {
+  if (!attribution.before || (!attribution.resumed && awsAttempts(err) <= 1)) return false;
+  const present = attribution.before.some((r) => sameRule(r, rule));
+  return wasBefore === 'present' ? present : !present;
+}
+
+/** The plan's rules (to add and to remove) among `rules`. */
+function rulesOfPlan(plan: RemediationPlan, rules: IngressRule[]): IngressRule[] {
+  return rules.filter((r) => plan.authorize.some((a) => sameRule(r, a)) || plan.revoke.some((v) => sameRule(r, v)));
+}
 
 /** EC2's messages end in a full stop; details of our own do not. */
 function sentence(text: string): string {

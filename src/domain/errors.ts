@@ -46,6 +46,13 @@ export class StoreUnavailableError extends ChatOpsError {
   }
 }
 
+/** This process no longer holds the execution it was running (another took it over); it must not write. */
+export class LeaseLostError extends ChatOpsError {
+  constructor(message: string) {
+    super('LEASE_LOST', message);
+  }
+}
+
 /** The one-line reason of an unknown thrown value, safe to show a user. */
 export function describeError(err: unknown): string {
   if (err instanceof ChatOpsError) return err.message;

@@ -143,6 +143,11 @@ export interface ProposalStore {
   takeOverExecution(findingId: string, proposalId: string, execOwner: string, leaseSeconds: number, nowS: number): Promise<TransitionOutcome>;
   /** state = executing AND execOwner = owner → executed | failed, with the result and an audit entry. */
   finishExecution(findingId: string, proposalId: string, execOwner: string, result: ExecutionResult, nowS: number): Promise<TransitionOutcome>;
+  /**
+   * Keeps which of the plan's rules were in place before the first write. Condition: state = executing AND
+   * execOwner = owner AND nothing recorded yet; throws a LeaseLostError otherwise.
+   */
+  recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[]): Promise<void>;
   /** Sets messageTs once the proposal message is posted (no state change). */
   setMessageTs(findingId: string, proposalId: string, messageTs: string): Promise<void>;
   /** Proposals in state `executing` whose lease has expired (for resumption at start-up). Scan is acceptable. */
@@ -171,11 +176,19 @@ export interface SecurityGroupReader {
   instanceGroupIds(instanceId: string): Promise<string[]>;
 }
 
+/** Where a run keeps what it saw before its first write, so that a resumed run knows what its predecessor changed. */
+export interface ExecutionJournal {
+  /** What an earlier run of this execution recorded, when it got that far. */
+  rulesBefore?: IngressRule[];
+  /** Records, before the first write, which of the plan's rules are in place; a failure stops the run unwritten. */
+  recordRulesBefore(rules: IngressRule[]): Promise<void>;
+}
+
 export interface RemediationExecutor extends SecurityGroupReader {
   /** EC2 DryRun of the plan's authorize and revoke calls. */
   dryRun(plan: RemediationPlan): Promise<{ ok: boolean; message: string }>;
-  /** Authorize first, then revoke (IPv4 and IPv6), then describe again to verify. Idempotent. */
-  apply(plan: RemediationPlan): Promise<ExecutionResult>;
+  /** Reads the rules, authorizes first, then revokes (IPv4 and IPv6), then describes again to verify. Idempotent. */
+  apply(plan: RemediationPlan, journal?: ExecutionJournal): Promise<ExecutionResult>;
 }
 
 /** Gives an executor for an account and region, assuming a role when the account is not the bot's own. */

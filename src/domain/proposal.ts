@@ -1,4 +1,4 @@
-import type { ExecutionResult, RemediationPlan } from './remediation/types';
+import type { ExecutionResult, IngressRule, RemediationPlan } from './remediation/types';
 
 export type ProposalState = 'proposed' | 'executing' | 'executed' | 'failed' | 'rejected' | 'cancelled';
 export type ProposalKind = 'remediate' | 'revert';
@@ -33,6 +33,11 @@ export interface Proposal {
   /** Who holds the execution and until when (epoch seconds), while state is `executing`. */
   execOwner?: string;
   execLeaseExpiresAt?: number;
+  /**
+   * Which of the plan's rules were in place before the execution's first write, recorded before that write,
+   * so that a run resumed after a crash can tell the rules its predecessor added or removed from others.
+   */
+  rulesBefore?: IngressRule[];
   result?: ExecutionResult;
   history: AuditEntry[];
 }

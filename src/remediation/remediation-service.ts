@@ -264,7 +264,10 @@ export class RemediationService {
     let result: ExecutionResult;
     try {
       const executor = await this.deps.executors.forTarget(claimed.plan.accountId, claimed.plan.region);
-      result = await executor.apply(claimed.plan);
+      result = await executor.apply(claimed.plan, {
+        rulesBefore: claimed.rulesBefore,
+        recordRulesBefore: (rules) => this.deps.store.recordRulesBefore(claimed.findingId, claimed.id, execOwner, rules),
+      });
     } catch (err) {
       const code = err instanceof ChatOpsError ? err.code : err instanceof Error ? err.name : 'Error';
       result = { ok: false, authorized: [], revoked: [], remainingOpen: [], ec2Calls: 0, error: { code, message: describeError(err) } };

@@ -12,10 +12,10 @@ import {
   type QueryCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { ChatOpsError, NotFoundError, StoreUnavailableError } from '../domain/errors';
+import { ChatOpsError, LeaseLostError, NotFoundError, StoreUnavailableError } from '../domain/errors';
 import type { AuditEntry, Proposal } from '../domain/proposal';
 import type { CardRecord, DigestItem, FindingRecord, Observation, StateStore, TransitionOutcome } from '../domain/ports';
-import type { ExecutionResult } from '../domain/remediation/types';
+import type { ExecutionResult, IngressRule } from '../domain/remediation/types';
 
 type Item = Record<string, unknown>;
 type Key = { pk: string; sk: string };
@@ -347,6 +347,17 @@ export class DynamoStateStore implements StateStore {
         ':entry': [audit(nowS, 'bot', result.ok ? 'executed' : 'failed', detail)],
       },
     });
+  }
+
+  async recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[]): Promise<void> {
+    const updated = await this.update({
+      Key: keys.proposal(findingId, proposalId),
+      UpdateExpression: 'SET #rulesBefore = :rules',
+      ConditionExpression: '#state = :executing AND #execOwner = :execOwner AND attribute_not_exists(#rulesBefore)',
+      ExpressionAttributeNames: names('rulesBefore', 'state', 'execOwner'),
+      ExpressionAttributeValues: { ':rules': clean(rules), ':executing': 'executing', ':execOwner': execOwner },
+    });
+    if (!updated) throw new LeaseLostError(`Proposal ${proposalId} is no longer being executed by ${execOwner}; nothing was changed by this run.`);
   }
 
   async setMessageTs(findingId: string, proposalId: string, messageTs: string): Promise<void> {

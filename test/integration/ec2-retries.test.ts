@@ -2,10 +2,10 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { Ec2Remediator } from '../../src/aws/ec2-remediator';
 import { toFinding } from '../../src/aws/finding-mapper';
-import { AwsCallError } from '../../src/domain/errors';
+import { AwsCallError, LeaseLostError } from '../../src/domain/errors';
 import { playbookFor } from '../../src/domain/remediation/playbooks';
 import { revertPlan } from '../../src/domain/remediation/revert';
-import type { RemediationPlan } from '../../src/domain/remediation/types';
+import type { IngressRule, RemediationPlan } from '../../src/domain/remediation/types';
 import { Ec2HttpStandIn, SEED_GROUP, SEED_INSTANCE, type Ec2Action, type Ec2WireCall } from '../helpers/ec2-http-stand-in';
 import { loadFixture } from '../helpers/fixtures';
 
@@ -248,4 +248,45 @@ describe('EC2 retries through the real EC2Client', () => {
     expect(result.authorized).toEqual([]);
     expect(result.revoked).toEqual(plan.revoke);
   });
+
+  it('records the plan\'s rules in place before the first write, and stops unwritten when it cannot', async () => {
+    const { remediator: r } = remediator();
+    const plan = await sshPlan(r);
+    const recorded: IngressRule[][] = [];
+    const result = await r.apply(plan, { recordRulesBefore: async (rules) => void recorded.push(rules) });
+    expect(result.ok).toBe(true);
+    expect(recorded).toEqual([plan.revoke]);
+
+    stand.seed();
+    stand.resetCalls();
+    const refused = await r.apply(plan, { recordRulesBefore: () => Promise.reject(new LeaseLostError('taken over by bot-2')) });
+    expect(refused).toMatchObject({ ok: false, authorized: [], revoked: [], error: { code: 'LEASE_LOST', message: 'Nothing was changed: taken over by bot-2' } });
+    expect(stand.writes()).toEqual([]);
+  });
+
+  it('a run resumed after a crash claims the rule its predecessor added (absent in the recorded rules), not one that was there before', async () => {
+    const { remediator: r } = remediator();
+    const plan = await sshPlan(r);
+    const trusted = plan.authorize[0];
+    if (!trusted) throw new Error('the plan adds no rule');
+    // The crashed run recorded the world-open rule as the only one in place, then added the trusted rule.
+    await r.apply({ ...plan, revoke: [] });
+    stand.resetCalls();
+
+    const resumed = await r.apply(plan, { rulesBefore: plan.revoke, recordRulesBefore: () => Promise.reject(new Error('a resumed run records nothing')) });
+    expect(summary(stand.calls)).toContain('AuthorizeSecurityGroupIngress → 400 InvalidPermission.Duplicate');
+    expect(resumed.ok).toBe(true);
+    expect(resumed.authorized).toEqual([withoutId(trusted)]);
+    expect(resumed.revoked).toEqual(plan.revoke);
+
+    // Had the trusted rule been in place before the first write, it is not this execution's to remove.
+    stand.seed();
+    await r.apply({ ...plan, revoke: [] });
+    const other = await r.apply(plan, { rulesBefore: [...plan.revoke, trusted], recordRulesBefore: async () => undefined });
+    expect(other.authorized).toEqual([]);
+  });
 });
+
+function withoutId({ ruleId: _, ...rest }: IngressRule): IngressRule {
+  return rest;
+}

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/logger';
 import { ApproverLookupError, SlackApproverPolicy } from '../../src/remediation/approvers';
 import { RemediationService, type Decision } from '../../src/remediation/remediation-service';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
+import { LeaseLostError } from '../../src/domain/errors';
 import { TEST_CREDENTIALS } from '../helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 import { FakeEc2, SEED_GROUP, SEED_INSTANCE, seedRules } from '../helpers/fake-ec2';
@@ -247,9 +248,11 @@ describe('execution', () => {
   test('a stalled execution is taken over after its lease and finished; the steps are idempotent', async () => {
     const p = await proposed();
     const leaseS = 60;
-    // A process claimed it, added the trusted rule, then died before revoking.
+    // A process claimed it, recorded the rules in place (the world-open ones), added the trusted rule, then died before revoking.
     const nowS = Math.floor(nowMs / 1000);
     expect((await store.approve(p.findingId, p.id, APP1, 'bot-dead', leaseS, nowS)).ok).toBe(true);
+    await store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke);
+    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', [])).rejects.toBeInstanceOf(LeaseLostError);
     ec2.rules.push({ id: 'sgr-fromdeadbot000001', groupId: SEED_GROUP, protocol: 'tcp', from: 22, to: 22, v4: '203.0.113.0/24', description: TRUSTED });
 
     const rescuer = service('bot-new');
@@ -264,7 +267,13 @@ describe('execution', () => {
     expect(ec2.state(SEED_GROUP)).toEqual(FIXED_STATE);
     const stored = await store.getProposal(p.findingId, p.id);
     expect(stored?.history.map((h) => `${h.actor}:${h.action}`)).toEqual([`${REQ}:proposed`, `${APP1}:approved`, 'bot:resumed', 'bot:executed']);
-    expect(stored?.result).toMatchObject({ ok: true, authorized: [], revoked: [expect.objectContaining({ cidrIpv4: '0.0.0.0/0' }), expect.objectContaining({ cidrIpv6: '::/0' })] });
+    // The trusted rule was absent before the first write, so the dead run added it: Revert will remove it.
+    expect(stored?.result).toMatchObject({
+      ok: true,
+      authorized: [expect.objectContaining({ cidrIpv4: '203.0.113.0/24' })],
+      revoked: [expect.objectContaining({ cidrIpv4: '0.0.0.0/0' }), expect.objectContaining({ cidrIpv6: '::/0' })],
+    });
+    expect(stored?.rulesBefore).toEqual(p.plan.revoke);
     expect(await rescuer.resumeStalled()).toEqual([]);
   });
 
