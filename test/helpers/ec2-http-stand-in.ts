@@ -14,9 +14,8 @@ import {
   type RevokeSecurityGroupIngressCommandInput,
   type RevokeSecurityGroupIngressCommandOutput,
   type RevokedSecurityGroupRule,
-  type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
-import { SEED_GROUP, SEED_INSTANCE, type FakeRule } from './fake-ec2';
+import { SEED_GROUP, SEED_INSTANCE, toSdkRule, type FakeRule } from './fake-ec2';
 import { LoopbackServer, readBody } from './loopback-server';
 
 /*
@@ -109,10 +108,8 @@ export interface Ec2Fault {
   afterApply?: boolean;
 }
 
-/** One single-source ingress rule, as EC2 keeps them: fake-ec2's FakeRule, plus prefix lists. */
-export interface Ec2Rule extends FakeRule {
-  prefixList?: string;
-}
+/** One single-source ingress rule, as EC2 keeps them (fake-ec2's). */
+export type Ec2Rule = FakeRule;
 
 // ---------------------------------------------------------------- the seed scenario
 
@@ -288,23 +285,6 @@ function rulesOf(groupId: string, permissions: IpPermission[]): Omit<Ec2Rule, 'i
 
 function peer(r: Omit<Ec2Rule, 'id'>): string {
   return `peer: ${r.v4 ?? r.v6 ?? r.group ?? r.prefixList ?? '?'}, ${r.protocol.toUpperCase()}, from port: ${r.from}, to port: ${r.to}, ALLOW`;
-}
-
-function toSdkRule(r: Ec2Rule): SecurityGroupRule {
-  return {
-    SecurityGroupRuleId: r.id,
-    GroupId: r.groupId,
-    GroupOwnerId: SEED_ACCOUNT,
-    IsEgress: false,
-    IpProtocol: r.protocol,
-    FromPort: r.from,
-    ToPort: r.to,
-    ...(r.v4 ? { CidrIpv4: r.v4 } : {}),
-    ...(r.v6 ? { CidrIpv6: r.v6 } : {}),
-    ...(r.group ? { ReferencedGroupInfo: { GroupId: r.group, UserId: SEED_ACCOUNT } } : {}),
-    ...(r.prefixList ? { PrefixListId: r.prefixList } : {}),
-    ...(r.description ? { Description: r.description } : {}),
-  };
 }
 
 /** `Credential=AKID/20240101/us-east-1/ec2/aws4_request` → us-east-1. */
@@ -519,7 +499,7 @@ export class Ec2HttpStandIn extends LoopbackServer {
       start = Number(m[1]);
     }
     const page = rows.slice(start, start + max);
-    return { SecurityGroupRules: page.map(toSdkRule), ...(start + max < rows.length ? { NextToken: `page-${start + max}` } : {}) };
+    return { SecurityGroupRules: page.map((r) => toSdkRule(r, SEED_ACCOUNT)), ...(start + max < rows.length ? { NextToken: `page-${start + max}` } : {}) };
   }
 
   private authorize(input: AuthorizeSecurityGroupIngressCommandInput): Omit<AuthorizeSecurityGroupIngressCommandOutput, '$metadata'> {
@@ -533,7 +513,7 @@ export class Ec2HttpStandIn extends LoopbackServer {
     }
     const added = wanted.map((w) => ({ ...w, id: `sgr-${(0xb000 + this.next++).toString(16).padStart(17, '0')}` }));
     this.rules.push(...added);
-    return { Return: true, SecurityGroupRules: added.map(toSdkRule) };
+    return { Return: true, SecurityGroupRules: added.map((r) => toSdkRule(r, SEED_ACCOUNT)) };
   }
 
   private revoke(input: RevokeSecurityGroupIngressCommandInput): Omit<RevokeSecurityGroupIngressCommandOutput, '$metadata'> {
@@ -551,19 +531,11 @@ export class Ec2HttpStandIn extends LoopbackServer {
     }
     if (gone.length === 0) throw new WireError('MissingParameter', "Either 'ipPermissions' or 'securityGroupRuleIds' should be provided.");
     this.rules = this.rules.filter((r) => !gone.includes(r));
-    const revoked: RevokedSecurityGroupRule[] = gone.map((r) => ({
-      SecurityGroupRuleId: r.id,
-      GroupId: r.groupId,
-      IsEgress: false,
-      IpProtocol: r.protocol,
-      FromPort: r.from,
-      ToPort: r.to,
-      ...(r.v4 ? { CidrIpv4: r.v4 } : {}),
-      ...(r.v6 ? { CidrIpv6: r.v6 } : {}),
-      ...(r.group ? { ReferencedGroupId: r.group } : {}),
-      ...(r.prefixList ? { PrefixListId: r.prefixList } : {}),
-      ...(r.description ? { Description: r.description } : {}),
-    }));
+    const revoked: RevokedSecurityGroupRule[] = gone.map((r) => {
+      const rule: RevokedSecurityGroupRule & { ReferencedGroupInfo?: unknown } = { ...toSdkRule(r) };
+      delete rule.ReferencedGroupInfo;
+      return { ...rule, ...(r.group ? { ReferencedGroupId: r.group } : {}) };
+    });
     return { Return: true, RevokedSecurityGroupRules: revoked };
   }
 }

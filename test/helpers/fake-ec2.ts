@@ -24,6 +24,7 @@ export interface FakeRule {
   v4?: string;
   v6?: string;
   group?: string;
+  prefixList?: string;
   description?: string;
 }
 
@@ -69,7 +70,7 @@ export class FakeEc2 {
     this.mock.on(DescribeSecurityGroupRulesCommand).callsFake((input: DescribeSecurityGroupRulesCommandInput) =>
       this.run('DescribeSecurityGroupRules', input, () => {
         const groups = input.Filters?.find((f) => f.Name === 'group-id')?.Values ?? [];
-        return { SecurityGroupRules: this.rules.filter((r) => groups.includes(r.groupId)).map(toSdk) };
+        return { SecurityGroupRules: this.rules.filter((r) => groups.includes(r.groupId)).map((r) => toSdkRule(r)) };
       }),
     );
     this.mock.on(DescribeInstancesCommand).callsFake((input: DescribeInstancesCommandInput) =>
@@ -162,7 +163,7 @@ export class FakeEc2 {
       const rule: FakeRule = { ...wanted, id: `sgr-fake${String(this.next++).padStart(13, '0')}` };
       if (rule.description === undefined) delete rule.description;
       this.rules.push(rule);
-      added.push(toSdk(rule));
+      added.push(toSdkRule(rule));
     }
     return { Return: true, SecurityGroupRules: added };
   }
@@ -181,17 +182,20 @@ export class FakeEc2 {
   }
 }
 
-function toSdk(r: FakeRule): SecurityGroupRule {
+/** A rule as DescribeSecurityGroupRules returns it (with the owning account when given). */
+export function toSdkRule(r: FakeRule, ownerId?: string): SecurityGroupRule {
   return {
     SecurityGroupRuleId: r.id,
     GroupId: r.groupId,
+    ...(ownerId ? { GroupOwnerId: ownerId } : {}),
     IsEgress: false,
     IpProtocol: r.protocol,
     FromPort: r.from,
     ToPort: r.to,
     ...(r.v4 ? { CidrIpv4: r.v4 } : {}),
     ...(r.v6 ? { CidrIpv6: r.v6 } : {}),
-    ...(r.group ? { ReferencedGroupInfo: { GroupId: r.group } } : {}),
+    ...(r.group ? { ReferencedGroupInfo: { GroupId: r.group, ...(ownerId ? { UserId: ownerId } : {}) } } : {}),
+    ...(r.prefixList ? { PrefixListId: r.prefixList } : {}),
     ...(r.description ? { Description: r.description } : {}),
   };
 }
