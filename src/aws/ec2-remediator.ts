@@ -93,14 +93,19 @@ export class Ec2Remediator implements RemediationExecutor {
 
     // The rules before any write tell a write whose answer was lost (the retry then meets Duplicate or
     // NotFound), or one made by a run that crashed before this one, from a rule someone else added or removed.
-    const live = await this.liveRules(plan, count);
+    const read = await this.liveRules(plan, count);
+    const live = read.rules;
     const resumed = journal?.rulesBefore !== undefined;
     const before = journal?.rulesBefore ?? (live && rulesOfPlan(plan, live));
-    if (journal && !resumed && before) {
+    const unchanged = (code: string, message: string): ExecutionResult => ({ ...result, error: { code, message: `Nothing was changed: ${message}` } });
+    if (journal && !resumed) {
+      // Without the record a later resumed run could not tell its predecessor's changes; the record's conditional
+      // write is also the last check that this process still holds the execution.
+      if (!before) return unchanged(awsErrorCode(read.error), `the security groups could not be read before changing them (${awsErrorMessage(read.error)}).`);
       try {
         await journal.recordRulesBefore(before);
       } catch (err) {
-        return { ...result, error: { code: err instanceof ChatOpsError ? err.code : awsErrorCode(err), message: `Nothing was changed: ${describeError(err)}` } };
+        return unchanged(err instanceof ChatOpsError ? err.code : awsErrorCode(err), describeError(err));
       }
     }
     const attribution: Attribution = { before, resumed };
@@ -142,19 +147,19 @@ export class Ec2Remediator implements RemediationExecutor {
     } catch (err) {
       const code = awsErrorCode(err);
       if (code !== DUPLICATE) return failed(code, awsErrorMessage(err));
-      if (madeByThisExecution(err, attribution, rule, 'absent')) result.authorized.push(withoutRuleId(rule));
+      if (addedByThisExecution(err, attribution, rule)) result.authorized.push(withoutRuleId(rule));
       return undefined;
     }
   }
 
-  /** The ingress rules of the plan's groups now, or undefined when they cannot be read (then revokes go by content). */
-  private async liveRules(plan: RemediationPlan, count: () => void): Promise<IngressRule[] | undefined> {
+  /** The ingress rules of the plan's groups now, or the error that kept them from being read. */
+  private async liveRules(plan: RemediationPlan, count: () => void): Promise<{ rules?: IngressRule[]; error?: unknown }> {
     const groups = groupsOf(plan);
-    if (groups.length === 0) return [];
+    if (groups.length === 0) return { rules: [] };
     try {
-      return await this.describeIngress(groups, count);
-    } catch {
-      return undefined;
+      return { rules: await this.describeIngress(groups, count) };
+    } catch (error) {
+      return { error };
     }
   }
 
@@ -179,13 +184,17 @@ export class Ec2Remediator implements RemediationExecutor {
     try {
       const out = await this.ec2.send(new RevokeSecurityGroupIngressCommand(input));
       if (out.Return === false) return failed('RevokeReturnedFalse', 'EC2 answered Return=false');
-      if ((out.UnknownIpPermissions ?? []).length > 0) return undefined;
+      // A by-content revoke of a rule that is not there: success, with the rule listed as unknown.
+      if ((out.UnknownIpPermissions ?? []).length > 0) {
+        if (revokedByThisRun(out, attribution, rule)) result.revoked.push({ ...rule });
+        return undefined;
+      }
       result.revoked.push({ ...rule });
       return undefined;
     } catch (err) {
       const code = awsErrorCode(err);
       if (!ALREADY_GONE.has(code)) return failed(code, awsErrorMessage(err));
-      if (madeByThisExecution(err, attribution, rule, 'present')) result.revoked.push({ ...rule });
+      if (code !== 'InvalidGroup.NotFound' && revokedByThisRun(err, attribution, rule)) result.revoked.push({ ...rule });
       return undefined;
     }
   }
@@ -256,14 +265,22 @@ interface Attribution {
 }
 
 /**
- * A Duplicate (the rule was `absent` before) or NotFound (it was `present`) is this execution's own doing when
- * the state before the first write says so and the write may have happened already: the SDK retried after an
- * answer that was lost, or this run resumes one that crashed. Otherwise someone else changed the rule.
+ * A Duplicate for a rule that was absent before the execution's first write is this execution's own: the SDK
+ * retried after an answer that was lost, or this run resumes one that crashed after adding it.
  */
-function madeByThisExecution(err: unknown, attribution: Attribution, rule: IngressRule, wasBefore: 'absent' | 'present'): boolean {
+function addedByThisExecution(err: unknown, attribution: Attribution, rule: IngressRule): boolean {
   if (!attribution.before || (!attribution.resumed && awsAttempts(err) <= 1)) return false;
-  const present = attribution.before.some((r) => sameRule(r, rule));
-  return wasBefore === 'present' ? present : !present;
+  return !attribution.before.some((r) => sameRule(r, rule));
+}
+
+/**
+ * A rule found gone that was there before is this run's own revoke only when the SDK retried within this run.
+ * A resumed run does not claim it: the rule may have been removed by someone else since the crash, and claiming
+ * it would make Revert open it to the world again.
+ */
+function revokedByThisRun(answer: unknown, attribution: Attribution, rule: IngressRule): boolean {
+  if (!attribution.before || awsAttempts(answer) <= 1) return false;
+  return attribution.before.some((r) => sameRule(r, rule));
 }
 
 /** The plan's rules (to add and to remove) among `rules`. */

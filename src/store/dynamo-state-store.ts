@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -357,7 +358,11 @@ export class DynamoStateStore implements StateStore {
       ExpressionAttributeNames: names('rulesBefore', 'state', 'execOwner'),
       ExpressionAttributeValues: { ':rules': clean(rules), ':executing': 'executing', ':execOwner': execOwner },
     });
-    if (!updated) throw new LeaseLostError(`Proposal ${proposalId} is no longer being executed by ${execOwner}; nothing was changed by this run.`);
+    if (updated) return;
+    // The SDK may have retried a write that had landed: the same record by the same owner is that write.
+    const current = await this.getProposal(findingId, proposalId);
+    const same = current?.state === 'executing' && current.execOwner === execOwner && isDeepStrictEqual(current.rulesBefore, clean(rules));
+    if (!same) throw new LeaseLostError(`Proposal ${proposalId} is no longer being executed by ${execOwner}; nothing was changed by this run.`);
   }
 
   async setMessageTs(findingId: string, proposalId: string, messageTs: string): Promise<void> {

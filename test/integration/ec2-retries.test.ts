@@ -262,6 +262,14 @@ describe('EC2 retries through the real EC2Client', () => {
     const refused = await r.apply(plan, { recordRulesBefore: () => Promise.reject(new LeaseLostError('taken over by bot-2')) });
     expect(refused).toMatchObject({ ok: false, authorized: [], revoked: [], error: { code: 'LEASE_LOST', message: 'Nothing was changed: taken over by bot-2' } });
     expect(stand.writes()).toEqual([]);
+
+    // Nor does a run write when it cannot read the rules first (it could not record them).
+    stand.resetCalls();
+    stand.fail('DescribeSecurityGroupRules', { code: 'InternalError', status: 500 });
+    const unread = await r.apply(plan, { recordRulesBefore: () => Promise.reject(new Error('not called')) });
+    expect(unread).toMatchObject({ ok: false, authorized: [], revoked: [], error: { code: 'InternalError' } });
+    expect(unread.error?.message).toMatch(/^Nothing was changed: the security groups could not be read before changing them/);
+    expect(stand.writes()).toEqual([]);
   });
 
   it('a run resumed after a crash claims the rule its predecessor added (absent in the recorded rules), not one that was there before', async () => {
@@ -278,6 +286,15 @@ describe('EC2 retries through the real EC2Client', () => {
     expect(resumed.ok).toBe(true);
     expect(resumed.authorized).toEqual([withoutId(trusted)]);
     expect(resumed.revoked).toEqual(plan.revoke);
+
+    // A world-open rule found gone is not claimed by a resumed run: someone may have removed it since the crash,
+    // and claiming it would make Revert open it again.
+    stand.seed();
+    await r.apply({ ...plan, revoke: [] });
+    await r.apply({ ...plan, authorize: [] });
+    const gone = await r.apply(plan, { rulesBefore: plan.revoke, recordRulesBefore: async () => undefined });
+    expect(gone.authorized).toEqual([withoutId(trusted)]);
+    expect(gone.revoked).toEqual([]);
 
     // Had the trusted rule been in place before the first write, it is not this execution's to remove.
     stand.seed();

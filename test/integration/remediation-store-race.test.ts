@@ -252,7 +252,10 @@ describe('execution', () => {
     const nowS = Math.floor(nowMs / 1000);
     expect((await store.approve(p.findingId, p.id, APP1, 'bot-dead', leaseS, nowS)).ok).toBe(true);
     await store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke);
+    // The same record again (an SDK retry of a write that landed) is accepted; another record or owner is not.
+    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke)).resolves.toBeUndefined();
     await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', [])).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-other', p.plan.revoke)).rejects.toBeInstanceOf(LeaseLostError);
     ec2.rules.push({ id: 'sgr-fromdeadbot000001', groupId: SEED_GROUP, protocol: 'tcp', from: 22, to: 22, v4: '203.0.113.0/24', description: TRUSTED });
 
     const rescuer = service('bot-new');

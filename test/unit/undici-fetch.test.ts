@@ -17,6 +17,7 @@ describe('undiciFetch: the fetch the WebClient and respond() use', () => {
       req.on('end', () => {
         seen.push({ method: req.method, url: req.url, headers: req.headers, body });
         if (req.url === '/empty') return void res.writeHead(204).end();
+        if (req.url === '/reset') return void res.writeHead(205).end();
         if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000);
         if (req.url === '/api/chat.postMessage' && rateLimitOnce) {
           rateLimitOnce = false;
@@ -52,9 +53,23 @@ describe('undiciFetch: the fetch the WebClient and respond() use', () => {
     expect(missing.status).toBe(404);
     expect(missing.ok).toBe(false);
     expect(missing.headers.get('x-echo')).toBe('h');
+    expect(missing.statusText).toBe('Not Found');
     const empty = await f(`${base}/empty`, { method: 'POST', body: 'x' });
     expect(empty.status).toBe(204);
     expect(await empty.text()).toBe('');
+    const reset = await f(`${base}/reset`, { method: 'POST', body: 'x' });
+    expect(reset.status).toBe(205);
+  });
+
+  it('hands what it does not carry itself (multipart, URLSearchParams, header pairs) to the built-in fetch', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('hello')]), 'a.txt');
+    const multipart = await f(`${base}/echo`, { method: 'POST', body: form });
+    expect(multipart.status).toBe(200);
+    expect(String(seen.at(-1)?.headers['content-type'])).toMatch(/^multipart\/form-data; boundary=/);
+    expect(seen.at(-1)?.body).toContain('hello');
+    await f(`${base}/echo`, { method: 'POST', body: new URLSearchParams({ a: '1' }), headers: [['x-test', 'pairs']] });
+    expect(seen.at(-1)).toMatchObject({ body: 'a=1', headers: expect.objectContaining({ 'x-test': 'pairs' }) });
   });
 
   it('honours an abort signal and rejects when nothing listens', async () => {
