@@ -10,6 +10,7 @@ import {
   type ListFindingsCommandInput,
 } from '@aws-sdk/client-guardduty';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { findingAttribute, matchesCondition, type WireCondition } from './guardduty-http-stand-in';
 
 type Fault = { name: string; message?: string; times?: number } | undefined;
 
@@ -20,42 +21,13 @@ function fail(fault: NonNullable<Fault>): never {
   throw err;
 }
 
-function attribute(f: SdkFinding, name: string): unknown {
-  switch (name) {
-    case 'severity':
-      return f.Severity;
-    case 'updatedAt':
-      return Date.parse(f.UpdatedAt ?? '');
-    case 'service.archived':
-      return String(f.Service?.Archived === true);
-    case 'accountId':
-      return f.AccountId;
-    case 'type':
-      return f.Type;
-    case 'region':
-      return f.Region;
-    case 'id':
-      return f.Id;
-    default:
-      throw new Error(`fake GuardDuty does not filter on ${name}`);
-  }
-}
-
-function matches(value: unknown, c: Condition): boolean {
-  const num = typeof value === 'number' ? value : Number.NaN;
-  const eq = c.Equals ?? c.Eq;
-  const neq = c.NotEquals ?? c.Neq;
-  const gte = c.GreaterThanOrEqual ?? c.Gte;
-  const gt = c.GreaterThan ?? c.Gt;
-  const lte = c.LessThanOrEqual ?? c.Lte;
-  const lt = c.LessThan ?? c.Lt;
-  if (eq && !eq.includes(String(value))) return false;
-  if (neq?.includes(String(value))) return false;
-  if (gte !== undefined && !(num >= gte)) return false;
-  if (gt !== undefined && !(num > gt)) return false;
-  if (lte !== undefined && !(num <= lte)) return false;
-  if (lt !== undefined && !(num < lt)) return false;
-  return true;
+/** An SDK Condition (`Equals`, `GreaterThanOrEqual`, …) in the wire form the HTTP stand-in matches (`equals`, …). */
+function wireCondition(c: Condition): WireCondition {
+  return Object.fromEntries(
+    Object.entries(c)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v]),
+  );
 }
 
 /**
@@ -151,15 +123,15 @@ export class FakeGuardDuty {
   private listFindings(input: ListFindingsCommandInput, region: string) {
     const criterion = input.FindingCriteria?.Criterion ?? {};
     let rows = [...(this.regions.get(region)?.values() ?? [])].filter((f) =>
-      Object.entries(criterion).every(([name, cond]) => matches(attribute(f, name), cond)),
+      Object.entries(criterion).every(([name, cond]) => matchesCondition(findingAttribute(f, name), wireCondition(cond))),
     );
     const sort = input.SortCriteria;
     if (sort?.AttributeName) {
       const dir = sort.OrderBy === 'DESC' ? -1 : 1;
       const key = sort.AttributeName;
       rows = rows.sort((a, b) => {
-        const x = attribute(a, key) as number | string;
-        const y = attribute(b, key) as number | string;
+        const x = findingAttribute(a, key) ?? '';
+        const y = findingAttribute(b, key) ?? '';
         return (x < y ? -1 : x > y ? 1 : (a.Id ?? '').localeCompare(b.Id ?? '')) * dir;
       });
     }

@@ -132,7 +132,8 @@ export function toWire(value: unknown, schema: unknown = Finding$): unknown {
 // timestamps (epoch ms) by order.
 // ---------------------------------------------------------------------------------------------------------
 
-function attribute(f: SdkFinding, name: string): string | number | undefined {
+/** The value GuardDuty filters and sorts a finding by for a criterion field name. */
+export function findingAttribute(f: SdkFinding, name: string): string | number | undefined {
   switch (name) {
     case 'severity':
       return f.Severity;
@@ -163,7 +164,7 @@ function attribute(f: SdkFinding, name: string): string | number | undefined {
   }
 }
 
-type WireCondition = Record<string, unknown>;
+export type WireCondition = Record<string, unknown>;
 
 function stringList(c: WireCondition, ...keys: string[]): string[] | undefined {
   for (const k of keys) {
@@ -189,7 +190,8 @@ function number(c: WireCondition, ...keys: string[]): number | undefined {
 
 const CONDITION_KEYS = new Set(['eq', 'equals', 'neq', 'notEquals', 'gt', 'greaterThan', 'gte', 'greaterThanOrEqual', 'lt', 'lessThan', 'lte', 'lessThanOrEqual']);
 
-function matches(value: string | number | undefined, c: WireCondition): boolean {
+/** Whether a value meets a wire-format Condition (`eq`/`equals`, `gte`/`greaterThanOrEqual`, …). */
+export function matchesCondition(value: string | number | undefined, c: WireCondition): boolean {
   for (const k of Object.keys(c)) if (!CONDITION_KEYS.has(k)) throw badRequest(`unsupported condition ${k}`);
   const eq = stringList(c, 'equals', 'eq');
   const neq = stringList(c, 'notEquals', 'neq');
@@ -215,8 +217,8 @@ function sortRows(rows: SdkFinding[], sort: unknown): SdkFinding[] {
   if (orderBy !== undefined && orderBy !== 'ASC' && orderBy !== 'DESC') throw badRequest('sortCriteria.orderBy must be ASC or DESC');
   const dir = orderBy === 'DESC' ? -1 : 1;
   return [...rows].sort((a, b) => {
-    const x = attribute(a, attributeName) ?? '';
-    const y = attribute(b, attributeName) ?? '';
+    const x = findingAttribute(a, attributeName) ?? '';
+    const y = findingAttribute(b, attributeName) ?? '';
     return (x < y ? -1 : x > y ? 1 : (a.Id ?? '').localeCompare(b.Id ?? '')) * dir;
   });
 }
@@ -354,7 +356,7 @@ export class GuardDutyHttpStandIn extends LoopbackServer {
         const all = [...this.findingsOf(region, detectorId).values()];
         const criteria = body.findingCriteria as { criterion?: Record<string, WireCondition> } | undefined;
         const criterion = criteria?.criterion ?? {};
-        let rows = all.filter((f) => Object.entries(criterion).every(([name, c]) => matches(attribute(f, name), c)));
+        let rows = all.filter((f) => Object.entries(criterion).every(([name, c]) => matchesCondition(findingAttribute(f, name), c)));
         rows = sortRows(rows, body.sortCriteria);
         const max = body.maxResults ?? 50;
         if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 50) {

@@ -3,7 +3,7 @@ import type { Finding, ResourceSummary } from '../../domain/finding';
 import type { SeverityBand } from '../../domain/severity';
 import { ACTION } from '../ids';
 import { encodeFindingRef } from '../values';
-import { LIMITS, code, formatTime, mrkdwn, plain, truncate } from './text';
+import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate } from './text';
 
 export const BAND_EMOJI: Record<SeverityBand, string> = {
   critical: ':red_circle:',
@@ -78,16 +78,6 @@ export interface CardOptions {
   notes?: string[];
   /** A permalink to the finding's thread, shown when the card is answered elsewhere. */
   threadLink?: string;
-}
-
-function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
-  return {
-    type: 'button',
-    text: { type: 'plain_text', text: plain(text, LIMITS.buttonText) },
-    action_id: actionId,
-    value: value.slice(0, LIMITS.buttonValue),
-    ...(style ? { style } : {}),
-  };
 }
 
 function safeUrl(url: string): string | undefined {

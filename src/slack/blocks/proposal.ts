@@ -7,7 +7,7 @@ import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../../domain/remediati
 import type { IngressRule, RemediationPlan } from '../../domain/remediation/types';
 import { PROPOSAL_ID_PATTERN, decidedBy, type PlanPreview, type Refusal } from '../../remediation/remediation-service';
 import { ACTION, BLOCK, VIEW } from '../ids';
-import { LIMITS, code, mrkdwn, plain, truncate, userMention } from './text';
+import { LIMITS, button, code, mrkdwn, plain, truncate, userMention } from './text';
 
 const MAX_LIST_LINES = 15;
 const CHANNEL_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
@@ -113,16 +113,6 @@ function subject(plan: RemediationPlan): string {
 
 function label(p: Pick<Proposal, 'kind' | 'id'>): string {
   return `${p.kind === 'revert' ? 'Revert' : 'Fix'} ${code(p.id, 40)}`;
-}
-
-function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
-  return {
-    type: 'button',
-    text: { type: 'plain_text', text: plain(text, LIMITS.buttonText) },
-    action_id: actionId,
-    value: value.slice(0, LIMITS.buttonValue),
-    ...(style ? { style } : {}),
-  };
 }
 
 export function canRevert(p: Proposal): boolean {

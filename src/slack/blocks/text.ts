@@ -1,3 +1,4 @@
+import type { Button } from '@slack/types';
 /** Slack's Block Kit limits that the builders stay within. */
 export const LIMITS = {
   blocksPerMessage: 50,
@@ -68,4 +69,15 @@ export function formatTime(iso: string | undefined): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return mrkdwn(iso, 40);
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A button with its text and value cut to Slack's limits. */
+export function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: plain(text, LIMITS.buttonText) },
+    action_id: actionId,
+    value: value.slice(0, LIMITS.buttonValue),
+    ...(style ? { style } : {}),
+  };
 }
