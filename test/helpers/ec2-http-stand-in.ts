@@ -315,7 +315,6 @@ export class Ec2HttpStandIn extends LoopbackServer {
   latencyMs = 0;
   private next = 1;
 
-
   /** Replaces the model (default: {@link seedRules} on {@link SEED_GROUP}, attached to {@link SEED_INSTANCE}) and forgets calls and faults. */
   seed(rules: Ec2Rule[] = seedRules(), instances: Record<string, string[]> = { [SEED_INSTANCE]: [SEED_GROUP] }): this {
     this.rules = rules.map((r) => ({ ...r }));

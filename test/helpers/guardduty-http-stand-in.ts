@@ -254,7 +254,6 @@ export class GuardDutyHttpStandIn extends LoopbackServer {
   readonly faults: Partial<Record<Operation, Fault>> = {};
   latencyMs = 0;
 
-
   /** Adds findings or replaces them (by region and ID). Stored as copies. */
   put(...findings: SdkFinding[]): this {
     for (const f of findings) {
