@@ -57,6 +57,8 @@ const schema = z
     ALLOWED_CHANNEL_IDS: list(SLACK_CHANNEL, 'a channel ID such as C0123ABCD'),
     ALLOWED_USER_IDS: list(SLACK_USER, 'a Slack user ID such as U0123ABCD'),
     ALLOWED_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)').optional()),
+    APPROVAL_SIGNING_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional()),
+    APPROVAL_SIGNING_KEY_PREVIOUS: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     LOG_LEVEL: optionalString
       .transform((l) => l ?? 'info')
       .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
@@ -67,6 +69,13 @@ const schema = z
         code: 'custom',
         path: ['SLACK_SIGNING_SECRET'],
         message: 'is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+    if (env.DYNAMODB_TABLE && !env.APPROVAL_SIGNING_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APPROVAL_SIGNING_KEY'],
+        message: 'is required with DYNAMODB_TABLE (a secret of at least 32 characters, e.g. openssl rand -base64 48)',
       });
     }
   });
@@ -100,6 +109,8 @@ function shape(env: z.output<typeof schema>) {
       usergroupId: env.APPROVER_USERGROUP_ID,
       ttlMinutes: env.PROPOSAL_TTL_MINUTES,
       trustedCidrs: env.TRUSTED_CIDRS,
+      signingKey: env.APPROVAL_SIGNING_KEY,
+      previousSigningKey: env.APPROVAL_SIGNING_KEY_PREVIOUS,
     },
     access: {
       channelIds: env.ALLOWED_CHANNEL_IDS,
@@ -118,6 +129,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blank = (name: string) => (env[name] ?? '').trim() === '';
   if (!parsed.success && blank('SLACK_APP_TOKEN') && blank('SLACK_SIGNING_SECRET') && !problems.some((p) => p.startsWith('SLACK_SIGNING_SECRET'))) {
     problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  if (!parsed.success && !blank('DYNAMODB_TABLE') && blank('APPROVAL_SIGNING_KEY') && !problems.some((p) => p.startsWith('APPROVAL_SIGNING_KEY'))) {
+    problems.push('APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE (a secret of at least 32 characters, e.g. openssl rand -base64 48)');
   }
   if (blank('AWS_REGION') && blank('GUARDDUTY_REGIONS')) problems.push('AWS_REGION is required (or GUARDDUTY_REGIONS), e.g. AWS_REGION=us-east-1');
   if (!parsed.success || problems.length > 0) {

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from './config';
 import { CachedFindingsSource } from './aws/cached-findings-source';
 import { GuardDutySource } from './aws/guardduty-source';
 import { ConfigError, describeError } from './domain/errors';
+import type { ApprovalSealer } from './domain/remediation/seal';
 import { CardPublisher } from './feed/card-publisher';
 import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
 import { DigestPublisher } from './feed/digest';
@@ -23,6 +24,7 @@ import type { ChannelDeps, RemediationDeps } from './slack/deps';
 import { remediationContext, resumeStalledProposals } from './slack/remediation-context';
 import { SlackMessenger } from './slack/messenger';
 import { openStore, type OpenedStore } from './store/open-store';
+import { approvalSealer } from './store/signing-key';
 
 const SETUP_HELP = `
 How to get these values:
@@ -58,7 +60,7 @@ function guardDutyClients(): (region: string) => GuardDutyClient {
   };
 }
 
-function remediationDeps(config: Config, slack: WebClient): RemediationDeps {
+function remediationDeps(config: Config, slack: WebClient, sealer: ApprovalSealer): RemediationDeps {
   const sts = new STSClient({ region: config.aws.homeRegion });
   let account: Promise<string> | undefined;
   const ownAccountId = () => {
@@ -77,6 +79,7 @@ function remediationDeps(config: Config, slack: WebClient): RemediationDeps {
       makeEc2: (region, credentials) => new EC2Client({ region, credentials }),
     }),
     approvers: new SlackApproverPolicy({ userIds: config.approval.userIds, usergroupId: config.approval.usergroupId, client: slack }),
+    sealer,
   };
 }
 
@@ -102,6 +105,13 @@ async function main(): Promise<void> {
   } catch (err) {
     process.stderr.write(`The bot's state store could not be opened: ${describeError(err)}\n`);
     process.exit(1);
+  }
+  let sealer: ApprovalSealer;
+  try {
+    sealer = approvalSealer({ key: config.approval.signingKey, previousKey: config.approval.previousSigningKey, dataDir: config.store.dataDir });
+  } catch (err) {
+    process.stderr.write(`The approval signing key could not be loaded: ${describeError(err)}\n`);
+    process.exit(78);
   }
   const web = slackClient(config, logger);
   const messenger = new SlackMessenger(web);
@@ -137,7 +147,7 @@ async function main(): Promise<void> {
   }
 
   // People in Slack read through a 10-second cache; the feed reads GuardDuty directly.
-  const deps = { config, logger, findings: new CachedFindingsSource(findings), channel, remediation: remediationDeps(config, web) };
+  const deps = { config, logger, findings: new CachedFindingsSource(findings), channel, remediation: remediationDeps(config, web, sealer) };
   const app = createApp(deps);
   await app.start(config.port);
   poller?.start();

@@ -10,7 +10,9 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ChatOpsError, NotFoundError, describeError } from '../domain/errors';
 import type { ExecutionJournal, RemediationExecutor } from '../domain/ports';
+import { assertSafePlan, type UndoBasis } from '../domain/remediation/plan-safety';
 import { describeRule, sameRule } from '../domain/remediation/playbooks';
+import type { SourceLimits } from '../domain/remediation/trusted-source';
 import type { ExecutionResult, IngressRule, RemediationPlan } from '../domain/remediation/types';
 import { awsAttempts, awsErrorCode, awsErrorMessage, callAws } from './aws-errors';
 
@@ -26,7 +28,10 @@ type StepError = { code: string; message: string };
 
 /** Applies remediation plans to EC2 security groups with the client's credentials and region. */
 export class Ec2Remediator implements RemediationExecutor {
-  constructor(private readonly ec2: EC2Client) {}
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly limits?: SourceLimits,
+  ) {}
 
   async instanceGroupIds(instanceId: string): Promise<string[]> {
     const region = await this.region();
@@ -46,8 +51,8 @@ export class Ec2Remediator implements RemediationExecutor {
     return callAws('EC2', region, () => this.describeIngress(groupIds, () => undefined));
   }
 
-  async dryRun(plan: RemediationPlan): Promise<{ ok: boolean; message: string }> {
-    validatePlan(plan);
+  async dryRun(plan: RemediationPlan, undo?: UndoBasis): Promise<{ ok: boolean; message: string }> {
+    this.refuseUnsafe(plan, undo);
     const failures: string[] = [];
     // A Duplicate or NotFound means IAM allowed the call and it would be a no-op, as apply treats it.
     const check = async (action: string, groupId: string, send: () => Promise<unknown>): Promise<void> => {
@@ -84,8 +89,8 @@ export class Ec2Remediator implements RemediationExecutor {
     return { ok: true, message: 'DryRunOperation: request would have succeeded' };
   }
 
-  async apply(plan: RemediationPlan, journal?: ExecutionJournal): Promise<ExecutionResult> {
-    validatePlan(plan);
+  async apply(plan: RemediationPlan, journal?: ExecutionJournal, undo?: UndoBasis): Promise<ExecutionResult> {
+    this.refuseUnsafe(plan, undo);
     const result: ExecutionResult = { ok: false, authorized: [], revoked: [], remainingOpen: [], ec2Calls: 0 };
     const count = (): void => {
       result.ec2Calls += 1;
@@ -124,6 +129,12 @@ export class Ec2Remediator implements RemediationExecutor {
     }
 
     return this.verify(plan, result, count, error);
+  }
+
+  /** Shape first (a bug in the caller), then the executor's own safety rules: both before any call. */
+  private refuseUnsafe(plan: RemediationPlan, undo: UndoBasis | undefined): void {
+    validatePlan(plan);
+    assertSafePlan(plan, { ...(this.limits ? { limits: this.limits } : {}), ...(undo ? { undo } : {}) });
   }
 
   // ---------------------------------------------------------------- steps

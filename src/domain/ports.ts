@@ -1,6 +1,7 @@
 import type { Finding } from './finding';
 import type { AuditEntry, Proposal, ProposalState } from './proposal';
 import type { SeverityBand } from './severity';
+import type { UndoBasis } from './remediation/plan-safety';
 import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from './remediation/types';
 
 // ---------------------------------------------------------------- GuardDuty
@@ -63,8 +64,27 @@ export interface CardRecord extends Observation {
   ts?: string;
   /** Epoch seconds of the last thread reply about new activity. */
   lastReplyAt?: number;
-  /** What people did, shown on the card (mrkdwn-safe lines written by the bot), oldest first. */
+  /** What people did, shown on the card (mrkdwn-safe lines written by the bot), oldest first; only the last few are kept. */
   notes?: string[];
+  /** Notes ever added: the `notesTotal - notes.length` oldest were dropped from the record (they are in the thread). */
+  notesTotal?: number;
+  /** The finding's feedback counts (one vote per person), copied here so every redraw of the card shows them. */
+  feedback?: FeedbackCounts & { version: number };
+}
+
+export interface FeedbackCounts {
+  useful: number;
+  notUseful: number;
+}
+
+export interface FeedbackVote {
+  /** False when this person had already given feedback on the finding: nothing was changed. */
+  recorded: boolean;
+  /** What this person said: this vote, or their earlier one when not recorded. */
+  useful: boolean;
+  counts: FeedbackCounts;
+  /** The finding's card record after the counts were copied onto it; undefined when it has none. */
+  card?: CardRecord;
 }
 
 export interface DigestItem {
@@ -90,8 +110,18 @@ export interface CardStore {
   recordActivity(findingId: string, seen: Observation): Promise<boolean>;
   /** Claims the right to post a thread reply: lastReplyAt missing or <= nowS - minIntervalSeconds. */
   claimThreadReply(findingId: string, nowS: number, minIntervalSeconds: number): Promise<boolean>;
-  /** Appends a line to the card's notes (condition: the record exists); returns the record after the write. */
+  /**
+   * Appends a line to the card's notes (condition: the record exists), keeping only the last few lines, each cut
+   * to a bounded length, so the record stays small; returns the record after the write.
+   */
   addCardNote(findingId: string, note: string): Promise<CardRecord | undefined>;
+  /**
+   * One conditional write records the person's vote on the finding unless they already gave one (either way);
+   * then the counts are copied onto the card record, when there is one (never older counts over newer ones).
+   */
+  recordFeedback(findingId: string, userId: string, useful: boolean, nowS: number): Promise<FeedbackVote>;
+  /** Takes back a vote (its GuardDuty call failed) so that the person can try again; the card's counts follow. */
+  withdrawFeedback(findingId: string, userId: string, useful: boolean): Promise<void>;
 }
 
 export interface CursorStore {
@@ -123,6 +153,13 @@ export interface TransitionOutcome {
   proposal?: Proposal;
 }
 
+/** What the approving write pins (condition) and adds (seal), so the approval is bound to one plan. */
+export interface ApprovalBinding {
+  planDigest: string;
+  proposalSeal: string;
+  approvalSeal: string;
+}
+
 export interface ProposalStore {
   /** Put with attribute_not_exists. */
   createProposal(proposal: Proposal): Promise<void>;
@@ -132,9 +169,18 @@ export interface ProposalStore {
   /**
    * One conditional write: state = proposed AND requester <> approver AND expiresAt > now.
    * On success state becomes `executing`, approver and the execution lease (owner, now + leaseSeconds) are set
-   * and an audit entry is appended.
+   * and an audit entry is appended. With a binding the condition also requires the stored plan digest and
+   * proposal seal to be the given ones, and the approval seal and time are written in the same write.
    */
-  approve(findingId: string, proposalId: string, approver: string, execOwner: string, leaseSeconds: number, nowS: number): Promise<TransitionOutcome>;
+  approve(
+    findingId: string,
+    proposalId: string,
+    approver: string,
+    execOwner: string,
+    leaseSeconds: number,
+    nowS: number,
+    binding?: ApprovalBinding,
+  ): Promise<TransitionOutcome>;
   /** state = proposed → rejected (by anyone allowed to decide; not the requester: they cancel). */
   reject(findingId: string, proposalId: string, actor: string, nowS: number): Promise<TransitionOutcome>;
   /** state = proposed AND requester = actor → cancelled. */
@@ -142,12 +188,12 @@ export interface ProposalStore {
   /** state = executing AND execLeaseExpiresAt <= now → new owner and lease (resume after a crash). */
   takeOverExecution(findingId: string, proposalId: string, execOwner: string, leaseSeconds: number, nowS: number): Promise<TransitionOutcome>;
   /** state = executing AND execOwner = owner → executed | failed, with the result and an audit entry. */
-  finishExecution(findingId: string, proposalId: string, execOwner: string, result: ExecutionResult, nowS: number): Promise<TransitionOutcome>;
+  finishExecution(findingId: string, proposalId: string, execOwner: string, result: ExecutionResult, nowS: number, resultSeal?: string): Promise<TransitionOutcome>;
   /**
    * Keeps which of the plan's rules were in place before the first write. Condition: state = executing AND
    * execOwner = owner AND nothing recorded yet; throws a LeaseLostError otherwise.
    */
-  recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[]): Promise<void>;
+  recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[], seal?: string): Promise<void>;
   /** Sets messageTs once the proposal message is posted (no state change). */
   setMessageTs(findingId: string, proposalId: string, messageTs: string): Promise<void>;
   /** Proposals in state `executing` whose lease has expired (for resumption at start-up). Scan is acceptable. */
@@ -185,10 +231,13 @@ export interface ExecutionJournal {
 }
 
 export interface RemediationExecutor extends SecurityGroupReader {
-  /** EC2 DryRun of the plan's authorize and revoke calls. */
-  dryRun(plan: RemediationPlan): Promise<{ ok: boolean; message: string }>;
+  /**
+   * EC2 DryRun of the plan's authorize and revoke calls. Like `apply`, refuses an unsafe plan (UnsafePlanError)
+   * before any call; a revert plan needs `undo`, the verified result of the run it undoes.
+   */
+  dryRun(plan: RemediationPlan, undo?: UndoBasis): Promise<{ ok: boolean; message: string }>;
   /** Reads the rules, authorizes first, then revokes (IPv4 and IPv6), then describes again to verify. Idempotent. */
-  apply(plan: RemediationPlan, journal?: ExecutionJournal): Promise<ExecutionResult>;
+  apply(plan: RemediationPlan, journal?: ExecutionJournal, undo?: UndoBasis): Promise<ExecutionResult>;
 }
 
 /** Gives an executor for an account and region, assuming a role when the account is not the bot's own. */

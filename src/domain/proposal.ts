@@ -22,6 +22,15 @@ export interface Proposal {
   requester: string;
   approver?: string;
   plan: RemediationPlan;
+  /** SHA-256 of the plan's canonical JSON, as computed when the proposal was made (see remediation/seal). */
+  planDigest?: string;
+  /** The bot's seal over ID, finding, kind, plan digest, requester and creation time. */
+  proposalSeal?: string;
+  /** Epoch seconds of the approval; sealed with the approver in `approvalSeal`. */
+  approvedAt?: number;
+  approvalSeal?: string;
+  /** The bot's seal over the execution result: a revert undoes only what a sealed result lists. */
+  resultSeal?: string;
   /** Epoch seconds. */
   createdAt: number;
   /** Epoch seconds after which it can no longer be approved. */
@@ -38,6 +47,7 @@ export interface Proposal {
    * so that a run resumed after a crash can tell the rules its predecessor added or removed from others.
    */
   rulesBefore?: IngressRule[];
+  rulesBeforeSeal?: string;
   result?: ExecutionResult;
   history: AuditEntry[];
 }
@@ -48,6 +58,10 @@ export type ApprovalRefusal =
   | { reason: 'not-approver' }
   | { reason: 'expired' }
   | { reason: 'not-found' }
+  /** The stored plan is not the one whose digest the clicked button carries. */
+  | { reason: 'plan-changed' }
+  /** The stored proposal fails the bot's own seal: it was written or altered outside the bot. */
+  | { reason: 'tampered' }
   | { reason: 'already-decided'; state: ProposalState; by?: string };
 
 export function isExpired(p: Pick<Proposal, 'state' | 'expiresAt'>, nowS: number): boolean {

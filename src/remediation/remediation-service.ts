@@ -5,7 +5,9 @@ import type { Finding } from '../domain/finding';
 import type { ProposalStore, RemediationExecutor, RemediationExecutorFactory, TransitionOutcome } from '../domain/ports';
 import { isExpired, type ApprovalRefusal, type Proposal, type ProposalKind } from '../domain/proposal';
 import { compareRules, isWorldOpen, playbookFor, type Playbook } from '../domain/remediation/playbooks';
+import type { UndoBasis } from '../domain/remediation/plan-safety';
 import { revertPlan } from '../domain/remediation/revert';
+import { TamperedError, planDigest, type ApprovalSealer, type ApprovalSealFields } from '../domain/remediation/seal';
 import { DEFAULT_SOURCE_LIMITS, parseTrustedSources, type ParseTrustedSourcesResult, type SourceLimits } from '../domain/remediation/trusted-source';
 import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from '../domain/remediation/types';
 
@@ -31,6 +33,8 @@ export interface RemediationServiceDeps {
   store: ProposalStore;
   executors: RemediationExecutorFactory;
   approvers: ApproverCheck;
+  /** Seals proposals, approvals and results with APPROVAL_SIGNING_KEY, and checks them before any AWS call. */
+  sealer: ApprovalSealer;
   /** This process's identity, written as the execution lease owner. */
   owner: string;
   /** PROPOSAL_TTL_MINUTES in seconds. */
@@ -193,6 +197,7 @@ export class RemediationService {
       state: 'proposed',
       requester: input.requester,
       plan: input.plan,
+      planDigest: planDigest(input.plan),
       createdAt: nowS,
       expiresAt: nowS + this.deps.ttlSeconds,
       channel: input.channel,
@@ -200,6 +205,7 @@ export class RemediationService {
       history: [{ at: nowS, actor: input.requester, action: 'proposed' }],
     };
     if (!PROPOSAL_ID_PATTERN.test(proposal.id)) throw new RemediationError('INVALID_PROPOSAL_ID', `Invalid proposal ID ${JSON.stringify(proposal.id)}`);
+    proposal.proposalSeal = this.deps.sealer.seal('proposal', proposalFields(proposal, proposal.planDigest as string));
     await this.deps.store.createProposal(proposal);
     this.log.info({ findingId: proposal.findingId, proposalId: proposal.id, kind: proposal.kind, requester: proposal.requester, expiresAt: proposal.expiresAt }, 'proposal created');
     return proposal;
@@ -208,30 +214,55 @@ export class RemediationService {
   // ------------------------------------------------------------------ decisions
 
   /** Approve and, when this call won the approval, execute. */
-  async approve(findingId: string, proposalId: string, userId: string): Promise<Decision> {
-    const claimed = await this.claim(findingId, proposalId, userId);
+  async approve(findingId: string, proposalId: string, userId: string, shownDigest: string | undefined): Promise<Decision> {
+    const claimed = await this.claim(findingId, proposalId, userId, shownDigest);
     if (!claimed.ok) return claimed;
     return { ok: true, proposal: await this.execute(claimed.proposal) };
   }
 
   /**
    * The approval write alone: state proposed → executing, with this process holding the execution lease.
-   * Whoever gets `ok` must call `execute` next.
+   * `shownDigest` is the plan digest the clicked message showed: the write requires the stored plan to be that
+   * one and the proposal to carry the bot's own seal, and it seals the approval. Whoever gets `ok` must call
+   * `execute` next.
    */
-  async claim(findingId: string, proposalId: string, userId: string): Promise<Decision> {
+  async claim(findingId: string, proposalId: string, userId: string, shownDigest: string | undefined): Promise<Decision> {
     const log = this.log.child({ findingId, proposalId, actor: userId });
     if (!(await this.deps.approvers.isApprover(userId))) {
       log.info('approval refused: not an approver');
       return { ok: false, refusal: { reason: 'not-approver' } };
     }
     const nowS = this.nowS();
-    const outcome = await this.deps.store.approve(findingId, proposalId, userId, this.deps.owner, this.leaseSeconds, nowS);
+    const current = await this.deps.store.getProposal(findingId, proposalId);
+    const early = approvalRefusal(current, userId, nowS);
+    if (!current || current.state !== 'proposed' || early.reason !== 'already-decided') {
+      log.info({ refusal: early.reason, state: current?.state }, 'approval refused');
+      return { ok: false, refusal: early, ...(current ? { proposal: current } : {}) };
+    }
+    const digest = planDigest(current.plan);
+    if (!current.proposalSeal || !this.deps.sealer.verify('proposal', proposalFields(current, digest), current.proposalSeal)) {
+      log.error({ storedDigest: current.planDigest, digest }, 'approval refused: the stored proposal fails its seal (altered outside the bot)');
+      return { ok: false, refusal: { reason: 'tampered' }, proposal: current };
+    }
+    if (shownDigest !== digest) {
+      log.warn({ shownDigest, digest }, 'approval refused: the plan changed since it was shown');
+      return { ok: false, refusal: { reason: 'plan-changed' }, proposal: current };
+    }
+    const approvalSeal = this.deps.sealer.seal('approval', approvalFields(current, digest, userId, nowS));
+    const binding = { planDigest: digest, proposalSeal: current.proposalSeal, approvalSeal };
+    const outcome = await this.deps.store.approve(findingId, proposalId, userId, this.deps.owner, this.leaseSeconds, nowS, binding);
     if (outcome.ok && outcome.proposal) {
-      log.info({ state: outcome.proposal.state, execOwner: this.deps.owner }, 'proposal approved');
+      log.info({ state: outcome.proposal.state, execOwner: this.deps.owner, planDigest: digest }, 'proposal approved');
       return { ok: true, proposal: outcome.proposal };
     }
-    const refusal = approvalRefusal(outcome.proposal, userId, nowS);
-    log.info({ refusal: refusal.reason, state: outcome.proposal?.state }, 'approval refused');
+    let refusal = approvalRefusal(outcome.proposal, userId, nowS);
+    if (outcome.proposal?.state === 'proposed' && refusal.reason === 'already-decided') {
+      // Still proposed, yet the write's condition failed: the digest or seal changed between the read and the write.
+      log.warn({ shownDigest }, 'approval refused: the plan changed since it was shown');
+      refusal = { reason: 'plan-changed' };
+    } else {
+      log.info({ refusal: refusal.reason, state: outcome.proposal?.state }, 'approval refused');
+    }
     return { ok: false, refusal, ...(outcome.proposal ? { proposal: outcome.proposal } : {}) };
   }
 
@@ -261,15 +292,29 @@ export class RemediationService {
     const execOwner = claimed.execOwner ?? this.deps.owner;
     const log = this.log.child({ findingId: claimed.findingId, proposalId: claimed.id, execOwner });
     const started = this.now();
+    const digest = planDigest(claimed.plan);
     let result: ExecutionResult;
     try {
+      const { undo } = await this.verifyForExecution(claimed, digest);
       const executor = await this.deps.executors.forTarget(claimed.plan.accountId, claimed.plan.region);
-      result = await executor.apply(claimed.plan, {
-        rulesBefore: claimed.rulesBefore,
-        recordRulesBefore: (rules) => this.deps.store.recordRulesBefore(claimed.findingId, claimed.id, execOwner, rules),
-      });
+      result = await executor.apply(
+        claimed.plan,
+        {
+          rulesBefore: claimed.rulesBefore,
+          recordRulesBefore: (rules) =>
+            this.deps.store.recordRulesBefore(
+              claimed.findingId,
+              claimed.id,
+              execOwner,
+              rules,
+              this.deps.sealer.seal('rules-before', { proposalId: claimed.id, findingId: claimed.findingId, planDigest: digest, rules }),
+            ),
+        },
+        undo,
+      );
     } catch (err) {
       const code = err instanceof ChatOpsError ? err.code : err instanceof Error ? err.name : 'Error';
+      if (err instanceof TamperedError) log.error({ err: err.message, planDigest: digest }, 'execution refused: the stored proposal fails its seal; no AWS call made');
       result = { ok: false, authorized: [], revoked: [], remainingOpen: [], ec2Calls: 0, error: { code, message: describeError(err) } };
     }
     const summary = {
@@ -283,7 +328,8 @@ export class RemediationService {
     };
     let finished;
     try {
-      finished = await this.deps.store.finishExecution(claimed.findingId, claimed.id, execOwner, result, this.nowS());
+      const resultSeal = this.deps.sealer.seal('result', { proposalId: claimed.id, findingId: claimed.findingId, planDigest: digest, result });
+      finished = await this.deps.store.finishExecution(claimed.findingId, claimed.id, execOwner, result, this.nowS(), resultSeal);
     } catch (err) {
       log.error({ err, ...summary }, 'execution finished but its outcome could not be recorded; it will be resumed');
       throw new OutcomeNotRecordedError(
@@ -335,6 +381,12 @@ export class RemediationService {
     if (original.kind !== 'remediate') return refuse('A revert cannot itself be reverted; propose a new fix instead.');
     if (original.state !== 'executed' && original.state !== 'failed') return refuse(`The fix is ${original.state}, so there is nothing to revert.`);
     if (changedNothing(original.result) || !original.result) return refuse('The run changed no rule, so there is nothing to revert.');
+    try {
+      this.verifySealedResult(original);
+    } catch (err) {
+      log.error({ err: describeError(err) }, 'revert refused: the fix record fails its seal');
+      return refuse(`${describeError(err)} Nothing can be reverted from this record; check the security groups by hand.`);
+    }
 
     const siblings = (await this.deps.store.listProposals(findingId)).filter((p) => p.revertOf === original.id);
     const nowS = this.nowS();
@@ -344,7 +396,7 @@ export class RemediationService {
     const plan = revertPlan(original.plan, original.result);
     try {
       const executor = await this.deps.executors.forTarget(plan.accountId, plan.region);
-      plan.dryRun = await this.dryRun(executor, plan);
+      plan.dryRun = await this.dryRun(executor, plan, original.result);
     } catch (err) {
       plan.dryRun = { ok: false, message: describeError(err) };
     }
@@ -366,6 +418,40 @@ export class RemediationService {
       if (!existing) throw err;
       return { ok: false, refusal: { reason: 'revert-exists', proposal: existing }, proposal: original };
     }
+  }
+
+  // ------------------------------------------------------------------ integrity
+
+  /**
+   * Before any AWS call: the plan about to run is the one a second person approved (its digest is under the
+   * approval seal), and what a resumed run or a revert relies on carries the bot's seal too. Throws TamperedError.
+   */
+  private async verifyForExecution(p: Proposal, digest: string): Promise<{ undo?: UndoBasis }> {
+    const { sealer } = this.deps;
+    if (!p.approver || p.approvedAt === undefined || !sealer.verify('approval', approvalFields(p, digest, p.approver, p.approvedAt), p.approvalSeal)) {
+      throw new TamperedError(
+        'The stored fix does not match what a second person approved (its plan, approval or people fail the bot\'s seal). Nothing was changed in AWS.',
+      );
+    }
+    if (p.rulesBefore !== undefined) {
+      const fields = { proposalId: p.id, findingId: p.findingId, planDigest: digest, rules: p.rulesBefore };
+      if (!sealer.verify('rules-before', fields, p.rulesBeforeSeal)) {
+        throw new TamperedError('The journal of the interrupted run fails the bot\'s seal. Nothing was changed in AWS; check the security groups by hand.');
+      }
+    }
+    if (p.kind !== 'revert') return {};
+    const original = p.revertOf ? await this.deps.store.getProposal(p.findingId, p.revertOf) : undefined;
+    if (!original) throw new TamperedError('The fix this revert undoes is not in the store. Nothing was changed in AWS.');
+    return { undo: this.verifySealedResult(original) };
+  }
+
+  /** The execution result of a fix, if it and its approval carry the bot's seals. */
+  private verifySealedResult(p: Proposal): UndoBasis {
+    const digest = planDigest(p.plan);
+    const approved = p.approver !== undefined && p.approvedAt !== undefined && this.deps.sealer.verify('approval', approvalFields(p, digest, p.approver, p.approvedAt), p.approvalSeal);
+    const sealed = p.result !== undefined && this.deps.sealer.verify('result', { proposalId: p.id, findingId: p.findingId, planDigest: digest, result: p.result }, p.resultSeal);
+    if (!approved || !sealed || !p.result) throw new TamperedError(`The record of fix ${p.id} fails the bot's seal (altered outside the bot).`);
+    return p.result;
   }
 
   // ------------------------------------------------------------------ helpers
@@ -392,13 +478,21 @@ export class RemediationService {
     return fromFinding;
   }
 
-  private async dryRun(executor: RemediationExecutor, plan: RemediationPlan): Promise<{ ok: boolean; message: string }> {
+  private async dryRun(executor: RemediationExecutor, plan: RemediationPlan, undo?: UndoBasis): Promise<{ ok: boolean; message: string }> {
     try {
-      return await executor.dryRun(plan);
+      return await executor.dryRun(plan, undo);
     } catch (err) {
       return { ok: false, message: describeError(err) };
     }
   }
+}
+
+function proposalFields(p: Proposal, digest: string) {
+  return { proposalId: p.id, findingId: p.findingId, kind: p.kind, revertOf: p.revertOf, planDigest: digest, requester: p.requester, createdAt: p.createdAt };
+}
+
+function approvalFields(p: Proposal, digest: string, approver: string, approvedAt: number): ApprovalSealFields {
+  return { proposalId: p.id, findingId: p.findingId, kind: p.kind, revertOf: p.revertOf, planDigest: digest, requester: p.requester, approver, approvedAt };
 }
 
 function approvalRefusal(p: Proposal | undefined, userId: string, nowS: number): ApprovalRefusal {

@@ -2,8 +2,10 @@ import type pino from 'pino';
 import type { Config } from '../config';
 import type { CardPublisher } from '../feed/card-publisher';
 import type { FindingsSource, RemediationExecutorFactory, StateStore } from '../domain/ports';
+import type { ApprovalSealer } from '../domain/remediation/seal';
 import type { SlackMessenger } from './messenger';
 import type { WorkQueue } from './work-queue';
+import type { UserRateLimit } from './user-rate-limit';
 
 /** Decides whether a Slack user may approve remediations (APPROVER_USER_IDS, APPROVER_USERGROUP_ID). */
 export interface ApproverPolicy {
@@ -24,6 +26,8 @@ export interface ChannelDeps {
 export interface RemediationDeps {
   executors: RemediationExecutorFactory;
   approvers: ApproverPolicy;
+  /** Holds APPROVAL_SIGNING_KEY: seals approvals and results, verified before any AWS call. */
+  sealer: ApprovalSealer;
 }
 
 /** What the Slack listeners need; main.ts builds it, tests build it with stand-ins behind the ports. */
@@ -35,4 +39,8 @@ export interface SlackDeps {
   remediation?: RemediationDeps;
   /** Bounds the work done after acks; createApp supplies one when absent. */
   work?: WorkQueue;
+  /** The state store also without FINDINGS_CHANNEL (feedback counts once per person in it); else `channel.store`. */
+  store?: StateStore;
+  /** Per-person limit on side-effect buttons; createApp supplies one when absent. */
+  actionLimit?: UserRateLimit;
 }

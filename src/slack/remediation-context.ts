@@ -27,6 +27,7 @@ export function remediationContext(deps: SlackDeps): RemediationContext | undefi
     store: channel.store,
     executors: remediation.executors,
     approvers: remediation.approvers,
+    sealer: remediation.sealer,
     owner: channel.owner,
     ttlSeconds: deps.config.approval.ttlMinutes * 60,
     logger: deps.logger,

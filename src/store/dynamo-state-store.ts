@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ChatOpsError, LeaseLostError, NotFoundError, StoreUnavailableError } from '../domain/errors';
 import type { AuditEntry, Proposal } from '../domain/proposal';
-import type { CardRecord, DigestItem, FindingRecord, Observation, StateStore, TransitionOutcome } from '../domain/ports';
+import type { ApprovalBinding, CardRecord, DigestItem, FeedbackCounts, FeedbackVote, FindingRecord, Observation, StateStore, TransitionOutcome } from '../domain/ports';
 import type { ExecutionResult, IngressRule } from '../domain/remediation/types';
 
 type Item = Record<string, unknown>;
@@ -30,9 +30,15 @@ const BATCH_WRITE_MAX = 25;
 const BATCH_MAX_ATTEMPTS = 8;
 /** Sent digests are split into parts to stay below DynamoDB's 400 KB item limit. */
 const DIGEST_PART_MAX_BYTES = 300_000;
+/** A card keeps its last 20 notes, each at most 1,000 characters: at most ~80 KB, whatever people do. */
+export const CARD_NOTES_KEPT = 20;
+export const CARD_NOTE_MAX_CHARS = 1000;
+/** Read-modify-write attempts of a note before giving up on concurrent writers. */
+const NOTE_WRITE_ATTEMPTS = 8;
 
 const keys = {
   card: (findingId: string): Key => ({ pk: `finding#${findingId}`, sk: 'card' }),
+  feedback: (findingId: string): Key => ({ pk: `finding#${findingId}`, sk: 'feedback' }),
   proposal: (findingId: string, proposalId: string): Key => ({ pk: `finding#${findingId}`, sk: `proposal#${proposalId}` }),
   cursor: (region: string): Key => ({ pk: `cursor#${region}`, sk: 'cursor' }),
   lease: (name: string): Key => ({ pk: `lease#${name}`, sk: 'lease' }),
@@ -43,6 +49,13 @@ const keys = {
 export class ProposalExistsError extends ChatOpsError {
   constructor(findingId: string, proposalId: string) {
     super('PROPOSAL_EXISTS', `Proposal ${proposalId} for finding ${findingId} already exists`);
+  }
+}
+
+/** Other writers kept changing the record between this process's read and its conditional write. */
+export class StoreConflictError extends ChatOpsError {
+  constructor(message: string) {
+    super('STORE_CONFLICT', message);
   }
 }
 
@@ -143,15 +156,65 @@ export class DynamoStateStore implements StateStore {
     return updated !== undefined;
   }
 
+  /**
+   * DynamoDB cannot append to a list and trim it in one expression, so the notes are read, capped and written
+   * back under a condition on `notesTotal` (a version that every note write increments); a lost race retries.
+   */
   async addCardNote(findingId: string, note: string): Promise<CardRecord | undefined> {
+    for (let attempt = 0; attempt < NOTE_WRITE_ATTEMPTS; attempt++) {
+      if (attempt > 0) await jitter(attempt);
+      const card = await this.getCard(findingId);
+      if (!card) return undefined;
+      const notes = [...(card.notes ?? []), note.slice(0, CARD_NOTE_MAX_CHARS)].slice(-CARD_NOTES_KEPT);
+      const total = (card.notesTotal ?? card.notes?.length ?? 0) + 1;
+      const updated = await this.update({
+        Key: keys.card(findingId),
+        UpdateExpression: 'SET #notes = :notes, #notesTotal = :total',
+        ConditionExpression: card.notesTotal === undefined ? 'attribute_exists(#pk) AND attribute_not_exists(#notesTotal)' : 'attribute_exists(#pk) AND #notesTotal = :before',
+        ExpressionAttributeNames: names('pk', 'notes', 'notesTotal'),
+        ExpressionAttributeValues: { ':notes': notes, ':total': total, ...(card.notesTotal === undefined ? {} : { ':before': card.notesTotal }) },
+      });
+      if (updated) return toCard(updated);
+    }
+    throw new StoreConflictError(`The notes of finding ${findingId} kept changing under ${NOTE_WRITE_ATTEMPTS} attempts to add one`);
+  }
+
+  async recordFeedback(findingId: string, userId: string, useful: boolean, nowS: number): Promise<FeedbackVote> {
+    const vote = await this.update({
+      Key: keys.feedback(findingId),
+      UpdateExpression: 'ADD #vote :user, #version :one SET #findingId = :findingId, #lastVoteAt = :now',
+      ConditionExpression: 'NOT contains(#useful, :userId) AND NOT contains(#notUseful, :userId)',
+      ExpressionAttributeNames: { ...names('useful', 'notUseful', 'version', 'findingId', 'lastVoteAt'), ...voteName(useful) },
+      ExpressionAttributeValues: { ':user': new Set([userId]), ':userId': userId, ':one': 1, ':findingId': findingId, ':now': nowS },
+    });
+    if (vote) return { recorded: true, useful, counts: feedbackCounts(vote), card: await this.showFeedback(findingId, vote) };
+    const earlier = await this.get(keys.feedback(findingId));
+    const voters = (name: string) => (earlier?.[name] as Set<string> | undefined) ?? new Set<string>();
+    return { recorded: false, useful: voters('useful').has(userId), counts: feedbackCounts(earlier ?? {}), card: await this.getCard(findingId) };
+  }
+
+  async withdrawFeedback(findingId: string, userId: string, useful: boolean): Promise<void> {
+    const after = await this.update({
+      Key: keys.feedback(findingId),
+      UpdateExpression: 'DELETE #vote :user ADD #version :one',
+      ConditionExpression: 'contains(#vote, :userId)',
+      ExpressionAttributeNames: { ...names('version'), ...voteName(useful) },
+      ExpressionAttributeValues: { ':user': new Set([userId]), ':userId': userId, ':one': 1 },
+    });
+    if (after) await this.showFeedback(findingId, after);
+  }
+
+  /** Copies the counts onto the card unless it has none or newer ones; the card record as it is after. */
+  private async showFeedback(findingId: string, vote: Item): Promise<CardRecord | undefined> {
+    const version = vote['version'] as number;
     const updated = await this.update({
       Key: keys.card(findingId),
-      UpdateExpression: 'SET #notes = list_append(if_not_exists(#notes, :empty), :note)',
-      ConditionExpression: 'attribute_exists(#pk)',
-      ExpressionAttributeNames: names('pk', 'notes'),
-      ExpressionAttributeValues: { ':empty': [], ':note': [note] },
+      UpdateExpression: 'SET #feedback = :feedback',
+      ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#feedback) OR #feedback.#version < :version)',
+      ExpressionAttributeNames: names('pk', 'feedback', 'version'),
+      ExpressionAttributeValues: { ':feedback': { ...feedbackCounts(vote), version }, ':version': version },
     });
-    return updated && toCard(updated);
+    return updated ? toCard(updated) : this.getCard(findingId);
   }
 
   // ------------------------------------------------------------ cursor
@@ -271,11 +334,27 @@ export class DynamoStateStore implements StateStore {
     return byCreation(items.map(fromProposalItem));
   }
 
-  approve(findingId: string, proposalId: string, approver: string, execOwner: string, leaseSeconds: number, nowS: number): Promise<TransitionOutcome> {
+  approve(
+    findingId: string,
+    proposalId: string,
+    approver: string,
+    execOwner: string,
+    leaseSeconds: number,
+    nowS: number,
+    binding?: ApprovalBinding,
+  ): Promise<TransitionOutcome> {
+    const bound = binding
+      ? {
+          set: ', #approvalSeal = :approvalSeal, #approvedAt = :now',
+          condition: ' AND #planDigest = :planDigest AND #proposalSeal = :proposalSeal',
+          names: ['approvalSeal', 'approvedAt', 'planDigest', 'proposalSeal'],
+          values: { ':approvalSeal': binding.approvalSeal, ':planDigest': binding.planDigest, ':proposalSeal': binding.proposalSeal },
+        }
+      : { set: '', condition: '', names: [], values: {} };
     return this.transition(findingId, proposalId, {
-      UpdateExpression: 'SET #state = :executing, #approver = :actor, #execOwner = :execOwner, #execLeaseExpiresAt = :lease, #history = list_append(#history, :entry)',
-      ConditionExpression: '#state = :proposed AND #requester <> :actor AND #approveBy > :now',
-      ExpressionAttributeNames: names('state', 'approver', 'execOwner', 'execLeaseExpiresAt', 'history', 'requester', 'approveBy'),
+      UpdateExpression: `SET #state = :executing, #approver = :actor, #execOwner = :execOwner, #execLeaseExpiresAt = :lease, #history = list_append(#history, :entry)${bound.set}`,
+      ConditionExpression: `#state = :proposed AND #requester <> :actor AND #approveBy > :now${bound.condition}`,
+      ExpressionAttributeNames: names('state', 'approver', 'execOwner', 'execLeaseExpiresAt', 'history', 'requester', 'approveBy', ...bound.names),
       ExpressionAttributeValues: {
         ':executing': 'executing',
         ':proposed': 'proposed',
@@ -284,6 +363,7 @@ export class DynamoStateStore implements StateStore {
         ':lease': nowS + leaseSeconds,
         ':now': nowS,
         ':entry': [audit(nowS, approver, 'approved')],
+        ...bound.values,
       },
     });
   }
@@ -333,13 +413,15 @@ export class DynamoStateStore implements StateStore {
     });
   }
 
-  finishExecution(findingId: string, proposalId: string, execOwner: string, result: ExecutionResult, nowS: number): Promise<TransitionOutcome> {
+  finishExecution(findingId: string, proposalId: string, execOwner: string, result: ExecutionResult, nowS: number, resultSeal?: string): Promise<TransitionOutcome> {
     const detail = result.error && `${result.error.code}: ${result.error.message}`;
+    const seal = resultSeal === undefined ? '' : ', #resultSeal = :resultSeal';
     return this.transition(findingId, proposalId, {
-      UpdateExpression: 'SET #state = :final, #result = :result, #expiresAt = :retainUntil, #history = list_append(#history, :entry) REMOVE #execLeaseExpiresAt',
+      UpdateExpression: `SET #state = :final, #result = :result, #expiresAt = :retainUntil, #history = list_append(#history, :entry)${seal} REMOVE #execLeaseExpiresAt`,
       ConditionExpression: '#state = :executing AND #execOwner = :execOwner',
-      ExpressionAttributeNames: names('state', 'result', 'expiresAt', 'history', 'execLeaseExpiresAt', 'execOwner'),
+      ExpressionAttributeNames: names('state', 'result', 'expiresAt', 'history', 'execLeaseExpiresAt', 'execOwner', ...(seal ? ['resultSeal'] : [])),
       ExpressionAttributeValues: {
+        ...(resultSeal === undefined ? {} : { ':resultSeal': resultSeal }),
         ':final': result.ok ? 'executed' : 'failed',
         ':executing': 'executing',
         ':execOwner': execOwner,
@@ -350,13 +432,13 @@ export class DynamoStateStore implements StateStore {
     });
   }
 
-  async recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[]): Promise<void> {
+  async recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[], seal?: string): Promise<void> {
     const updated = await this.update({
       Key: keys.proposal(findingId, proposalId),
-      UpdateExpression: 'SET #rulesBefore = :rules',
+      UpdateExpression: `SET #rulesBefore = :rules${seal === undefined ? '' : ', #rulesBeforeSeal = :seal'}`,
       ConditionExpression: '#state = :executing AND #execOwner = :execOwner AND attribute_not_exists(#rulesBefore)',
-      ExpressionAttributeNames: names('rulesBefore', 'state', 'execOwner'),
-      ExpressionAttributeValues: { ':rules': clean(rules), ':executing': 'executing', ':execOwner': execOwner },
+      ExpressionAttributeNames: names('rulesBefore', 'state', 'execOwner', ...(seal === undefined ? [] : ['rulesBeforeSeal'])),
+      ExpressionAttributeValues: { ':rules': clean(rules), ':executing': 'executing', ':execOwner': execOwner, ...(seal === undefined ? {} : { ':seal': seal }) },
     });
     if (updated) return;
     // The SDK may have retried a write that had landed: the same record by the same owner is that write.
@@ -548,6 +630,21 @@ function observationValues(seen: Observation): Item {
 
 function byCreation(proposals: Proposal[]): Proposal[] {
   return proposals.sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+}
+
+function feedbackCounts(item: Item): FeedbackCounts {
+  const size = (name: string) => (item[name] as Set<string> | undefined)?.size ?? 0;
+  return { useful: size('useful'), notUseful: size('notUseful') };
+}
+
+/** `#vote`: the set a vote goes in. */
+function voteName(useful: boolean): Record<string, string> {
+  return { '#vote': useful ? 'useful' : 'notUseful' };
+}
+
+function jitter(attempt: number): Promise<void> {
+  const ms = Math.min(200, 10 * 2 ** attempt);
+  return new Promise((resolve) => setTimeout(resolve, ms / 2 + Math.random() * (ms / 2)));
 }
 
 function toCard(item: Item): CardRecord {

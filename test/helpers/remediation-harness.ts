@@ -13,6 +13,7 @@ import { TEST_CREDENTIALS, startBot, type Bot } from './bot-harness';
 import { startTestDynamo, type TestDynamo } from './dynalite';
 import { FakeEc2, SEED_GROUP, SEED_INSTANCE, seedRules } from './fake-ec2';
 import { FakeGuardDuty } from './fake-guardduty';
+import { testSealer } from './sealer';
 import { SlackStandIn } from './slack-stand-in';
 import { undiciFetch } from '../../src/slack/undici-fetch';
 
@@ -54,7 +55,7 @@ export async function startRemediationRig(env: Record<string, string> = {}): Pro
     forTarget: async (_account, region) => new Ec2Remediator(new EC2Client({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 })),
   };
   const channel: ChannelDeps = { store, messenger, publisher, channel: RH.channel, owner: 'bot-test' };
-  const remediation: RemediationDeps = { executors, approvers: new SlackApproverPolicy({ userIds: [RH.alice, RH.bob, RH.carol], client: web }) };
+  const remediation: RemediationDeps = { executors, approvers: new SlackApproverPolicy({ userIds: [RH.alice, RH.bob, RH.carol], client: web }), sealer: testSealer() };
   const bot = await startBot(
     slack,
     { FINDINGS_CHANNEL: RH.channel, APPROVER_USER_IDS: `${RH.alice},${RH.bob},${RH.carol}`, TRUSTED_CIDRS: '203.0.113.0/24', LOG_LEVEL: 'warn', ...env },

@@ -36,6 +36,8 @@ describe('two-person remediation through signed Slack requests', () => {
   let cardTs = '';
   let proposalTs = '';
   let proposalValue = '';
+  /** Approve carries the plan digest the message showed. */
+  let approveValue = '';
 
   const threadPosts = () => slack.callsTo('chat.postMessage').filter((c) => c.body.thread_ts !== undefined);
   const respondedTo = async (name: string) => (await slack.waitFor(() => slack.responses.find((r) => r.path === `/respond/${name}`), 5000, `response ${name}`)).body;
@@ -118,6 +120,9 @@ describe('two-person remediation through signed Slack requests', () => {
     proposalTs = await eventually(async () => (await store.getProposal(FINDING_ID, proposal?.id ?? ''))?.messageTs, 'messageTs');
     expect(proposalTs).toMatch(/^\d{10}\.\d{6}$/);
     proposalValue = `${FINDING_ID} ${proposal?.id ?? ''}`;
+    expect(proposal?.planDigest).toMatch(/^[0-9a-f]{64}$/);
+    approveValue = `${proposalValue} ${proposal?.planDigest ?? ''}`;
+    expect(allText(posted)).toContain(`plan \`${(proposal?.planDigest ?? '').slice(0, 12)}\``);
 
     const blocks = posted.body.blocks as Block[];
     assertValidMessage(blocks);
@@ -127,7 +132,7 @@ describe('two-person remediation through signed Slack requests', () => {
     expect(text).toContain('`sg-0a1b2c3d4e5f60718` tcp 22 from `0.0.0.0/0`, `::/0` → `203.0.113.0/24`');
     expect(text).toContain('EC2 dry run: DryRunOperation: request would have succeeded');
     expect(buttons(posted).map((b) => [b.action_id, b.value])).toEqual([
-      ['remediation_approve', proposalValue],
+      ['remediation_approve', approveValue],
       ['remediation_reject', proposalValue],
       ['remediation_cancel', proposalValue],
     ]);
@@ -143,9 +148,9 @@ describe('two-person remediation through signed Slack requests', () => {
 
   test('the requester and a non-approver are refused, ephemerally, with no EC2 write', async () => {
     ec2.reset();
-    await press('remediation_approve', proposalValue, ALICE, 'self');
+    await press('remediation_approve', approveValue, ALICE, 'self');
     expect(await respondedTo('self')).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('You proposed this') });
-    await press('remediation_approve', proposalValue, MALLORY, 'mallory');
+    await press('remediation_approve', approveValue, MALLORY, 'mallory');
     // The refusal may come from the access-control middleware or from the service: either names the approvers.
     expect(await respondedTo('mallory')).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/approvers? .*APPROVER_USER_IDS/) });
     await press('remediation_cancel', proposalValue, BOB, 'bob-cancel');
@@ -159,7 +164,7 @@ describe('two-person remediation through signed Slack requests', () => {
   test('an approver approves: authorize first, then revoke IPv4 and IPv6, then verify; the outcome replaces the buttons', async () => {
     ec2.reset();
     const updatesBefore = slack.callsTo('chat.update').length;
-    const res = await press('remediation_approve', proposalValue, BOB, 'bob');
+    const res = await press('remediation_approve', approveValue, BOB, 'bob');
     expect(res.status).toBe(200);
     const reply = await slack.waitFor(() => threadPosts().find((c) => String(c.body.text).includes('executed by the bot')), 5000, 'outcome reply');
     expect(reply.body).toMatchObject({ channel: CHANNEL, thread_ts: cardTs });
@@ -191,9 +196,9 @@ describe('two-person remediation through signed Slack requests', () => {
 
   test('the same Approve again, and a Slack retry of it, run nothing', async () => {
     ec2.reset();
-    await press('remediation_approve', proposalValue, BOB, 'again');
-    await press('remediation_approve', proposalValue, BOB, 'retry', 1);
-    await press('remediation_approve', proposalValue, CAROL, 'carol');
+    await press('remediation_approve', approveValue, BOB, 'again');
+    await press('remediation_approve', approveValue, BOB, 'retry', 1);
+    await press('remediation_approve', approveValue, CAROL, 'carol');
     expect((await respondedTo('again')).text).toBe(':white_check_mark: Already approved by <@U0BOB00001> and executed.');
     expect((await respondedTo('retry')).text).toBe(':white_check_mark: Already approved by <@U0BOB00001> and executed.');
     expect((await respondedTo('carol')).text).toBe(':white_check_mark: Already approved by <@U0BOB00001> and executed.');
@@ -219,7 +224,7 @@ describe('two-person remediation through signed Slack requests', () => {
     assertValidMessage(revertMsg.body.blocks as unknown[]);
     expect(allText(revertMsg)).toContain('`sg-0a1b2c3d4e5f60718` tcp 22 from `203.0.113.0/24` → `0.0.0.0/0`, `::/0`');
     const revertValue = buttons(revertMsg)[0]?.value ?? '';
-    expect(revertValue).toBe(`${proposalValue}-r1`);
+    expect(revertValue).toMatch(new RegExp(`^${proposalValue}-r1 [0-9a-f]{64}$`));
     expect(ec2.writes()).toEqual([]);
 
     await press('remediation_approve', revertValue, CAROL, 'carol-own');

@@ -17,6 +17,7 @@ import { TEST_CREDENTIALS } from '../helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 import { FakeEc2, SEED_GROUP, SEED_INSTANCE, seedRules } from '../helpers/fake-ec2';
 import { variant } from '../helpers/fixtures';
+import { testSealer } from '../helpers/sealer';
 import { SlackStandIn } from '../helpers/slack-stand-in';
 
 const ACCOUNT = '123456789012';
@@ -52,6 +53,7 @@ function service(owner = 'bot-a', executors: RemediationExecutorFactory = ownExe
     store,
     executors,
     approvers: { isApprover: async (u) => APPROVERS.has(u) },
+    sealer: testSealer(),
     owner,
     ttlSeconds: TTL_S,
     logger,
@@ -152,7 +154,7 @@ describe('propose', () => {
 describe('approval rules (enforced by the conditional write)', () => {
   test('the requester cannot approve their own proposal', async () => {
     const p = await proposed();
-    const d = await service().approve(p.findingId, p.id, REQ);
+    const d = await service().approve(p.findingId, p.id, REQ, p.planDigest);
     expect(refusalOf(d)).toEqual({ reason: 'own-proposal' });
     expect(ec2.calls).toEqual([]);
     expect((await store.getProposal(p.findingId, p.id))?.state).toBe('proposed');
@@ -160,7 +162,7 @@ describe('approval rules (enforced by the conditional write)', () => {
 
   test('a non-approver is refused before any write', async () => {
     const p = await proposed();
-    const d = await service().approve(p.findingId, p.id, OUTSIDER);
+    const d = await service().approve(p.findingId, p.id, OUTSIDER, p.planDigest);
     expect(refusalOf(d)).toEqual({ reason: 'not-approver' });
     expect(ec2.calls).toEqual([]);
     expect(await store.getProposal(p.findingId, p.id)).toEqual(p);
@@ -169,21 +171,21 @@ describe('approval rules (enforced by the conditional write)', () => {
   test('an expired proposal cannot be approved', async () => {
     const p = await proposed();
     nowMs += TTL_S * 1000;
-    const d = await service().approve(p.findingId, p.id, APP1);
+    const d = await service().approve(p.findingId, p.id, APP1, p.planDigest);
     expect(refusalOf(d)).toEqual({ reason: 'expired' });
     expect(ec2.calls).toEqual([]);
     expect((await store.getProposal(p.findingId, p.id))?.state).toBe('proposed');
   });
 
   test('an unknown proposal is refused as not found', async () => {
-    expect(refusalOf(await service().approve('race000000000999', '0123456789abcdef', APP1))).toEqual({ reason: 'not-found' });
+    expect(refusalOf(await service().approve('race000000000999', '0123456789abcdef', APP1, undefined))).toEqual({ reason: 'not-found' });
   });
 
   test('20 concurrent approvals by two approvers in two processes: exactly one execution', async () => {
     const a = service('bot-a');
     const b = service('bot-b');
     const p = await proposed(a);
-    const clicks = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).approve(p.findingId, p.id, i % 2 === 0 ? APP1 : APP2));
+    const clicks = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).approve(p.findingId, p.id, i % 2 === 0 ? APP1 : APP2, p.planDigest));
     const decisions = await Promise.all(clicks);
     const wins = decisions.filter((d) => d.ok);
     expect(wins).toHaveLength(1);
@@ -201,7 +203,7 @@ describe('approval rules (enforced by the conditional write)', () => {
   test('reject against approve: one wins, EC2 runs only when approve won', async () => {
     for (let round = 0; round < 6; round++) {
       const p = await proposed();
-      const [approved, rejected] = await Promise.all([service('bot-a').approve(p.findingId, p.id, APP1), service('bot-b').reject(p.findingId, p.id, APP2)]);
+      const [approved, rejected] = await Promise.all([service('bot-a').approve(p.findingId, p.id, APP1, p.planDigest), service('bot-b').reject(p.findingId, p.id, APP2)]);
       expect([approved.ok, rejected.ok].filter(Boolean)).toHaveLength(1);
       const stored = await store.getProposal(p.findingId, p.id);
       if (approved.ok) {
@@ -221,14 +223,14 @@ describe('approval rules (enforced by the conditional write)', () => {
     const svc = service();
     expect(refusalOf(await svc.cancel(p.findingId, p.id, APP1))).toEqual({ reason: 'not-requester', requester: REQ });
     expect((await svc.cancel(p.findingId, p.id, REQ)).ok).toBe(true);
-    expect(refusalOf(await svc.approve(p.findingId, p.id, APP1))).toEqual({ reason: 'already-decided', state: 'cancelled', by: REQ });
+    expect(refusalOf(await svc.approve(p.findingId, p.id, APP1, p.planDigest))).toEqual({ reason: 'already-decided', state: 'cancelled', by: REQ });
     expect(ec2.calls).toEqual([]);
   });
 
   test('cancel against approve: one wins', async () => {
     for (let round = 0; round < 4; round++) {
       const p = await proposed();
-      const [approved, cancelled] = await Promise.all([service().approve(p.findingId, p.id, APP1), service().cancel(p.findingId, p.id, REQ)]);
+      const [approved, cancelled] = await Promise.all([service().approve(p.findingId, p.id, APP1, p.planDigest), service().cancel(p.findingId, p.id, REQ)]);
       expect([approved.ok, cancelled.ok].filter(Boolean)).toHaveLength(1);
       expect(ec2.writes()).toHaveLength(approved.ok ? 3 : 0);
     }
@@ -250,10 +252,16 @@ describe('execution', () => {
     const leaseS = 60;
     // A process claimed it, recorded the rules in place (the world-open ones), added the trusted rule, then died before revoking.
     const nowS = Math.floor(nowMs / 1000);
-    expect((await store.approve(p.findingId, p.id, APP1, 'bot-dead', leaseS, nowS)).ok).toBe(true);
-    await store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke);
+    // What the dead process wrote, seals included (it held the same key).
+    const sealer = testSealer();
+    const planDigest = p.planDigest as string;
+    const approvalSeal = sealer.seal('approval', { proposalId: p.id, findingId: p.findingId, kind: p.kind, planDigest, requester: p.requester, approver: APP1, approvedAt: nowS });
+    const binding = { planDigest, proposalSeal: p.proposalSeal as string, approvalSeal };
+    expect((await store.approve(p.findingId, p.id, APP1, 'bot-dead', leaseS, nowS, binding)).ok).toBe(true);
+    const rulesSeal = sealer.seal('rules-before', { proposalId: p.id, findingId: p.findingId, planDigest, rules: p.plan.revoke });
+    await store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke, rulesSeal);
     // The same record again (an SDK retry of a write that landed) is accepted; another record or owner is not.
-    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke)).resolves.toBeUndefined();
+    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke, rulesSeal)).resolves.toBeUndefined();
     await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', [])).rejects.toBeInstanceOf(LeaseLostError);
     await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-other', p.plan.revoke)).rejects.toBeInstanceOf(LeaseLostError);
     ec2.rules.push({ id: 'sgr-fromdeadbot000001', groupId: SEED_GROUP, protocol: 'tcp', from: 22, to: 22, v4: '203.0.113.0/24', description: TRUSTED });
@@ -283,7 +291,7 @@ describe('execution', () => {
   test('an EC2 error mid-run ends in failed with the error; the partial change can be reverted', async () => {
     const p = await proposed();
     ec2.fail('RevokeSecurityGroupIngress', 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
-    const d = await service().approve(p.findingId, p.id, APP1);
+    const d = await service().approve(p.findingId, p.id, APP1, p.planDigest);
     expect(d.ok).toBe(true);
     if (!d.ok) return;
     expect(d.proposal.state).toBe('failed');
@@ -296,7 +304,7 @@ describe('execution', () => {
     expect(revert.proposal.plan.authorize).toEqual([]);
     expect(revert.proposal.plan.revoke).toEqual([expect.objectContaining({ cidrIpv4: '203.0.113.0/24' })]);
     ec2.reset();
-    const undone = await service().approve(p.findingId, revert.proposal.id, APP1);
+    const undone = await service().approve(p.findingId, revert.proposal.id, APP1, revert.proposal.planDigest);
     expect(undone.ok && undone.proposal.state).toBe('executed');
     expect(ec2.state(SEED_GROUP)).toEqual(ORIGINAL_STATE);
   });
@@ -312,7 +320,7 @@ describe('execution', () => {
       makeEc2: (region, credentials) => new EC2Client({ region, credentials: credentials ?? TEST_CREDENTIALS }),
     });
     try {
-      const d = await service('bot-a', factory).approve(p.findingId, p.id, APP1);
+      const d = await service('bot-a', factory).approve(p.findingId, p.id, APP1, p.planDigest);
       expect(d.ok && d.proposal.state).toBe('failed');
       if (!d.ok) return;
       expect(d.proposal.result?.error?.code).toBe('REMEDIATION_TARGET');
@@ -325,7 +333,7 @@ describe('execution', () => {
 
   test('revert: a second person approves it and it restores exactly the removed rules', async () => {
     const p = await proposed();
-    const done = await service().approve(p.findingId, p.id, APP1);
+    const done = await service().approve(p.findingId, p.id, APP1, p.planDigest);
     expect(done.ok && done.proposal.state).toBe('executed');
     expect(ec2.state(SEED_GROUP)).toEqual(FIXED_STATE);
 
@@ -336,8 +344,8 @@ describe('execution', () => {
     expect(refusalOf(await service().proposeRevert(p.findingId, revert.proposal.id, APP1))).toMatchObject({ reason: 'not-revertible' });
 
     ec2.reset();
-    expect(refusalOf(await service().approve(p.findingId, revert.proposal.id, APP2))).toEqual({ reason: 'own-proposal' });
-    const undone = await service().approve(p.findingId, revert.proposal.id, REQ);
+    expect(refusalOf(await service().approve(p.findingId, revert.proposal.id, APP2, revert.proposal.planDigest))).toEqual({ reason: 'own-proposal' });
+    const undone = await service().approve(p.findingId, revert.proposal.id, REQ, revert.proposal.planDigest);
     expect(undone.ok && undone.proposal.state).toBe('executed');
     expect(ec2.writes().map((c) => [c.op, c.input.IpPermissions ?? c.input.SecurityGroupRuleIds])).toEqual([
       ['AuthorizeSecurityGroupIngress', [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] }]],

@@ -74,6 +74,8 @@ describe('loadConfig defaults', () => {
       ALLOWED_CHANNEL_IDS: 'C0123ABCD,G0456EFGH',
       ALLOWED_USER_IDS: 'U0999ZZZZ',
       ALLOWED_USERGROUP_ID: 'S0999ZZZZ',
+      APPROVAL_SIGNING_KEY: 'k'.repeat(32),
+      APPROVAL_SIGNING_KEY_PREVIOUS: 'p'.repeat(40),
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -89,10 +91,26 @@ describe('loadConfig defaults', () => {
       aws: { homeRegion: 'us-east-1', regions: ['us-east-1', 'eu-west-1', 'us-gov-west-1'], remediationRoleName: 'GuardDutyChatOpsRemediation' },
       feed: { channel: 'C0123ABCD', minBand: 'high', pollIntervalSeconds: 30, backfillHours: 48, digestIntervalMinutes: 15 },
       store: { table: 'guardduty-chatops', dataDir: '/var/lib/bot' },
-      approval: { userIds: ['U0123ABCD', 'W0456EFGH'], usergroupId: 'S0123ABCD', ttlMinutes: 5, trustedCidrs: ['203.0.113.0/24', '2001:db8::/48'] },
+      approval: {
+        userIds: ['U0123ABCD', 'W0456EFGH'],
+        usergroupId: 'S0123ABCD',
+        ttlMinutes: 5,
+        trustedCidrs: ['203.0.113.0/24', '2001:db8::/48'],
+        signingKey: 'k'.repeat(32),
+        previousSigningKey: 'p'.repeat(40),
+      },
       access: { channelIds: ['C0123ABCD', 'G0456EFGH'], userIds: ['U0999ZZZZ'], usergroupId: 'S0999ZZZZ' },
       logLevel: 'debug',
     });
+  });
+
+  it('APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE and must be long enough; the embedded store needs none', () => {
+    expect(() => loadConfig({ ...HTTP, DYNAMODB_TABLE: 'guardduty-chatops' })).toThrow(/APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE/);
+    expect(() => loadConfig({ ...HTTP, DYNAMODB_TABLE: 'guardduty-chatops', APPROVAL_SIGNING_KEY: 'short' })).toThrow(/APPROVAL_SIGNING_KEY must be at least 32 characters/);
+    expect(() => loadConfig({ ...HTTP, APPROVAL_SIGNING_KEY_PREVIOUS: 'short' })).toThrow(/APPROVAL_SIGNING_KEY_PREVIOUS must be at least 32 characters/);
+    // Every problem at once, also when another variable fails first.
+    expect(() => loadConfig({ ...HTTP, PORT: 'x', DYNAMODB_TABLE: 't' })).toThrow(/PORT[\s\S]*APPROVAL_SIGNING_KEY is required/);
+    expect(loadConfig(HTTP).approval.signingKey).toBeUndefined();
   });
 
   it('GUARDDUTY_REGIONS works without AWS_REGION', () => {

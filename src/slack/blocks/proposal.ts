@@ -4,6 +4,7 @@ import type { Finding } from '../../domain/finding';
 import { isExpired, type Proposal } from '../../domain/proposal';
 import { describeRule } from '../../domain/remediation/playbooks';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../../domain/remediation/trusted-source';
+import { PLAN_DIGEST_PATTERN, shortDigest } from '../../domain/remediation/seal';
 import type { IngressRule, RemediationPlan } from '../../domain/remediation/types';
 import { PROPOSAL_ID_PATTERN, decidedBy, type PlanPreview, type Refusal } from '../../remediation/remediation-service';
 import { ACTION, BLOCK, VIEW } from '../ids';
@@ -17,18 +18,21 @@ const CHANNEL_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
 export interface ProposalRef {
   findingId: string;
   proposalId: string;
+  /** On Approve: the digest of the plan the message showed; the approval is bound to it. */
+  planDigest?: string;
 }
 
 export function encodeProposalRef(ref: ProposalRef): string {
-  return `${ref.findingId} ${ref.proposalId}`;
+  return [ref.findingId, ref.proposalId, ...(ref.planDigest ? [ref.planDigest] : [])].join(' ');
 }
 
 export function decodeProposalRef(value: string | undefined): ProposalRef | undefined {
   const parts = (value ?? '').split(' ');
-  const [findingId, proposalId] = parts;
-  if (parts.length !== 2 || !findingId || !proposalId) return undefined;
+  const [findingId, proposalId, digest] = parts;
+  if (parts.length > 3 || !findingId || !proposalId) return undefined;
   if (!FINDING_ID_PATTERN.test(findingId) || !PROPOSAL_ID_PATTERN.test(proposalId)) return undefined;
-  return { findingId, proposalId };
+  if (digest !== undefined && !PLAN_DIGEST_PATTERN.test(digest)) return undefined;
+  return { findingId, proposalId, ...(digest ? { planDigest: digest } : {}) };
 }
 
 /** What the propose modal carries in `private_metadata`: the finding and the channel the button was in. */
@@ -229,11 +233,12 @@ export function resultText(p: Proposal): string {
 
 function decisionButtons(p: Proposal): ActionsBlock {
   const value = encodeProposalRef({ findingId: p.findingId, proposalId: p.id });
+  const approveValue = encodeProposalRef({ findingId: p.findingId, proposalId: p.id, ...(p.planDigest ? { planDigest: p.planDigest } : {}) });
   const removes = p.plan.revoke.length;
   const adds = p.plan.authorize.length;
   const groups = [...new Set([...p.plan.revoke, ...p.plan.authorize].map((r) => r.groupId))].join(', ');
   const approve: Button = {
-    ...button('Approve', ACTION.approve, value, 'primary'),
+    ...button('Approve', ACTION.approve, approveValue, 'primary'),
     confirm: {
       title: { type: 'plain_text', text: plain(p.kind === 'revert' ? 'Apply this revert now?' : 'Apply this fix now?', 100) },
       text: {
@@ -280,7 +285,8 @@ export function proposalMessage(p: Proposal, nowS: number): { text: string; bloc
       elements: [button('Revert', ACTION.revert, encodeProposalRef({ findingId: p.findingId, proposalId: p.id }))],
     });
   }
-  blocks.push(context(`${label(p)} · finding ${code(p.findingId, 140)}`));
+  const digest = p.planDigest ? ` · plan ${code(shortDigest(p.planDigest), 20)}` : '';
+  blocks.push(context(`${label(p)}${digest} · finding ${code(p.findingId, 140)}`));
   return { text: messageText(p, nowS), blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }
 
@@ -365,6 +371,10 @@ export function refusalText(refusal: Refusal, opts: { approversConfigured: boole
       return ':hourglass: This proposal expired without approval. Nothing was changed; propose the fix again if it is still needed.';
     case 'not-found':
       return ':grey_question: This proposal does not exist (any more).';
+    case 'plan-changed':
+      return ':warning: The plan changed since it was shown (its digest no longer matches this message), so nothing was approved. Ask for the fix to be proposed again and check the new message.';
+    case 'tampered':
+      return ':rotating_light: This proposal was altered outside the bot (it fails the bot\'s seal), so it cannot be approved. Nothing was changed. Tell your security team; propose the fix again if it is still needed.';
     case 'already-decided': {
       const by = refusal.by ? ` by ${userMention(refusal.by)}` : '';
       switch (refusal.state) {

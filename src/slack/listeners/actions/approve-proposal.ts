@@ -21,7 +21,7 @@ export function approveProposal(ctx: RemediationContext) {
     }
     const log = ctx.logger.child({ action: 'approve', findingId: ref.findingId, proposalId: ref.proposalId, user: body.user.id });
     try {
-      const claimed = await ctx.service.claim(ref.findingId, ref.proposalId, body.user.id);
+      const claimed = await ctx.service.claim(ref.findingId, ref.proposalId, body.user.id, ref.planDigest);
       if (!claimed.ok) {
         await say(refusalText(claimed.refusal, { approversConfigured: approversConfigured(ctx.config) }));
         if (claimed.refusal.reason === 'expired' && claimed.proposal) await ctx.messages.show(claimed.proposal);
