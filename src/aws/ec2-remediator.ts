@@ -11,7 +11,8 @@ import {
 import { ChatOpsError, NotFoundError, describeError } from '../domain/errors';
 import type { ExecutionJournal, RemediationExecutor } from '../domain/ports';
 import { assertSafePlan, type UndoBasis } from '../domain/remediation/plan-safety';
-import { describeRule, sameRule } from '../domain/remediation/playbooks';
+import { exposingRules } from '../domain/remediation/exposure';
+import { RESTRICT_INGRESS, describeRule, sameRule } from '../domain/remediation/playbooks';
 import type { SourceLimits } from '../domain/remediation/trusted-source';
 import type { ExecutionResult, IngressRule, RemediationPlan } from '../domain/remediation/types';
 import { awsAttempts, awsErrorCode, awsErrorMessage, callAws } from './aws-errors';
@@ -222,6 +223,7 @@ export class Ec2Remediator implements RemediationExecutor {
     }
 
     const remainingOpen = rules.filter((r) => plan.revoke.some((t) => sameRule(r, t)));
+    const stillExposed = plan.playbook === RESTRICT_INGRESS ? exposingRules(rules, plan.ports).filter((r) => !remainingOpen.includes(r)) : [];
     const missing = plan.authorize.filter((a) => !rules.some((r) => sameRule(r, a)));
     let finalError = error;
     if (!finalError && (remainingOpen.length > 0 || missing.length > 0)) {
@@ -231,7 +233,7 @@ export class Ec2Remediator implements RemediationExecutor {
       ];
       finalError = { code: 'VerificationFailed', message: `After the run, ${parts.join('; ')}.` };
     }
-    return { ...result, remainingOpen, ok: !finalError, ...(finalError ? { error: finalError } : {}) };
+    return { ...result, remainingOpen, ...(stillExposed.length > 0 ? { stillExposed } : {}), ok: !finalError, ...(finalError ? { error: finalError } : {}) };
   }
 
   // ---------------------------------------------------------------- reads

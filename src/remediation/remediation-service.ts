@@ -4,7 +4,8 @@ import { ChatOpsError, describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import type { ProposalStore, RemediationExecutor, RemediationExecutorFactory, TransitionOutcome } from '../domain/ports';
 import { isExpired, type ApprovalRefusal, type Proposal, type ProposalKind } from '../domain/proposal';
-import { compareRules, isWorldOpen, playbookFor, type Playbook } from '../domain/remediation/playbooks';
+import { exposingRules, isExactTcp, isWorldOpen } from '../domain/remediation/exposure';
+import { compareRules, describeRule, playbookFor, type Playbook } from '../domain/remediation/playbooks';
 import type { UndoBasis } from '../domain/remediation/plan-safety';
 import { revertPlan } from '../domain/remediation/revert';
 import { TamperedError, planDigest, type ApprovalSealer, type ApprovalSealFields } from '../domain/remediation/seal';
@@ -67,7 +68,7 @@ export interface PlanPreview {
   groupIds: string[];
   /** World-open tcp rules for exactly the ports: these get replaced. */
   replaced: IngressRule[];
-  /** World-open broader rules (port ranges, all traffic) that also expose a port: shown, never changed. */
+  /** Other rules that expose a port (world-open ranges or all traffic, broad ranges, prefix lists): shown, never changed. */
   broader: IngressRule[];
 }
 
@@ -85,10 +86,6 @@ export interface NewProposal {
 /** A stable proposal ID derived from something unique to one submission (e.g. the Slack view ID). */
 export function proposalIdFrom(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
-}
-
-function exposes(rule: IngressRule, port: number): boolean {
-  return rule.protocol === '-1' || (rule.protocol === 'tcp' && rule.fromPort <= port && port <= rule.toPort);
 }
 
 function changedNothing(result: ExecutionResult | undefined): boolean {
@@ -156,9 +153,9 @@ export class RemediationService {
     const { ports } = this.playbookOf(finding);
     const executor = await this.deps.executors.forTarget(finding.accountId, finding.region);
     const groupIds = await this.liveGroupIds(executor, finding);
-    const open = (await executor.ingressRules(groupIds)).filter((r) => isWorldOpen(r) && ports.some((p) => exposes(r, p))).sort(compareRules);
-    const exact = (r: IngressRule) => r.protocol === 'tcp' && r.fromPort === r.toPort && ports.includes(r.fromPort);
-    return { ports, groupIds, replaced: open.filter(exact), broader: open.filter((r) => !exact(r)) };
+    const open = exposingRules(await executor.ingressRules(groupIds), ports).sort(compareRules);
+    const replaced = (r: IngressRule) => isWorldOpen(r) && ports.some((p) => isExactTcp(r, p));
+    return { ports, groupIds, replaced: open.filter(replaced), broader: open.filter((r) => !replaced(r)) };
   }
 
   /** The plan from the instance's live security groups, with the EC2 DryRun outcome. Stores nothing. */
@@ -180,7 +177,9 @@ export class RemediationService {
     if (plan.revoke.length === 0) {
       log.info({ groupIds, untouched: plan.untouched.length }, 'nothing world-open to replace');
       const ports = plan.ports.join(', ');
-      return { ok: false, code: 'NOTHING_TO_CHANGE', message: `No rule opens port ${ports} to 0.0.0.0/0 or ::/0 any more.`, plan };
+      const still = plan.untouched.map((u) => describeRule(u.rule));
+      const reachable = still.length > 0 ? ` Port ${ports} is still reachable through ${still.slice(0, 5).join('; ')}${still.length > 5 ? ` and ${still.length - 5} more` : ''}: change those by hand.` : '';
+      return { ok: false, code: 'NOTHING_TO_CHANGE', message: `No rule opens port ${ports} to 0.0.0.0/0 or ::/0 any more.${reachable}`, plan };
     }
     plan.dryRun = await this.dryRun(executor, plan);
     log.info({ revoke: plan.revoke.length, authorize: plan.authorize.length, dryRunOk: plan.dryRun.ok }, 'plan computed');
@@ -240,13 +239,13 @@ export class RemediationService {
       return { ok: false, refusal: early, ...(current ? { proposal: current } : {}) };
     }
     const digest = planDigest(current.plan);
-    if (!current.proposalSeal || !this.deps.sealer.verify('proposal', proposalFields(current, digest), current.proposalSeal)) {
-      log.error({ storedDigest: current.planDigest, digest }, 'approval refused: the stored proposal fails its seal (altered outside the bot)');
-      return { ok: false, refusal: { reason: 'tampered' }, proposal: current };
-    }
     if (shownDigest !== digest) {
       log.warn({ shownDigest, digest }, 'approval refused: the plan changed since it was shown');
       return { ok: false, refusal: { reason: 'plan-changed' }, proposal: current };
+    }
+    if (!current.proposalSeal || !this.deps.sealer.verify('proposal', proposalFields(current, digest), current.proposalSeal)) {
+      log.error({ digest }, 'approval refused: the stored proposal fails its seal (altered outside the bot)');
+      return { ok: false, refusal: { reason: 'tampered' }, proposal: current };
     }
     const approvalSeal = this.deps.sealer.seal('approval', approvalFields(current, digest, userId, nowS));
     const binding = { planDigest: digest, proposalSeal: current.proposalSeal, approvalSeal };

@@ -169,7 +169,7 @@ describe('restrict-ingress plan', () => {
     ]);
   });
 
-  it('mentions a tcp range including the port and ignores udp, other ports and non-world sources', () => {
+  it('mentions a tcp range including the port and a prefix list on it; ignores udp, other ports and security-group sources', () => {
     const range: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 20, toPort: 30, cidrIpv6: '::/0' };
     const udp: IngressRule = { groupId: SG, protocol: 'udp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' };
     const prefixList: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, prefixListId: 'pl-12345678' };
@@ -177,7 +177,29 @@ describe('restrict-ingress plan', () => {
     const plan = restrictIngress.plan({ finding, ports: [22], rules: [range, udp, prefixList, sgRef], sources: [office] });
     expect(plan.revoke).toEqual([]);
     expect(plan.authorize).toEqual([]);
-    expect(plan.untouched).toEqual([{ rule: range, reason: 'tcp 20-30 from ::/0 also exposes port 22; not changed' }]);
+    expect(plan.untouched).toEqual([
+      { rule: range, reason: 'tcp 20-30 from ::/0 also exposes port 22; not changed' },
+      { rule: prefixList, reason: 'tcp 22 from pl-12345678 also exposes port 22 (a prefix list, whose entries the bot does not check); not changed' },
+    ]);
+  });
+
+  it('counts near-world ranges as exposing: two /1 halves, IPv4 broader than /16, IPv6 broader than /48; not private space', () => {
+    const half1: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/1' };
+    const half2: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '128.0.0.0/1' };
+    const v4wide: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '198.0.0.0/15' };
+    const v6wide: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '2001:db8::/47' };
+    const v4ok: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '198.51.0.0/16' };
+    const v6ok: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '2001:db8:1::/48' };
+    const privateV4: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '10.0.0.0/8' };
+    const ula: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: 'fd00::/8' };
+    const plan = restrictIngress.plan({ finding, ports: [22], rules: [half1, half2, v4wide, v6wide, v4ok, v6ok, privateV4, ula], sources: [office] });
+    expect(plan.revoke).toEqual([]);
+    expect(plan.untouched.map((u) => u.reason)).toEqual([
+      'tcp 22 from 0.0.0.0/1 also exposes port 22 (an IPv4 range broader than /16); not changed',
+      'tcp 22 from 128.0.0.0/1 also exposes port 22 (an IPv4 range broader than /16); not changed',
+      'tcp 22 from 198.0.0.0/15 also exposes port 22 (an IPv4 range broader than /16); not changed',
+      'tcp 22 from 2001:db8::/47 also exposes port 22 (an IPv6 range broader than /48); not changed',
+    ]);
   });
 
   it('does not plan a trusted rule that already exists, and never lists a duplicated input rule twice', () => {

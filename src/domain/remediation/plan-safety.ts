@@ -1,5 +1,6 @@
 import { ChatOpsError } from '../errors';
-import { RESTRICT_INGRESS, describeRule, isWorldOpen, sameRule } from './playbooks';
+import { isWorldOpen } from './exposure';
+import { RESTRICT_INGRESS, describeRule, sameRule } from './playbooks';
 import { REVERT_PLAYBOOK } from './revert';
 import { DEFAULT_SOURCE_LIMITS, parseTrustedSources, type SourceLimits } from './trusted-source';
 import type { ExecutionResult, IngressRule, RemediationPlan } from './types';

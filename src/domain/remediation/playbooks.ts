@@ -1,4 +1,5 @@
 import type { Finding } from '../finding';
+import { coversTcpPort, exposureOf, exposureText, isExactTcp, isWorldOpen } from './exposure';
 import type { IngressRule, RemediationPlan, TrustedSource, UntouchedRule } from './types';
 
 export interface PlanInput {
@@ -21,7 +22,6 @@ export const PLAN_DESCRIPTION_PREFIX = 'guardduty-chatops';
 
 const PORT_PROBE = 'Recon:EC2/PortProbeUnprotectedPort';
 const BRUTE_FORCE = new Set(['UnauthorizedAccess:EC2/SSHBruteForce', 'UnauthorizedAccess:EC2/RDPBruteForce']);
-const WORLD = new Set(['0.0.0.0/0', '::/0']);
 
 // ---------------------------------------------------------------- rule helpers
 
@@ -39,25 +39,12 @@ export function ruleKey(rule: IngressRule): string {
   return [rule.groupId, rule.protocol.toLowerCase(), rule.fromPort, rule.toPort, ...source].join('|');
 }
 
-export function isWorldOpen(rule: IngressRule): boolean {
-  return (rule.cidrIpv4 !== undefined && WORLD.has(rule.cidrIpv4)) || (rule.cidrIpv6 !== undefined && WORLD.has(rule.cidrIpv6));
-}
-
 /** "tcp 22 from 0.0.0.0/0", "tcp 0-65535 from ::/0", "all traffic from 0.0.0.0/0". */
 export function describeRule(rule: IngressRule): string {
   const from = ruleSource(rule);
   if (rule.protocol === '-1') return `all traffic from ${from}`;
   const ports = rule.fromPort === rule.toPort ? `${rule.fromPort}` : `${rule.fromPort}-${rule.toPort}`;
   return `${rule.protocol} ${ports} from ${from}`;
-}
-
-function exposesTcpPort(rule: IngressRule, port: number): boolean {
-  if (rule.protocol === '-1') return true;
-  return rule.protocol === 'tcp' && rule.fromPort <= port && port <= rule.toPort;
-}
-
-function isExactTcp(rule: IngressRule, port: number): boolean {
-  return rule.protocol === 'tcp' && rule.fromPort === port && rule.toPort === port;
 }
 
 function familyRank(rule: IngressRule): number {
@@ -132,10 +119,10 @@ function restrictIngressPlan({ finding, ports, rules, sources }: PlanInput): Rem
   const broad = new Map<string, { rule: IngressRule; ports: number[] }>();
 
   for (const port of wanted) {
-    const exposing = current.filter((r) => isWorldOpen(r) && exposesTcpPort(r, port));
-    const exact = exposing.filter((r) => isExactTcp(r, port));
+    const exposing = current.filter((r) => exposureOf(r) !== undefined && coversTcpPort(r, port));
+    const exact = exposing.filter((r) => isWorldOpen(r) && isExactTcp(r, port));
     for (const rule of exposing) {
-      if (isExactTcp(rule, port)) continue;
+      if (exact.includes(rule)) continue;
       const entry = broad.get(ruleKey(rule)) ?? { rule, ports: [] };
       entry.ports.push(port);
       broad.set(ruleKey(rule), entry);
@@ -153,7 +140,7 @@ function restrictIngressPlan({ finding, ports, rules, sources }: PlanInput): Rem
     .sort((a, b) => compareRules(a.rule, b.rule))
     .map(({ rule, ports: exposed }) => ({
       rule,
-      reason: `${describeRule(rule)} also exposes ${exposed.length === 1 ? 'port' : 'ports'} ${exposed.join(', ')}; not changed`,
+      reason: `${describeRule(rule)} also exposes ${exposed.length === 1 ? 'port' : 'ports'} ${exposed.join(', ')}${why(rule)}; not changed`,
     }));
 
   const instanceId = finding.resource.kind === 'instance' ? finding.resource.instanceId : undefined;
@@ -169,6 +156,12 @@ function restrictIngressPlan({ finding, ports, rules, sources }: PlanInput): Rem
     authorize: authorize.sort(compareRules),
     untouched,
   };
+}
+
+/** World-open needs no explanation; a broad range or a prefix list does. */
+function why(rule: IngressRule): string {
+  const exposure = exposureOf(rule);
+  return exposure && exposure !== 'world' ? ` (${exposureText(exposure)})` : '';
 }
 
 export const restrictIngress: Playbook = {

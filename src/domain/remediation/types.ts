@@ -56,6 +56,11 @@ export interface ExecutionResult {
   revoked: IngressRule[];
   /** World-open rules on the port still present after the run (must be empty for ok). */
   remainingOpen: IngressRule[];
+  /**
+   * Rules the plan does not change through which a port is still reachable from (most of) the internet after
+   * the run: world-open ranges, broad ranges, prefix lists. The run restricted what it could, but not all.
+   */
+  stillExposed?: IngressRule[];
   ec2Calls: number;
   error?: { code: string; message: string };
 }

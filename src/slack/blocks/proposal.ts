@@ -226,7 +226,10 @@ export function resultText(p: Proposal): string {
   const changed = changeLines(r.revoked, r.authorized);
   if (changed.length > 0) lines.push(`*${r.ok ? 'Changed' : 'Changed before it stopped'}:*\n${bullets(changed, 10)}`);
   else lines.push('Nothing was changed.');
-  if (r.ok) lines.push(`Verified by reading the groups back (${r.ec2Calls} EC2 calls).`);
+  const exposed = r.stillExposed ?? [];
+  if (r.ok && exposed.length > 0) {
+    lines.push(`:warning: *Restricted, but ${portsText(p.plan.ports)} still reachable* through rules this fix does not change (read back, ${r.ec2Calls} EC2 calls):\n${bullets(exposed.map(ruleLine), 10)}`);
+  } else if (r.ok) lines.push(`Verified by reading the groups back (${r.ec2Calls} EC2 calls).`);
   else if (r.remainingOpen.length > 0) lines.push(`*Still present:*\n${bullets(r.remainingOpen.map(ruleLine), 10)}`);
   return lines.join('\n');
 }
@@ -330,6 +333,9 @@ export function cardNote(p: Proposal): string | undefined {
   const what = p.kind === 'revert' ? `Revert of ${ports} restriction` : `Fix for ${ports}`;
   switch (p.state) {
     case 'executed':
+      if ((p.result?.stillExposed ?? []).length > 0) {
+        return `:warning: ${what} executed, but ${ports} still reachable through other rules · approved by ${who}, proposed by ${userMention(p.requester)}${when} · see the thread`;
+      }
       return `:white_check_mark: ${what} executed · approved by ${who}, proposed by ${userMention(p.requester)}${when}`;
     case 'failed':
       return `:x: ${what} failed · approved by ${who}${when} · see the thread`;
