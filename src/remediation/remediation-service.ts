@@ -13,6 +13,11 @@ import { DEFAULT_SOURCE_LIMITS, parseTrustedSources, type ParseTrustedSourcesRes
 import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from '../domain/remediation/types';
 
 export const DEFAULT_LEASE_SECONDS = 300;
+/**
+ * An approval runs only this long after it was given (a crash resumed later is failed instead): a table writer who
+ * puts an old, genuinely sealed approval back into `executing` can replay it only within this window.
+ */
+export const EXECUTION_WINDOW_SECONDS = 3600;
 /** `<16 hex>` for a proposal, `<16 hex>-r<n>` for the n-th revert of one. */
 export const PROPOSAL_ID_PATTERN = /^[0-9a-f]{16}(?:-r[1-9]\d{0,2})?$/;
 
@@ -430,6 +435,12 @@ export class RemediationService {
     if (!p.approver || p.approvedAt === undefined || !sealer.verify('approval', approvalFields(p, digest, p.approver, p.approvedAt), p.approvalSeal)) {
       throw new TamperedError(
         'The stored fix does not match what a second person approved (its plan, approval or people fail the bot\'s seal). Nothing was changed in AWS.',
+      );
+    }
+    if (this.nowS() - p.approvedAt > EXECUTION_WINDOW_SECONDS) {
+      throw new RemediationError(
+        'APPROVAL_TOO_OLD',
+        `It was approved more than ${EXECUTION_WINDOW_SECONDS / 60} minutes ago and did not finish then, so it is not run now. Nothing was changed in AWS by this run; check the security groups and propose the fix again if it is still needed.`,
       );
     }
     if (p.rulesBefore !== undefined) {

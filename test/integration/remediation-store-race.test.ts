@@ -1,5 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { WebClient } from '@slack/web-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Ec2Remediator } from '../../src/aws/ec2-remediator';
@@ -10,7 +11,7 @@ import type { RemediationExecutorFactory } from '../../src/domain/ports';
 import type { Proposal } from '../../src/domain/proposal';
 import { createLogger } from '../../src/logger';
 import { ApproverLookupError, SlackApproverPolicy } from '../../src/remediation/approvers';
-import { RemediationService, type Decision } from '../../src/remediation/remediation-service';
+import { EXECUTION_WINDOW_SECONDS, RemediationService, type Decision } from '../../src/remediation/remediation-service';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { LeaseLostError } from '../../src/domain/errors';
 import { TEST_CREDENTIALS } from '../helpers/bot-harness';
@@ -247,6 +248,28 @@ describe('approval rules (enforced by the conditional write)', () => {
 });
 
 describe('execution', () => {
+  test('an approval is run only within an hour of it: a finished one put back into executing later (a replay) changes nothing', async () => {
+    const p = await proposed();
+    const done = await service().approve(p.findingId, p.id, APP1, p.planDigest);
+    expect(done.ok && done.proposal.state).toBe('executed');
+    ec2.reset();
+    // A table writer resets the finished record, seals and all, to a stalled execution.
+    await dynamo.doc.send(
+      new UpdateCommand({
+        TableName: dynamo.tableName,
+        Key: { pk: `finding#${p.findingId}`, sk: `proposal#${p.id}` },
+        UpdateExpression: 'SET #state = :executing, #lease = :past REMOVE #result, #resultSeal',
+        ExpressionAttributeNames: { '#state': 'state', '#lease': 'execLeaseExpiresAt', '#result': 'result', '#resultSeal': 'resultSeal' },
+        ExpressionAttributeValues: { ':executing': 'executing', ':past': 1 },
+      }),
+    );
+    nowMs += (EXECUTION_WINDOW_SECONDS + 1) * 1000;
+    const [resumed] = await service('bot-new').resumeStalled();
+    expect(resumed?.state).toBe('failed');
+    expect(resumed?.result?.error?.code).toBe('APPROVAL_TOO_OLD');
+    expect(ec2.calls).toEqual([]);
+  });
+
   test('a stalled execution is taken over after its lease and finished; the steps are idempotent', async () => {
     const p = await proposed();
     const leaseS = 60;
