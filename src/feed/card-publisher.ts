@@ -1,3 +1,4 @@
+import type { KnownBlock } from '@slack/types';
 import type pino from 'pino';
 import type { Finding } from '../domain/finding';
 import { updatedAtMs } from '../domain/finding';
@@ -6,7 +7,7 @@ import { isAtLeast, type SeverityBand } from '../domain/severity';
 import { formatTime, mrkdwn } from '../slack/blocks/text';
 import { channelCardOptions } from '../slack/card-options';
 import type { SlackMessenger } from '../slack/messenger';
-import type { ChannelQueue } from './channel-queue';
+import { PERSON_PRIORITY, type ChannelQueue } from './channel-queue';
 
 export const THREAD_REPLY_INTERVAL_S = 15 * 60;
 
@@ -92,6 +93,11 @@ export class CardPublisher {
       // Archived in GuardDuty (not through the bot): the card already shows it.
     }
     return { outcome: 'updated' };
+  }
+
+  /** A reply in a card's thread about what a person did, through the channel's queue (its 1 message a second). */
+  replyInThread(channel: string, threadTs: string, text: string, blocks?: KnownBlock[]): Promise<string> {
+    return this.queue.submit(channel, PERSON_PRIORITY, () => this.messenger.postInThread(channel, threadTs, text, blocks));
   }
 
   /**

@@ -1,5 +1,7 @@
 /** Slack allows about one message a second per channel; a little slack absorbs clock and network jitter. */
 export const POST_INTERVAL_MS = 1050;
+/** Above any severity (the feed's priorities, 0–10): what a person just did is told before waiting feed posts. */
+export const PERSON_PRIORITY = 100;
 
 interface Job {
   priority: number;

@@ -8,6 +8,7 @@ import { undiciFetch } from './undici-fetch';
 import { WorkQueue } from './work-queue';
 import type { SlackDeps } from './deps';
 import { registerActionRouter } from './listeners/action-router';
+import { UserRateLimit, limitSideEffects } from './user-rate-limit';
 import { findingActionRoutes } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
 import { registerRemediation } from './listeners/remediation';
@@ -97,6 +98,7 @@ export function createApp(given: SlackDeps): App {
   app.use(accessControl(accessPolicy(app, deps), homeTeam(app, deps), deps.logger.child({ component: 'access' })));
   registerCommands(app, deps);
   const remediationRoutes = registerRemediation(app, deps);
-  registerActionRouter(app, new Map([...findingActionRoutes(deps), ...remediationRoutes]), deps.logger.child({ component: 'actions' }));
+  const routes = limitSideEffects(new Map([...findingActionRoutes(deps), ...remediationRoutes]), deps.actionLimit ?? new UserRateLimit());
+  registerActionRouter(app, routes, deps.logger.child({ component: 'actions' }));
   return app;
 }

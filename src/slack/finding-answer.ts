@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import { playbookFor } from '../domain/remediation/playbooks';
-import { findingCard, type CardOptions } from './blocks/finding-card';
+import { cardHistory, findingCard, type CardOptions } from './blocks/finding-card';
 import { proposalHistory } from './blocks/proposal';
 import { LIMITS, mrkdwn } from './blocks/text';
 import type { SlackDeps } from './deps';
@@ -19,7 +19,7 @@ export async function findingAnswer(deps: SlackDeps, finding: Finding): Promise<
     const history = proposals.length > 0 ? proposalHistory(proposals, Math.floor(Date.now() / 1000)) : [];
     if (record?.state === 'posted' && record.channel && record.ts) {
       const threadLink = await deps.channel.messenger.permalink(record.channel, record.ts).catch(() => undefined);
-      return [...findingCard(finding, { actions, threadLink, notes: record.notes }), ...history].slice(0, LIMITS.blocksPerMessage);
+      return [...findingCard(finding, { actions, threadLink, ...cardHistory(record) }), ...history].slice(0, LIMITS.blocksPerMessage);
     }
     return [...findingCard(finding, { actions: ['post', ...actions] }), ...history].slice(0, LIMITS.blocksPerMessage);
   } catch (err) {

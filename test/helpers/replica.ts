@@ -28,9 +28,11 @@ import { ChannelQueue } from '../../src/feed/channel-queue';
 import { FeedPoller } from '../../src/feed/feed-poller';
 import { createLogger } from '../../src/logger';
 import { SlackApproverPolicy } from '../../src/remediation/approvers';
+import { testSealer } from './sealer';
 import { createApp } from '../../src/slack/app';
 import type { ChannelDeps, RemediationDeps, SlackDeps } from '../../src/slack/deps';
 import { SlackMessenger } from '../../src/slack/messenger';
+import { UserRateLimit } from '../../src/slack/user-rate-limit';
 import { remediationContext, type RemediationContext } from '../../src/slack/remediation-context';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { ensureTable } from '../../src/store/table';
@@ -51,6 +53,7 @@ export const REQUESTER = 'U0ALICE001';
 export const APPROVER = 'U0BOB00001';
 export const SECOND_APPROVER = 'U0CAROL001';
 export const TRUSTED_SOURCE = '203.0.113.0/24';
+const SCRIPTED_PACE = new UserRateLimit({ capacity: 1_000_000 });
 const TRUSTED_DESCRIPTION = 'guardduty-chatops: replaces world-open 22';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -231,8 +234,9 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
     },
   };
   const channel: ChannelDeps = { store, messenger, publisher, channel: REPLICA_CHANNEL, owner };
-  const remediationDeps: RemediationDeps = { executors, approvers: new SlackApproverPolicy({ userIds: config.approval.userIds, client: web }) };
-  const deps: SlackDeps = { config, logger, findings: source, channel, remediation: remediationDeps };
+  const remediationDeps: RemediationDeps = { executors, approvers: new SlackApproverPolicy({ userIds: config.approval.userIds, client: web }), sealer: testSealer() };
+  // The scenarios click for whole teams at machine speed; the per-person limit is tested in feedback-once.test.ts.
+  const deps: SlackDeps = { config, logger, findings: source, channel, remediation: remediationDeps, actionLimit: SCRIPTED_PACE };
   const app = createApp(deps);
   const server = (await app.start(0)) as Server;
   const { port } = server.address() as AddressInfo;

@@ -223,12 +223,16 @@ describe('findingCard over every fixture', () => {
     expect(JSON.stringify(blocks)).not.toContain(ACTION.archive);
   });
 
-  it('keeps only the last 10 notes', () => {
+  it('shows the last 20 notes, counts the older ones, and feedback as one line of counts', () => {
     const notes = Array.from({ length: 25 }, (_, i) => `note ${i}`);
-    const blocks = findingCard(finding('recon-ec2-portprobe-ssh'), { notes });
+    const blocks = findingCard(finding('recon-ec2-portprobe-ssh'), { actions: ALL_ACTIONS, notes, notesDropped: 7, feedback: { useful: 3, notUseful: 1 } });
     assertValidMessage(blocks);
-    const shown = collectTexts(blocks).filter((t) => t.text.startsWith('note ')).map((t) => t.text);
-    expect(shown).toEqual(notes.slice(-10));
+    const texts = collectTexts(blocks).map((t) => t.text);
+    expect(texts.filter((t) => t.startsWith('note '))).toEqual(notes.slice(-20));
+    expect(texts).toContain(':scroll: 12 earlier entries are in the thread');
+    expect(texts).toContain(':speech_balloon: Feedback: 3 useful, 1 not useful');
+    const none = collectTexts(findingCard(finding('recon-ec2-portprobe-ssh'), { notes: ['note 0'], feedback: { useful: 0, notUseful: 0 } })).map((t) => t.text);
+    expect(none.some((t) => t.includes('Feedback:') || t.includes('earlier'))).toBe(false);
   });
 
   it.each(['http://evil.example/x', 'javascript:alert(1)', 'https://evil.example|x', 'https://a b', 'https://x.example/<!channel>'])(

@@ -1,5 +1,6 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { Finding, ResourceSummary } from '../../domain/finding';
+import type { CardRecord, FeedbackCounts } from '../../domain/ports';
 import type { SeverityBand } from '../../domain/severity';
 import { ACTION } from '../ids';
 import { encodeFindingRef } from '../values';
@@ -74,10 +75,34 @@ function field(label: string, value: string) {
 export interface CardOptions {
   /** Buttons to show; none when omitted. */
   actions?: ('propose' | 'archive' | 'feedback' | 'post')[];
-  /** Lines (already mrkdwn-safe) about what people did: "Archived by <@U…>", a remediation outcome. */
+  /** Lines (already mrkdwn-safe) about what people did: "Archived by <@U…>", a remediation outcome; oldest first. */
   notes?: string[];
+  /** Notes older than `notes` that are no longer kept (they were posted in the thread). */
+  notesDropped?: number;
+  /** Shown as one line of counts: feedback never takes a note's place. */
+  feedback?: FeedbackCounts;
   /** A permalink to the finding's thread, shown when the card is answered elsewhere. */
   threadLink?: string;
+}
+
+/** At most as many notes as the store keeps (20): with the other blocks, well within Slack's 50 a message. */
+const NOTES_SHOWN = 20;
+
+/** The audit part of a card's options from its record: notes, how many older ones were dropped, feedback counts. */
+export function cardHistory(record?: Pick<CardRecord, 'notes' | 'notesTotal' | 'feedback'>): Pick<CardOptions, 'notes' | 'notesDropped' | 'feedback'> {
+  const notes = record?.notes ?? [];
+  return { notes, notesDropped: Math.max(0, (record?.notesTotal ?? notes.length) - notes.length), feedback: record?.feedback };
+}
+
+function historyBlocks(options: CardOptions): KnownBlock[] {
+  const lines: string[] = [];
+  const { useful = 0, notUseful = 0 } = options.feedback ?? {};
+  if (useful + notUseful > 0) lines.push(`:speech_balloon: Feedback: ${useful} useful, ${notUseful} not useful`);
+  const notes = options.notes ?? [];
+  const hidden = (options.notesDropped ?? 0) + Math.max(0, notes.length - NOTES_SHOWN);
+  if (hidden > 0) lines.push(`:scroll: ${hidden} earlier ${hidden === 1 ? 'entry is' : 'entries are'} in the thread`);
+  lines.push(...notes.slice(-NOTES_SHOWN).map((note) => note.slice(0, LIMITS.sectionText)));
+  return lines.map((text) => ({ type: 'context', elements: [{ type: 'mrkdwn', text }] }));
 }
 
 function safeUrl(url: string): string | undefined {
@@ -111,9 +136,7 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   ];
   const description = mrkdwn(finding.description, LIMITS.sectionText);
   if (description.trim() !== '') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: description } });
-  for (const note of (options.notes ?? []).slice(-10)) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note.slice(0, LIMITS.sectionText) }] });
-  }
+  blocks.push(...historyBlocks(options));
   if (options.threadLink && safeUrl(options.threadLink)) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:thread: <${options.threadLink.replace(/&/g, '&amp;')}|Open the finding's thread>` } });
   }

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../domain/errors';
+import type { Finding } from '../../../domain/finding';
 import { mrkdwn, userMention } from '../../blocks/text';
 import { recordOnCard } from '../../card-activity';
 import type { SlackDeps } from '../../deps';
@@ -8,7 +9,10 @@ import { decodeFindingRef } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
-/** "Archive": ArchiveFindings in GuardDuty, then the card and thread say who archived it. */
+/**
+ * "Archive": ArchiveFindings in GuardDuty, then the card notes who archived it. A finding already archived is
+ * not archived (or noted) again; a failure after GuardDuty archived is reported as such, not as "not archived".
+ */
 export function archiveFinding(deps: SlackDeps) {
   return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
@@ -18,17 +22,28 @@ export function archiveFinding(deps: SlackDeps) {
     const log = deps.logger.child({ action: 'archive', findingId: ref.id, user: body.user.id });
     try {
       await afterAck(deps.work, async () => {
-        await deps.findings.archive(ref.region, [ref.id]);
-        log.info('finding archived');
         const finding = await deps.findings.findById(ref.id, ref.region);
-        const note = `:file_cabinet: Archived in GuardDuty by ${userMention(body.user.id)}`;
-        const onCard = finding && deps.channel ? await recordOnCard(deps.channel, finding, note) : false;
-        if (!onCard) await say(`${note}.`);
+        if (!finding) return void (await say(`Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`));
+        if (finding.archived) return void (await say(':file_cabinet: This finding is already archived in GuardDuty; nothing was changed.'));
+        await deps.findings.archive(finding.region, [finding.id]);
+        log.info('finding archived');
+        await tell({ ...finding, archived: true });
       });
     } catch (err) {
       if (deps.work?.quietBusy(err, body.user.id)) return;
       log.warn({ err }, 'archive failed');
       await say(`:warning: The finding was not archived: ${mrkdwn(describeError(err), 800)}`);
+    }
+
+    async function tell(archived: Finding): Promise<void> {
+      const note = `:file_cabinet: Archived in GuardDuty by ${userMention(body.user.id)}`;
+      try {
+        const onCard = deps.channel ? await recordOnCard(deps.channel, archived, note, log) : false;
+        if (!onCard) await say(`${note}.`);
+      } catch (err) {
+        log.warn({ err }, 'archived, but the card was not updated');
+        await say(`${note}. The card could not be updated: ${mrkdwn(describeError(err), 800)}`);
+      }
     }
   };
 }
