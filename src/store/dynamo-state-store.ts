@@ -30,11 +30,15 @@ const BATCH_WRITE_MAX = 25;
 const BATCH_MAX_ATTEMPTS = 8;
 /** Sent digests are split into parts to stay below DynamoDB's 400 KB item limit. */
 const DIGEST_PART_MAX_BYTES = 300_000;
-/** A card keeps its last 20 notes, each at most 1,000 characters: at most ~80 KB, whatever people do. */
+/**
+ * A card keeps at least its last 20 notes: they are appended up to 30, then trimmed to the last 20 (so a trim,
+ * which needs a read, is rare). Each is at most 1,000 characters: the notes stay under ~120 KB whatever happens.
+ */
 export const CARD_NOTES_KEPT = 20;
+const CARD_NOTES_MAX = 30;
 export const CARD_NOTE_MAX_CHARS = 1000;
-/** Read-modify-write attempts of a note before giving up on concurrent writers. */
-const NOTE_WRITE_ATTEMPTS = 8;
+/** Attempts at adding a note before giving up on concurrent writers. */
+const NOTE_WRITE_ATTEMPTS = 10;
 
 const keys = {
   card: (findingId: string): Key => ({ pk: `finding#${findingId}`, sk: 'card' }),
@@ -157,24 +161,40 @@ export class DynamoStateStore implements StateStore {
   }
 
   /**
-   * DynamoDB cannot append to a list and trim it in one expression, so the notes are read, capped and written
-   * back under a condition on `notesTotal` (a version that every note write increments); a lost race retries.
+   * DynamoDB cannot append to a list and trim it in one expression. Below the maximum, one conditional append;
+   * at it, the notes are read, trimmed and written back under a condition on `notesTotal` (which every note
+   * write increments), so that a concurrent writer's note is never lost: the loser tries again.
    */
   async addCardNote(findingId: string, note: string): Promise<CardRecord | undefined> {
+    const line = note.slice(0, CARD_NOTE_MAX_CHARS);
     for (let attempt = 0; attempt < NOTE_WRITE_ATTEMPTS; attempt++) {
       if (attempt > 0) await jitter(attempt);
+      const appended = await this.update({
+        Key: keys.card(findingId),
+        UpdateExpression: 'SET #notes = list_append(if_not_exists(#notes, :empty), :line), #notesTotal = if_not_exists(#notesTotal, :zero) + :one',
+        ConditionExpression: 'attribute_exists(#pk) AND (attribute_not_exists(#notes) OR (attribute_exists(#notesTotal) AND size(#notes) < :max))',
+        ExpressionAttributeNames: names('pk', 'notes', 'notesTotal'),
+        ExpressionAttributeValues: { ':empty': [], ':line': [line], ':zero': 0, ':one': 1, ':max': CARD_NOTES_MAX },
+      });
+      if (appended) return toCard(appended);
       const card = await this.getCard(findingId);
       if (!card) return undefined;
-      const notes = [...(card.notes ?? []), note.slice(0, CARD_NOTE_MAX_CHARS)].slice(-CARD_NOTES_KEPT);
-      const total = (card.notesTotal ?? card.notes?.length ?? 0) + 1;
-      const updated = await this.update({
+      const notes = card.notes ?? [];
+      if (card.notesTotal !== undefined && notes.length < CARD_NOTES_MAX) continue;
+      // A record written before notes were capped has no `notesTotal`: it counts its notes.
+      const before = card.notesTotal;
+      const trimmed = await this.update({
         Key: keys.card(findingId),
         UpdateExpression: 'SET #notes = :notes, #notesTotal = :total',
-        ConditionExpression: card.notesTotal === undefined ? 'attribute_exists(#pk) AND attribute_not_exists(#notesTotal)' : 'attribute_exists(#pk) AND #notesTotal = :before',
+        ConditionExpression: before === undefined ? 'attribute_exists(#pk) AND attribute_not_exists(#notesTotal)' : 'attribute_exists(#pk) AND #notesTotal = :before',
         ExpressionAttributeNames: names('pk', 'notes', 'notesTotal'),
-        ExpressionAttributeValues: { ':notes': notes, ':total': total, ...(card.notesTotal === undefined ? {} : { ':before': card.notesTotal }) },
+        ExpressionAttributeValues: {
+          ':notes': [...notes, line].slice(-CARD_NOTES_KEPT),
+          ':total': (before ?? notes.length) + 1,
+          ...(before === undefined ? {} : { ':before': before }),
+        },
       });
-      if (updated) return toCard(updated);
+      if (trimmed) return toCard(trimmed);
     }
     throw new StoreConflictError(`The notes of finding ${findingId} kept changing under ${NOTE_WRITE_ATTEMPTS} attempts to add one`);
   }
