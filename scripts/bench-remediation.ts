@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       const sentAt = Date.now();
       const res = await click(bot.events, {
         actionId: 'remediation_approve',
-        value: `${findingId} ${proposal.id}`,
+        value: `${findingId} ${proposal.id} ${proposal.planDigest ?? ''}`,
         userId: RH.bob,
         channelId: RH.channel,
         responseUrl: slack.responseUrl(`bench${i}`),

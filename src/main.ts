@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   }
 
   // People in Slack read through a 10-second cache; the feed reads GuardDuty directly.
-  const deps = { config, logger, findings: new CachedFindingsSource(findings), channel, remediation: remediationDeps(config, web, sealer) };
+  const deps = { config, logger, findings: new CachedFindingsSource(findings), channel, store: opened.store, remediation: remediationDeps(config, web, sealer) };
   const app = createApp(deps);
   await app.start(config.port);
   poller?.start();

@@ -553,7 +553,7 @@ export async function approveAll(replicas: readonly Replica[], world: Pick<World
     plans.map(async ({ p, user, replica, path }) => {
       const res = await click(replica.events, {
         actionId: 'remediation_approve',
-        value: `${p.findingId} ${p.id}`,
+        value: `${p.findingId} ${p.id} ${p.planDigest ?? ''}`,
         userId: user,
         channelId: p.channel,
         responseUrl: world.slack.responseUrl(path),
