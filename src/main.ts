@@ -11,6 +11,7 @@ import { loadConfig, type Config } from './config';
 import { CachedFindingsSource } from './aws/cached-findings-source';
 import { GuardDutySource } from './aws/guardduty-source';
 import { ConfigError, describeError } from './domain/errors';
+import { RegionNotConfiguredError } from './domain/regions';
 import type { ApprovalSealer } from './domain/remediation/seal';
 import { CardPublisher } from './feed/card-publisher';
 import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
@@ -51,11 +52,12 @@ function readConfig(): Config {
   }
 }
 
-function guardDutyClients(): (region: string) => GuardDutyClient {
-  const clients = new Map<string, GuardDutyClient>();
+/** One GuardDuty client per configured region, built once at start; any other region is refused. */
+function guardDutyClients(regions: readonly string[]): (region: string) => GuardDutyClient {
+  const clients = new Map(regions.map((region) => [region, new GuardDutyClient({ region })] as const));
   return (region) => {
-    let client = clients.get(region);
-    if (!client) clients.set(region, (client = new GuardDutyClient({ region })));
+    const client = clients.get(region);
+    if (!client) throw new RegionNotConfiguredError(region, regions);
     return client;
   };
 }
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const findings = new GuardDutySource(guardDutyClients(), config.aws.regions);
+  const findings = new GuardDutySource(guardDutyClients(config.aws.regions), config.aws.regions);
 
   let opened: OpenedStore;
   try {

@@ -1,5 +1,6 @@
 import type { Finding } from '../domain/finding';
 import type { FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
+import { RegionNotConfiguredError, assertConfiguredRegion, isConfiguredRegion } from '../domain/regions';
 
 interface Entry<T> {
   at: number;
@@ -9,7 +10,8 @@ interface Entry<T> {
 /**
  * Read-through cache for what people look at in Slack: the same list or finding asked for within `ttlMs`
  * (and concurrent identical asks) costs one GuardDuty call. Archive and feedback pass through and drop the
- * cache. The feed uses the uncached source: it must see every change.
+ * cache. The feed uses the uncached source: it must see every change. A region outside `regions` is refused
+ * (RegionNotConfiguredError) before it reaches the cache or the inner source.
  */
 export class CachedFindingsSource implements FindingsSource {
   private readonly entries = new Map<string, Entry<unknown>>();
@@ -25,28 +27,38 @@ export class CachedFindingsSource implements FindingsSource {
   }
 
   list(region: string, query: FindingQuery, pageSize: number, nextToken?: string): Promise<FindingPage> {
+    if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
     return this.cached(JSON.stringify(['list', region, query, pageSize, nextToken ?? '']), () => this.inner.list(region, query, pageSize, nextToken));
   }
 
   listIds(region: string, query: FindingQuery): Promise<string[]> {
+    if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
     return this.cached(JSON.stringify(['ids', region, query]), () => this.inner.listIds(region, query));
   }
 
   get(region: string, ids: readonly string[]): Promise<Finding[]> {
+    if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
     return this.cached(JSON.stringify(['get', region, ids]), () => this.inner.get(region, ids));
   }
 
   findById(id: string, preferRegion?: string): Promise<Finding | undefined> {
+    if (preferRegion !== undefined && !isConfiguredRegion(this.regions, preferRegion)) return this.refuse(preferRegion);
     return this.cached(JSON.stringify(['find', id, preferRegion ?? '']), () => this.inner.findById(id, preferRegion));
   }
 
   async archive(region: string, ids: readonly string[]): Promise<void> {
+    assertConfiguredRegion(this.regions, region);
     await this.inner.archive(region, ids);
     this.entries.clear();
   }
 
   async feedback(region: string, ids: readonly string[], useful: boolean, comment?: string): Promise<void> {
+    assertConfiguredRegion(this.regions, region);
     await this.inner.feedback(region, ids, useful, comment);
+  }
+
+  private refuse(region: string): Promise<never> {
+    return Promise.reject(new RegionNotConfiguredError(region, this.regions));
   }
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {

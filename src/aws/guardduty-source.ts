@@ -10,6 +10,7 @@ import {
 import { AwsCallError, NotFoundError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import type { FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
+import { RegionNotConfiguredError, assertConfiguredRegion, isConfiguredRegion } from '../domain/regions';
 import { BAND_FLOOR } from '../domain/severity';
 import { toFinding } from './finding-mapper';
 import { callAws } from './aws-errors';
@@ -33,7 +34,11 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** GuardDuty across the configured regions; one SDK client per region, detector IDs cached. */
+/**
+ * GuardDuty across the configured regions; one SDK client per region, detector IDs cached. Every call
+ * naming a region outside `regions` is refused with a RegionNotConfiguredError before a client or a
+ * detector entry exists for it, so both stay bounded by the configuration whatever a request names.
+ */
 export class GuardDutySource implements FindingsSource {
   private readonly detectors = new Map<string, Promise<string>>();
 
@@ -42,11 +47,18 @@ export class GuardDutySource implements FindingsSource {
     readonly regions: readonly string[],
   ) {}
 
+  /** The only way to a client: refuses an unconfigured region first. */
+  private client(region: string): GuardDutyClient {
+    assertConfiguredRegion(this.regions, region);
+    return this.clientFor(region);
+  }
+
   detectorId(region: string): Promise<string> {
+    if (!isConfiguredRegion(this.regions, region)) return Promise.reject(new RegionNotConfiguredError(region, this.regions));
     let id = this.detectors.get(region);
     if (!id) {
       id = callAws('GuardDuty', region, async () => {
-        const out = await this.clientFor(region).send(new ListDetectorsCommand({}));
+        const out = await this.client(region).send(new ListDetectorsCommand({}));
         const first = out.DetectorIds?.[0];
         if (!first) {
           throw new NotFoundError(`GuardDuty is not enabled in ${region} (no detector). Enable it or remove ${region} from GUARDDUTY_REGIONS.`);
@@ -62,7 +74,7 @@ export class GuardDutySource implements FindingsSource {
   async list(region: string, query: FindingQuery, pageSize: number, nextToken?: string): Promise<FindingPage> {
     const detectorId = await this.detectorId(region);
     const out = await callAws('GuardDuty', region, () =>
-      this.clientFor(region).send(
+      this.client(region).send(
         new ListFindingsCommand({
           DetectorId: detectorId,
           FindingCriteria: findingCriteria(query),
@@ -82,7 +94,7 @@ export class GuardDutySource implements FindingsSource {
     let token: string | undefined;
     do {
       const out = await callAws('GuardDuty', region, () =>
-        this.clientFor(region).send(
+        this.client(region).send(
           new ListFindingsCommand({
             DetectorId: detectorId,
             FindingCriteria: findingCriteria(query),
@@ -99,12 +111,13 @@ export class GuardDutySource implements FindingsSource {
   }
 
   async get(region: string, ids: readonly string[]): Promise<Finding[]> {
+    assertConfiguredRegion(this.regions, region);
     if (ids.length === 0) return [];
     const detectorId = await this.detectorId(region);
     const found: Finding[] = [];
     for (const batch of chunks(ids, GET_FINDINGS_BATCH)) {
       const out = await callAws('GuardDuty', region, () =>
-        this.clientFor(region).send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: batch })),
+        this.client(region).send(new GetFindingsCommand({ DetectorId: detectorId, FindingIds: batch })),
       );
       const byId = new Map((out.Findings ?? []).map((f) => [f.Id, toFinding(f)]));
       for (const id of batch) {
@@ -115,7 +128,9 @@ export class GuardDutySource implements FindingsSource {
     return found;
   }
 
+  /** A `preferRegion` outside the configured regions is refused (it comes from forgeable values), not skipped. */
   async findById(id: string, preferRegion?: string): Promise<Finding | undefined> {
+    if (preferRegion !== undefined) assertConfiguredRegion(this.regions, preferRegion);
     const order = preferRegion ? [preferRegion, ...this.regions.filter((r) => r !== preferRegion)] : [...this.regions];
     const failures: AwsCallError[] = [];
     for (const region of order) {
@@ -135,14 +150,14 @@ export class GuardDutySource implements FindingsSource {
   async archive(region: string, ids: readonly string[]): Promise<void> {
     const detectorId = await this.detectorId(region);
     await callAws('GuardDuty', region, () =>
-      this.clientFor(region).send(new ArchiveFindingsCommand({ DetectorId: detectorId, FindingIds: [...ids] })),
+      this.client(region).send(new ArchiveFindingsCommand({ DetectorId: detectorId, FindingIds: [...ids] })),
     );
   }
 
   async feedback(region: string, ids: readonly string[], useful: boolean, comment?: string): Promise<void> {
     const detectorId = await this.detectorId(region);
     await callAws('GuardDuty', region, () =>
-      this.clientFor(region).send(
+      this.client(region).send(
         new UpdateFindingsFeedbackCommand({
           DetectorId: detectorId,
           FindingIds: [...ids],

@@ -1,5 +1,6 @@
 import { CommandSyntaxError } from './errors';
 import { expandTypeFilter } from './finding-types';
+import { isConfiguredRegion, regionList } from './regions';
 import { isSeverityBand, type SeverityBand } from './severity';
 
 export interface FindingsFilter {
@@ -36,7 +37,18 @@ function shown(token: string): string {
   return token.length > 40 ? `${token.slice(0, 40)}…` : token;
 }
 
-function parseFindings(args: string[]): Command {
+/** `Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.` */
+function configuredHint(regions: readonly string[]): string {
+  return `Configured regions: ${regionList(regions)}; write one like region:${regions[0] ?? 'us-east-1'}.`;
+}
+
+/** Refuses a well-formed region the bot is not configured for (GUARDDUTY_REGIONS), naming the ones it is. */
+function configured(region: string, regions: readonly string[]): string {
+  if (!isConfiguredRegion(regions, region)) throw new CommandSyntaxError(`The bot is not configured for region ${region}. ${configuredHint(regions)}`);
+  return region;
+}
+
+function parseFindings(args: string[], regions: readonly string[]): Command {
   const filter: FindingsFilter = { band: 'medium', archived: false };
   let bandSeen = false;
   for (const arg of args) {
@@ -49,8 +61,8 @@ function parseFindings(args: string[]): Command {
       filter.archived = true;
     } else if (lower.startsWith('region:')) {
       const region = lower.slice('region:'.length);
-      if (!REGION_PATTERN.test(region)) throw new CommandSyntaxError(`"${shown(arg)}" is not a region; write it like region:us-east-1.`);
-      filter.region = region;
+      if (!REGION_PATTERN.test(region)) throw new CommandSyntaxError(`"${shown(arg)}" is not a region. ${configuredHint(regions)}`);
+      filter.region = configured(region, regions);
     } else if (lower.startsWith('account:')) {
       const account = arg.slice('account:'.length);
       if (!ACCOUNT_PATTERN.test(account)) throw new CommandSyntaxError(`"${shown(arg)}" is not an account ID; write 12 digits, like account:123456789012.`);
@@ -71,7 +83,7 @@ function parseFindings(args: string[]): Command {
   return { kind: 'findings', filter };
 }
 
-function parseFinding(args: string[]): Command {
+function parseFinding(args: string[], regions: readonly string[]): Command {
   const [id, ...rest] = args;
   if (!id) throw new CommandSyntaxError('Which finding? Give its ID: /guardduty finding <id>.');
   if (!FINDING_ID_PATTERN.test(id)) {
@@ -80,14 +92,17 @@ function parseFinding(args: string[]): Command {
   let region: string | undefined;
   for (const arg of rest) {
     const lower = arg.toLowerCase();
-    if (lower.startsWith('region:') && REGION_PATTERN.test(lower.slice(7))) region = lower.slice(7);
+    if (lower.startsWith('region:') && REGION_PATTERN.test(lower.slice(7))) region = configured(lower.slice(7), regions);
     else throw new CommandSyntaxError(`I don't understand "${shown(arg)}" after the finding ID. Only region:<region> may follow it.`);
   }
   return { kind: 'finding', id, region };
 }
 
-/** Parses the text after `/guardduty`. Throws CommandSyntaxError with a message meant for the user. */
-export function parseCommand(text: string | undefined): Command {
+/**
+ * Parses the text after `/guardduty`. Throws CommandSyntaxError with a message meant for the user.
+ * `regions` are the configured regions (GUARDDUTY_REGIONS): `region:` accepts only those, in any case.
+ */
+export function parseCommand(text: string | undefined, regions: readonly string[]): Command {
   const trimmed = (text ?? '').trim();
   if (trimmed.length > MAX_INPUT) throw new CommandSyntaxError(`That command is too long (${trimmed.length} characters); the longest useful one is well under ${MAX_INPUT}.`);
   const [verb, ...args] = trimmed.split(/\s+/).filter(Boolean);
@@ -97,10 +112,10 @@ export function parseCommand(text: string | undefined): Command {
       return { kind: 'help' };
     case 'findings':
     case 'list':
-      return parseFindings(args);
+      return parseFindings(args, regions);
     case 'finding':
     case 'show':
-      return parseFinding(args);
+      return parseFinding(args, regions);
     default:
       throw new CommandSyntaxError(`Unknown command "${shown(verb ?? '')}".`);
   }

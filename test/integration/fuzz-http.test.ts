@@ -30,6 +30,8 @@ const VALUES_PER_ACTION = 200;
 const PARALLEL = 10;
 const CHANNEL = 'C0FIND0001';
 const APPROVER = 'U0ALICE001';
+/** GUARDDUTY_REGIONS of the bot under test (the harness's default): only these regions are valid in commands and values. */
+const CONFIGURED_REGIONS = ['us-east-1', 'us-west-2'];
 
 const SSH_ID = '0cbd1f0e8a9b3c2d4e5f60718293a4b5';
 const PROBE_ID = 'aaaa000000000000000000000000000a';
@@ -138,8 +140,8 @@ const ACTIONS: { id: string; kind: Kind; values: fc.Arbitrary<string>; runs: num
 ];
 
 function isValid(kind: Kind, value: string): boolean {
-  if (kind === 'ref') return REF_SHAPE.test(value);
-  if (kind === 'page') return decodePage(value) !== undefined;
+  if (kind === 'ref') return REF_SHAPE.test(value) && CONFIGURED_REGIONS.includes(value.split(' ')[0] ?? '');
+  if (kind === 'page') return decodePage(value, CONFIGURED_REGIONS) !== undefined;
   if (kind === 'digest') return DIGEST_SHAPE.test(value);
   return false;
 }
@@ -151,7 +153,7 @@ function wellFormed(text: string): string {
 
 function answeredInAck(text: string): boolean {
   try {
-    return parseCommand(wellFormed(text)).kind === 'help';
+    return parseCommand(wellFormed(text), CONFIGURED_REGIONS).kind === 'help';
   } catch {
     return true;
   }
@@ -245,6 +247,7 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
     // Values, not pace, are fuzzed here: one clicker sends thousands of clicks, so the per-person limit (tested in
     // feedback-once.test.ts) is lifted.
     bot = await startBot(slack, { APPROVER_USER_IDS: APPROVER, LOG_LEVEL: 'warn' }, { channel, actionLimit: new UserRateLimit({ capacity: 1_000_000 }) });
+    expect(bot.config.aws.regions).toEqual(CONFIGURED_REGIONS);
   });
 
   afterAll(async () => {

@@ -5,6 +5,8 @@ import { SEVERITY_BANDS } from '../../src/domain/severity';
 import { decodeFindingRef, decodePage, encodeFindingRef, encodePage } from '../../src/slack/values';
 
 const ID = '0cbd1f0e8a9b3c2d4e5f60718293a4b5';
+/** The configured regions (GUARDDUTY_REGIONS) the grammar and the decoders are given in these tests. */
+const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2', 'us-gov-west-1', 'us-gov-east-1', 'cn-northwest-1', 'us-isob-east-1', 'eu-central-2'];
 const RECON_EC2 = [
   'Recon:EC2/PortProbeEMRUnprotectedPort',
   'Recon:EC2/PortProbeUnprotectedPort',
@@ -12,15 +14,15 @@ const RECON_EC2 = [
 ];
 
 function filterOf(text: string): FindingsFilter {
-  const cmd = parseCommand(text);
+  const cmd = parseCommand(text, REGIONS);
   if (cmd.kind !== 'findings') throw new Error(`expected a findings command for ${JSON.stringify(text)}, got ${cmd.kind}`);
   return cmd.filter;
 }
 
-function syntaxError(text: string | undefined): CommandSyntaxError {
+function syntaxError(text: string | undefined, regions: readonly string[] = REGIONS): CommandSyntaxError {
   let result: Command;
   try {
-    result = parseCommand(text);
+    result = parseCommand(text, regions);
   } catch (err) {
     expect(err).toBeInstanceOf(CommandSyntaxError);
     expect((err as CommandSyntaxError).code).toBe('COMMAND_SYNTAX');
@@ -31,18 +33,18 @@ function syntaxError(text: string | undefined): CommandSyntaxError {
 
 describe('parseCommand: help', () => {
   it.each([undefined, '', '   ', '\t\n ', 'help', 'HELP', '  Help  ', 'help me please'])('%p is help', (text) => {
-    expect(parseCommand(text)).toEqual({ kind: 'help' });
+    expect(parseCommand(text, REGIONS)).toEqual({ kind: 'help' });
   });
 });
 
 describe('parseCommand: findings', () => {
   it('defaults to medium, not archived, every region, account and type', () => {
-    expect(parseCommand('findings')).toEqual({ kind: 'findings', filter: { band: 'medium', archived: false } });
+    expect(parseCommand('findings', REGIONS)).toEqual({ kind: 'findings', filter: { band: 'medium', archived: false } });
   });
 
   it('accepts "list" as a synonym and any case for the verb', () => {
-    expect(parseCommand('LIST high')).toEqual(parseCommand('findings high'));
-    expect(parseCommand('Findings')).toEqual(parseCommand('findings'));
+    expect(parseCommand('LIST high', REGIONS)).toEqual(parseCommand('findings high', REGIONS));
+    expect(parseCommand('Findings', REGIONS)).toEqual(parseCommand('findings', REGIONS));
   });
 
   it.each(SEVERITY_BANDS.flatMap((band) => [band, band.toUpperCase(), band[0]?.toUpperCase() + band.slice(1)]))('band %s', (word) => {
@@ -121,8 +123,8 @@ describe('parseCommand: findings', () => {
   });
 
   it.each(['region:us-east', 'region:useast1', 'region:', 'region:us-east-1a', 'region:us-east-12', 'region:<@U123>'])('findings %s: bad region', (arg) => {
-    const err = syntaxError(`findings ${arg}`);
-    expect(err.message).toBe(`"${arg}" is not a region; write it like region:us-east-1.`);
+    const err = syntaxError(`findings ${arg}`, ['us-east-1', 'eu-west-1']);
+    expect(err.message).toBe(`"${arg}" is not a region. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.`);
   });
 
   it.each(['account:12345678901', 'account:1234567890123', 'account:12345678901a', 'account:', 'account:-23456789012'])('findings %s: bad account', (arg) => {
@@ -132,6 +134,39 @@ describe('parseCommand: findings', () => {
   it.each(['severe', 'all', 'region', 'archive', '<!channel>', 'high,critical'])('findings %s: unknown word lists what is allowed', (word) => {
     const err = syntaxError(`findings medium ${word}`);
     expect(err.message).toBe(`I don't understand "${word}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived.`);
+  });
+
+  describe('region: accepts only the configured regions (GUARDDUTY_REGIONS)', () => {
+    const CONFIGURED = ['us-east-1', 'eu-west-1'];
+
+    it.each(['eu-west-3', 'us-west-2', 'ap-southeast-2', 'us-gov-west-1', 'xx-nowhere-9'])('findings region:%s is refused and the configured regions are listed', (region) => {
+      const err = syntaxError(`findings high region:${region}`, CONFIGURED);
+      expect(err.message).toBe(`The bot is not configured for region ${region}. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.`);
+    });
+
+    it('finding <id> region:<unconfigured> is refused the same way', () => {
+      expect(syntaxError(`finding ${ID} region:eu-west-3`, CONFIGURED).message).toBe(
+        'The bot is not configured for region eu-west-3. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.',
+      );
+    });
+
+    it('matches the configured regions in any case and gives them back in lower case', () => {
+      expect(parseCommand('findings region:US-EAST-1', CONFIGURED)).toEqual({ kind: 'findings', filter: { band: 'medium', region: 'us-east-1', archived: false } });
+      expect(parseCommand('findings REGION:Eu-West-1', CONFIGURED)).toMatchObject({ filter: { region: 'eu-west-1' } });
+      expect(parseCommand(`finding ${ID} Region:EU-WEST-1`, CONFIGURED)).toEqual({ kind: 'finding', id: ID, region: 'eu-west-1' });
+      expect(syntaxError('findings region:EU-WEST-3', CONFIGURED).message).toContain('not configured for region eu-west-3');
+    });
+
+    it('without region: every command still parses whatever is configured', () => {
+      expect(parseCommand('findings high', ['ap-south-1'])).toEqual({ kind: 'findings', filter: { band: 'high', archived: false } });
+      expect(parseCommand(`finding ${ID}`, ['ap-south-1'])).toEqual({ kind: 'finding', id: ID, region: undefined });
+    });
+
+    it('the example in the message is a configured region, and a long list is given whole', () => {
+      const many = ['ap-south-1', 'eu-north-1', 'sa-east-1', 'ca-central-1', 'me-south-1', 'af-south-1'];
+      const err = syntaxError('findings region:us-east-1', many);
+      expect(err.message).toContain(`Configured regions: ${many.join(', ')}; write one like region:ap-south-1.`);
+    });
   });
 
   it('cuts a long offending token to 40 characters in the message', () => {
@@ -144,17 +179,17 @@ describe('parseCommand: findings', () => {
 
 describe('parseCommand: finding <id>', () => {
   it('reads the ID, keeping its case', () => {
-    expect(parseCommand(`finding ${ID}`)).toEqual({ kind: 'finding', id: ID, region: undefined });
-    expect(parseCommand('show ABCDEF0123456789')).toEqual({ kind: 'finding', id: 'ABCDEF0123456789', region: undefined });
+    expect(parseCommand(`finding ${ID}`, REGIONS)).toEqual({ kind: 'finding', id: ID, region: undefined });
+    expect(parseCommand('show ABCDEF0123456789', REGIONS)).toEqual({ kind: 'finding', id: 'ABCDEF0123456789', region: undefined });
   });
 
   it('reads an optional region after the ID', () => {
-    expect(parseCommand(`finding ${ID} region:EU-WEST-1`)).toEqual({ kind: 'finding', id: ID, region: 'eu-west-1' });
+    expect(parseCommand(`finding ${ID} region:EU-WEST-1`, REGIONS)).toEqual({ kind: 'finding', id: ID, region: 'eu-west-1' });
   });
 
   it('accepts 8 and 128 characters', () => {
-    expect(parseCommand('finding abcd1234')).toMatchObject({ id: 'abcd1234' });
-    expect(parseCommand(`finding ${'a'.repeat(128)}`)).toMatchObject({ id: 'a'.repeat(128) });
+    expect(parseCommand('finding abcd1234', REGIONS)).toMatchObject({ id: 'abcd1234' });
+    expect(parseCommand(`finding ${'a'.repeat(128)}`, REGIONS)).toMatchObject({ id: 'a'.repeat(128) });
   });
 
   it('without an ID, says how to give one', () => {
@@ -194,7 +229,7 @@ describe('parseCommand: other input', () => {
 
   it('accepts exactly 500 characters after trimming, and not 501', () => {
     const text = (length: number) => `findings${' '.repeat(length - 'findings'.length - 'high'.length)}high`;
-    expect(parseCommand(`  ${text(500)}  `)).toEqual({ kind: 'findings', filter: { band: 'high', archived: false } });
+    expect(parseCommand(`  ${text(500)}  `, REGIONS)).toEqual({ kind: 'findings', filter: { band: 'high', archived: false } });
     expect(syntaxError(text(501)).message).toMatch(/too long \(501 characters\)/);
   });
 });
@@ -203,7 +238,19 @@ describe('finding references (button values)', () => {
   it('round-trips', () => {
     const ref = { region: 'ap-southeast-2', id: ID };
     expect(encodeFindingRef(ref)).toBe(`ap-southeast-2 ${ID}`);
+    expect(decodeFindingRef(encodeFindingRef(ref), REGIONS)).toEqual(ref);
     expect(decodeFindingRef(encodeFindingRef(ref))).toEqual(ref);
+  });
+
+  it('given the configured regions, a reference to any other region is invalid', () => {
+    const configured = ['us-east-1', 'eu-west-1'];
+    expect(decodeFindingRef(`eu-west-1 ${ID}`, configured)).toEqual({ region: 'eu-west-1', id: ID });
+    for (const region of ['eu-west-3', 'us-west-2', 'xx-forged-1', 'us-gov-west-1']) {
+      expect(decodeFindingRef(`${region} ${ID}`, configured)).toBeUndefined();
+      // Without regions (a block builder's shape check) the same value is well-formed.
+      expect(decodeFindingRef(`${region} ${ID}`)).toEqual({ region, id: ID });
+    }
+    expect(decodeFindingRef(`us-east-1 ${ID}`, [])).toBeUndefined();
   });
 
   it.each([
@@ -220,6 +267,7 @@ describe('finding references (button values)', () => {
     ['swapped parts', `${ID} us-east-1`],
     ['JSON', JSON.stringify({ region: 'us-east-1', id: ID })],
   ])('rejects %s', (_label, value) => {
+    expect(decodeFindingRef(value, REGIONS)).toBeUndefined();
     expect(decodeFindingRef(value)).toBeUndefined();
   });
 });
@@ -235,12 +283,12 @@ describe('page values (Next button)', () => {
   };
 
   it('round-trips a full filter and recomputes the types', () => {
-    expect(decodePage(encodePage(filter, 3))).toEqual({ filter, page: 3 });
+    expect(decodePage(encodePage(filter, 3), REGIONS)).toEqual({ filter, page: 3 });
   });
 
   it('round-trips the default filter', () => {
     const plain: FindingsFilter = { band: 'medium', archived: false };
-    const decoded = decodePage(encodePage(plain, 0));
+    const decoded = decodePage(encodePage(plain, 0), REGIONS);
     expect(decoded?.page).toBe(0);
     expect(decoded?.filter).toEqual({ band: 'medium', region: undefined, accountId: undefined, typeFilter: undefined, types: undefined, archived: false });
   });
@@ -248,7 +296,7 @@ describe('page values (Next button)', () => {
   it('round-trips every filter parseCommand produces from the help examples', () => {
     for (const text of ['findings high', 'findings critical region:us-west-2', 'findings medium account:123456789012 type:Recon:EC2', 'findings low archived']) {
       const parsed = filterOf(text);
-      expect(decodePage(encodePage(parsed, 1))).toEqual({ filter: { ...parsed }, page: 1 });
+      expect(decodePage(encodePage(parsed, 1), REGIONS)).toEqual({ filter: { ...parsed }, page: 1 });
     }
   });
 
@@ -280,11 +328,19 @@ describe('page values (Next button)', () => {
     ['a fractional page', forged({ p: 1.5 })],
     ['a page as a string', forged({ p: '2' })],
   ])('rejects %s', (_label, value) => {
-    expect(decodePage(value)).toBeUndefined();
+    expect(decodePage(value, REGIONS)).toBeUndefined();
+  });
+
+  it('given the configured regions, a page of any other region is invalid; a page of every region is not', () => {
+    const configured = ['us-east-1', 'eu-west-1'];
+    expect(decodePage(forged({ r: 'eu-west-1' }), configured)?.filter.region).toBe('eu-west-1');
+    for (const r of ['eu-west-3', 'us-west-2', 'xx-forged-1']) expect(decodePage(forged({ r }), configured)).toBeUndefined();
+    expect(decodePage(forged({ r: 'eu-west-1' }), ['us-east-1'])).toBeUndefined();
+    expect(decodePage(forged({ r: undefined }), configured)?.filter.region).toBeUndefined();
   });
 
   it('accepts the page bounds 0 and 100', () => {
-    expect(decodePage(forged({ p: 0 }))?.page).toBe(0);
-    expect(decodePage(forged({ p: 100 }))?.page).toBe(100);
+    expect(decodePage(forged({ p: 0 }), REGIONS)?.page).toBe(0);
+    expect(decodePage(forged({ p: 100 }), REGIONS)?.page).toBe(100);
   });
 });

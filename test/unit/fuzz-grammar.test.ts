@@ -47,7 +47,12 @@ const anyText = fc.string({ unit: unicodeUnit, maxLength: 80 });
 const junk = fc.string({ unit: unicodeUnit, minLength: 1, maxLength: 12 });
 
 const VALID_REGIONS = ['us-east-1', 'us-west-2', 'eu-central-1', 'ap-southeast-2', 'us-gov-west-1', 'us-isob-east-1', 'cn-north-1', 'il-central-1'];
-const regionArb = fc.oneof(fc.constantFrom(...VALID_REGIONS), fc.stringMatching(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]{1,12}-\d$/));
+/** The configured regions (GUARDDUTY_REGIONS) given to the grammar and the decoders: the valid regions above. */
+const CONFIGURED: readonly string[] = VALID_REGIONS;
+const configuredRegionArb = fc.constantFrom(...CONFIGURED);
+/** Well-formed regions, configured or not (random ones almost never are). */
+const regionArb = fc.oneof(configuredRegionArb, fc.stringMatching(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]{1,12}-\d$/));
+const isConfigured = (region: string) => CONFIGURED.includes(region);
 const findingIdArb = fc.stringMatching(/^[A-Za-z0-9]{8,128}$/);
 const hex = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: min, maxLength: max });
 const typePrefixArb = fc.oneof(
@@ -95,8 +100,12 @@ const soupArb = fc
 type Outcome = { ok: true; command: Command } | { ok: false; message: string };
 
 function outcomeOf(text: string): Outcome {
+  return outcomeIn(text, CONFIGURED);
+}
+
+function outcomeIn(text: string, regions: readonly string[]): Outcome {
   try {
-    return { ok: true, command: parseCommand(text) };
+    return { ok: true, command: parseCommand(text, regions) };
   } catch (err) {
     if (!(err instanceof CommandSyntaxError)) {
       throw new Error(`parseCommand(${JSON.stringify(text.slice(0, 200))}) threw ${String(err)}, not a CommandSyntaxError`);
@@ -110,6 +119,7 @@ const INLINE_GUIDANCE = [
   /low, medium, high,? (or|critical)/,
   /region:us-east-1/,
   /region:<region>/,
+  /Configured regions: [a-z0-9-]+(, [a-z0-9-]+)*; write one like region:[a-z0-9-]+\./,
   /account:123456789012/,
   /type:Recon:EC2/,
   /\/guardduty finding <id>/,
@@ -135,7 +145,7 @@ function checkSyntaxMessage(message: string): void {
 function checkFilter(f: FindingsFilter): void {
   must((SEVERITY_BANDS as readonly string[]).includes(f.band), 'band is a severity band', f);
   must(typeof f.archived === 'boolean', 'archived is a boolean', f);
-  must(f.region === undefined || REGION_PATTERN.test(f.region), 'region matches the region pattern', f);
+  must(f.region === undefined || (REGION_PATTERN.test(f.region) && isConfigured(f.region)), 'region is a configured region', f);
   must(f.accountId === undefined || ACCOUNT_PATTERN.test(f.accountId), 'account is 12 digits', f);
   if (f.typeFilter === undefined) {
     must(f.types === undefined, 'no types without a type filter', f);
@@ -154,7 +164,7 @@ function checkCommand(c: Command): void {
       return;
     case 'finding':
       must(FINDING_ID_PATTERN.test(c.id), 'finding ID is 8–128 alphanumerics', c);
-      must(c.region === undefined || REGION_PATTERN.test(c.region), 'finding region matches the region pattern', c);
+      must(c.region === undefined || (REGION_PATTERN.test(c.region) && isConfigured(c.region)), 'finding region is a configured region', c);
       return;
     case 'findings':
       checkFilter(c.filter);
@@ -199,7 +209,7 @@ describe('fuzz: parseCommand', () => {
     const option = fc.record(
       {
         band: fc.constantFrom<SeverityBand>(...SEVERITY_BANDS),
-        region: regionArb,
+        region: configuredRegionArb,
         account: fc.stringMatching(/^\d{12}$/),
         type: fc.constantFrom('Recon', 'Recon:EC2', 'UnauthorizedAccess:EC2/SSHBruteForce', 'Backdoor', 'PenTest:S3', 'Made:Up/Type.B!DNS'),
         archived: fc.constant(true),
@@ -238,7 +248,9 @@ describe('fuzz: parseCommand', () => {
         const out = outcomeOf(text);
         const tokens = text.trim().split(/\s+/);
         const wellFormed = tokens.length === (region ? 3 : 2) && /^[A-Za-z0-9]{8,128}$/.test(id);
-        if (wellFormed) {
+        if (wellFormed && region !== undefined && !isConfigured(region)) {
+          must(!out.ok && out.message === `The bot is not configured for region ${region}. Configured regions: ${CONFIGURED.join(', ')}; write one like region:us-east-1.`, `${JSON.stringify(text)} gave`, out);
+        } else if (wellFormed) {
           const got = out.ok ? out.command : out.message;
           must(out.ok && out.command.kind === 'finding' && out.command.id === id && out.command.region === region, `${JSON.stringify(text)} gave`, got);
         } else if (out.ok) {
@@ -249,6 +261,55 @@ describe('fuzz: parseCommand', () => {
       }),
       SEED_OPTS,
     );
+  });
+});
+
+describe('fuzz: region: accepts only the configured regions', () => {
+  const unconfiguredArb = fc.stringMatching(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]{1,12}-\d$/).filter((r) => !isConfigured(r));
+  const anyCase = (s: string, mask: boolean[]) => [...s].map((c, i) => (mask[i % mask.length] ? c.toUpperCase() : c)).join('');
+
+  it('a well-formed region that is not configured is refused, in any case, naming the configured regions', () => {
+    fc.assert(
+      fc.property(unconfiguredArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), fc.constantFrom('findings', 'list high', 'findings low archived'), (region, mask, head) => {
+        const out = outcomeOf(`${head} ${anyCase('region:', mask)}${anyCase(region, mask)}`);
+        must(!out.ok && out.message.startsWith(`The bot is not configured for region ${region}.`), `region:${region} gave`, out);
+        must(!out.ok && out.message.includes(`Configured regions: ${CONFIGURED.join(', ')};`), 'the configured regions are listed', out);
+        if (!out.ok) checkSyntaxMessage(out.message);
+      }),
+      SEED_OPTS,
+    );
+  });
+
+  it('a configured region is accepted in any case and comes back in lower case', () => {
+    fc.assert(
+      fc.property(configuredRegionArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), (region, mask) => {
+        const out = outcomeOf(`findings ${anyCase('region:', mask)}${anyCase(region, mask)}`);
+        must(out.ok && out.command.kind === 'findings' && out.command.filter.region === region, `region:${region} gave`, out);
+      }),
+      SEED_OPTS,
+    );
+  });
+
+  it('with one configured region, exactly that region (in any case) is accepted', () => {
+    const tally = { ok: 0, errors: 0 };
+    fc.assert(
+      fc.property(
+        fc.oneof(regionArb, fc.constantFrom('eu-west-1', 'EU-WEST-1', 'Eu-West-1', 'eu-west-2', 'eu-west-11')),
+        fc.constantFrom('findings high', 'list', `finding 0cbd1f0e8a9b3c2d4e5f60718293a4b5`),
+        (region, head) => {
+          const out = outcomeIn(`${head} region:${region}`, ['eu-west-1']);
+          const accepted = out.ok ? (out.command.kind === 'findings' ? out.command.filter.region : out.command.kind === 'finding' ? out.command.region : undefined) : undefined;
+          const want = region.toLowerCase() === 'eu-west-1' ? 'eu-west-1' : undefined;
+          must(accepted === want, `region:${region} gave`, out);
+          if (!out.ok && REGION_PATTERN.test(region.toLowerCase())) must(out.message.includes('Configured regions: eu-west-1;'), 'names the configured region', out);
+          if (!out.ok) checkSyntaxMessage(out.message);
+          tally[out.ok ? 'ok' : 'errors']++;
+        },
+      ),
+      SEED_OPTS,
+    );
+    expect(tally.ok).toBeGreaterThan(RUNS * 0.05);
+    expect(tally.errors).toBeGreaterThan(RUNS * 0.5);
   });
 });
 
@@ -507,11 +568,12 @@ describe('fuzz: button value decoders (forgeable input)', () => {
     const tally = { ok: 0, errors: 0 };
     fc.assert(
       fc.property(fc.oneof(anyText, nearRefArb), (value) => {
-        const ref = decodeFindingRef(value);
+        const ref = decodeFindingRef(value, CONFIGURED);
         tally[ref ? 'ok' : 'errors']++;
         if (!ref) return;
         must(Object.keys(ref).sort().join() === 'id,region', 'a ref has region and id only', ref);
         must(REGION_PATTERN.test(ref.region) && FINDING_ID_PATTERN.test(ref.id), 'a well-formed ref', ref);
+        must(isConfigured(ref.region), 'a ref to a configured region', ref);
         must(encodeFindingRef(ref) === value, `${JSON.stringify(value)} decoded to`, ref);
       }),
       SEED_OPTS,
@@ -520,11 +582,14 @@ describe('fuzz: button value decoders (forgeable input)', () => {
     expect(decodeFindingRef(undefined)).toBeUndefined();
   });
 
-  it('decodeFindingRef round-trips every well-formed reference', () => {
+  it('decodeFindingRef round-trips every well-formed reference to a configured region, and refuses the others', () => {
     fc.assert(
       fc.property(regionArb, findingIdArb, (region, id) => {
-        const back = decodeFindingRef(encodeFindingRef({ region, id }));
+        const back = decodeFindingRef(encodeFindingRef({ region, id }), CONFIGURED);
+        if (!isConfigured(region)) return must(back === undefined, `${region} is not configured, yet ${region} ${id} decoded as`, back);
         must(back?.region === region && back.id === id, `${region} ${id} came back as`, back);
+        // Without regions (the block builders' shape check) it is well-formed either way.
+        must(decodeFindingRef(encodeFindingRef({ region, id }))?.region === region, 'shape check', region);
       }),
       SEED_OPTS,
     );
@@ -553,7 +618,7 @@ describe('fuzz: button value decoders (forgeable input)', () => {
     const tally = { ok: 0, errors: 0 };
     fc.assert(
       fc.property(pageValueArb, (value) => {
-        const decoded = decodePage(value);
+        const decoded = decodePage(value, CONFIGURED);
         tally[decoded ? 'ok' : 'errors']++;
         if (!decoded) return;
         const { filter, page } = decoded;
@@ -564,12 +629,12 @@ describe('fuzz: button value decoders (forgeable input)', () => {
         } else {
           checkFilter(filter);
         }
-        must(JSON.stringify(decodePage(encodePage(filter, page))) === JSON.stringify(decoded), `${value} does not re-encode to itself`, decoded);
+        must(JSON.stringify(decodePage(encodePage(filter, page), CONFIGURED)) === JSON.stringify(decoded), `${value} does not re-encode to itself`, decoded);
       }),
       SEED_OPTS,
     );
     expect(tally.ok).toBeGreaterThan(RUNS * 0.01);
-    expect(decodePage(undefined)).toBeUndefined();
+    expect(decodePage(undefined, CONFIGURED)).toBeUndefined();
   });
 
   it('decodePage round-trips every filter the grammar accepts, for pages 0–100', () => {
@@ -581,7 +646,7 @@ describe('fuzz: button value decoders (forgeable input)', () => {
         tally.ok++;
         const encoded = encodePage(out.command.filter, page);
         must(encoded.length <= 2000, 'fits a button value', encoded);
-        const back = decodePage(encoded);
+        const back = decodePage(encoded, CONFIGURED);
         const f = out.command.filter;
         const want = { band: f.band, region: f.region, accountId: f.accountId, typeFilter: f.typeFilter, types: f.types, archived: f.archived };
         must(JSON.stringify(back) === JSON.stringify({ filter: want, page }), `${JSON.stringify(text)} → ${encoded} came back as`, back);

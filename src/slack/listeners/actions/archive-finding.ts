@@ -16,7 +16,7 @@ type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 export function archiveFinding(deps: SlackDeps) {
   return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
-    const ref = decodeFindingRef(action.value);
+    const ref = decodeFindingRef(action.value, deps.config.aws.regions);
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     if (!ref) return void (await say('That button is not valid any more.'));
     const log = deps.logger.child({ action: 'archive', findingId: ref.id, user: body.user.id });

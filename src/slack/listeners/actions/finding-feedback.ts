@@ -14,7 +14,7 @@ type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 export function findingFeedback(deps: SlackDeps) {
   return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
-    const ref = decodeFindingRef(action.value);
+    const ref = decodeFindingRef(action.value, deps.config.aws.regions);
     const useful = action.action_id === ACTION.feedbackUseful;
     const user = body.user.id;
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });

@@ -14,7 +14,7 @@ type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 export function nextPage(deps: SlackDeps) {
   return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
-    const page = decodePage(action.value);
+    const page = decodePage(action.value, deps.config.aws.regions);
     if (!page) {
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button is not valid any more. Run /guardduty findings again.' });
       return;

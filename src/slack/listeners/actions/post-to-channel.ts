@@ -12,7 +12,7 @@ export function postToChannel(deps: SlackDeps) {
   return async ({ ack, action, body, respond }: Args): Promise<void> => {
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const ref = decodeFindingRef(action.value);
+    const ref = decodeFindingRef(action.value, deps.config.aws.regions);
     if (!ref) return void (await say('That button is not valid any more.'));
     const channel = deps.channel;
     if (!channel) return void (await say('Cards need FINDINGS_CHANNEL to be configured; ask whoever runs the bot to set it.'));

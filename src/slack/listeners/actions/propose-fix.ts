@@ -16,7 +16,7 @@ export function proposeFix(ctx: RemediationContext) {
   return async ({ ack, action, body, client, respond }: Args): Promise<void> => {
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const ref = decodeFindingRef(action.value);
+    const ref = decodeFindingRef(action.value, ctx.config.aws.regions);
     if (!ref) {
       await say('That button is not valid any more.');
       return;

@@ -17,7 +17,7 @@ export function guarddutyCommand(deps: SlackDeps) {
   return async ({ command, ack, respond }: Args): Promise<void> => {
     let parsed: Command;
     try {
-      parsed = parseCommand(command.text);
+      parsed = parseCommand(command.text, deps.config.aws.regions);
     } catch (err) {
       if (!(err instanceof CommandSyntaxError)) throw err;
       await ack({ response_type: 'ephemeral', text: mrkdwn(err.message, 500), blocks: helpBlocks(err.message) });
