@@ -24,6 +24,7 @@ import { createApp } from './slack/app';
 import type { ChannelDeps, RemediationDeps } from './slack/deps';
 import { remediationContext, resumeStalledProposals } from './slack/remediation-context';
 import { SlackMessenger } from './slack/messenger';
+import { SlackCardChannel } from './slack/slack-card-channel';
 import { openStore, type OpenedStore } from './store/open-store';
 import { approvalSealer } from './store/signing-key';
 
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   if (config.feed.channel) {
     const publisher = new CardPublisher(
       opened.store,
-      messenger,
+      new SlackCardChannel(messenger),
       queue,
       { channel: config.feed.channel, minBand: config.feed.minBand, owner, claimSeconds: CLAIM_SECONDS },
       logger.child({ component: 'cards' }),
@@ -139,7 +140,7 @@ async function main(): Promise<void> {
     );
     digest = new DigestPublisher(
       opened.store,
-      messenger,
+      new SlackCardChannel(messenger),
       queue,
       { channel: config.feed.channel, intervalMinutes: config.feed.digestIntervalMinutes, owner },
       logger.child({ component: 'digest' }),

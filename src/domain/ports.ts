@@ -213,6 +213,35 @@ export interface StateStore extends CardStore, CursorStore, LeaseStore, DigestSt
   getFindingRecord(findingId: string): Promise<FindingRecord>;
 }
 
+// ---------------------------------------------------------------- Chat (Slack)
+
+/** A message for the chat, its text already safe for the chat's markup; `blocks` are the chat's own layout. */
+export interface ChatMessage {
+  text: string;
+  blocks?: readonly object[];
+}
+
+/** Where finding cards, their threads and digests live; the chat adapter renders them. */
+export interface CardChannel {
+  /** Posts the finding's card (marked with the finding's ID, for recovery); returns its message ts. */
+  postCard(channel: string, finding: Finding): Promise<string>;
+  /** Redraws the card, with what the record says people did (notes, feedback). */
+  updateCard(channel: string, ts: string, finding: Finding, record?: CardRecord): Promise<void>;
+  /** The ts of this finding's card posted since `sinceS` (epoch seconds), for recovery after a crash. */
+  findCard(channel: string, findingId: string, sinceS: number): Promise<string | undefined>;
+  deleteMessage(channel: string, ts: string): Promise<void>;
+  /** A thread reply saying what is new in a recurring finding since `before`. */
+  postActivity(channel: string, threadTs: string, finding: Finding, before: Observation): Promise<string>;
+  postInThread(channel: string, threadTs: string, message: ChatMessage): Promise<string>;
+  /** One message summing up findings below the posting threshold, with a way to list them by `digestId`. */
+  postDigest(channel: string, digestId: string, items: readonly DigestItem[], intervalMinutes: number): Promise<string>;
+}
+
+/** Decides whether a chat user may approve remediations. */
+export interface ApproverPolicy {
+  isApprover(userId: string): Promise<boolean>;
+}
+
 // ---------------------------------------------------------------- EC2 remediation
 
 export interface SecurityGroupReader {

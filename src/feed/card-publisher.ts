@@ -1,12 +1,8 @@
-import type { KnownBlock } from '@slack/types';
 import type pino from 'pino';
 import type { Finding } from '../domain/finding';
 import { updatedAtMs } from '../domain/finding';
-import type { CardRecord, Observation, StateStore } from '../domain/ports';
+import type { CardChannel, CardRecord, ChatMessage, Observation, StateStore } from '../domain/ports';
 import { isAtLeast, type SeverityBand } from '../domain/severity';
-import { formatTime, mrkdwn } from '../slack/blocks/text';
-import { channelCardOptions } from '../slack/card-options';
-import type { SlackMessenger } from '../slack/messenger';
 import { PERSON_PRIORITY, type ChannelQueue } from './channel-queue';
 
 export const THREAD_REPLY_INTERVAL_S = 15 * 60;
@@ -41,7 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class CardPublisher {
   constructor(
     private readonly store: StateStore,
-    private readonly messenger: SlackMessenger,
+    private readonly cards: CardChannel,
     private readonly queue: ChannelQueue,
     private readonly options: PublisherOptions,
     private readonly logger: pino.Logger,
@@ -81,23 +77,21 @@ export class CardPublisher {
     if (known.state === 'claimed') return { outcome: 'posted', posting: this.ensureCard(finding, known) };
     if (!isNewer(seen, known) || !known.channel || !known.ts) return { outcome: 'unchanged' };
     // Update the card first (idempotent), then record: a failed update leaves the record behind, so the next poll retries.
-    await this.messenger.updateCard(known.channel, known.ts, finding, channelCardOptions(finding, known));
+    await this.cards.updateCard(known.channel, known.ts, finding, known);
     if (!(await this.store.recordActivity(finding.id, seen))) return { outcome: 'unchanged' };
     if ((seen.count > known.count || seen.updatedAtMs > known.updatedAtMs) && (await this.store.claimThreadReply(finding.id, nowS(), THREAD_REPLY_INTERVAL_S))) {
       const channel = known.channel;
       const ts = known.ts;
       void this.queue
-        .submit(channel, finding.severity, () => this.messenger.postInThread(channel, ts, activitySummary(finding, known)))
+        .submit(channel, finding.severity, () => this.cards.postActivity(channel, ts, finding, known))
         .catch((err: unknown) => this.logger.warn({ err, findingId: finding.id }, 'activity reply not posted'));
-    } else if (seen.archived && !known.archived) {
-      // Archived in GuardDuty (not through the bot): the card already shows it.
     }
     return { outcome: 'updated' };
   }
 
   /** A reply in a card's thread about what a person did, through the channel's queue (its 1 message a second). */
-  replyInThread(channel: string, threadTs: string, text: string, blocks?: KnownBlock[]): Promise<string> {
-    return this.queue.submit(channel, PERSON_PRIORITY, () => this.messenger.postInThread(channel, threadTs, text, blocks));
+  replyInThread(channel: string, threadTs: string, message: ChatMessage): Promise<string> {
+    return this.queue.submit(channel, PERSON_PRIORITY, () => this.cards.postInThread(channel, threadTs, message));
   }
 
   /**
@@ -149,14 +143,14 @@ export class CardPublisher {
     return this.queue.submit(channel, finding.severity, async () => {
       if (!(await claim())) return undefined;
       const seen = observationOf(finding);
-      let ts = recoverSinceS !== undefined ? await this.messenger.findCard(channel, finding.id, recoverSinceS) : undefined;
+      let ts = recoverSinceS !== undefined ? await this.cards.findCard(channel, finding.id, recoverSinceS) : undefined;
       if (ts) this.logger.info({ findingId: finding.id, ts }, 'adopted a card posted before a crash');
-      ts ??= await this.messenger.postCard(channel, finding, channelCardOptions(finding));
+      ts ??= await this.cards.postCard(channel, finding);
       if (!(await this.store.markPosted(finding.id, owner, channel, ts, seen))) {
         // Our claim lapsed mid-post and another process took over: keep one card, theirs.
         const current = await this.store.getCard(finding.id);
         if (current?.ts && current.ts !== ts) {
-          await this.messenger.deleteMessage(channel, ts);
+          await this.cards.deleteMessage(channel, ts);
           this.logger.warn({ findingId: finding.id }, 'claim lapsed during a post; removed the duplicate card');
           return current;
         }
@@ -164,15 +158,4 @@ export class CardPublisher {
       return { findingId: finding.id, region: finding.region, accountId: finding.accountId, state: 'posted', channel, ts, ...seen };
     });
   }
-}
-
-export function activitySummary(finding: Finding, before: Observation): string {
-  const parts: string[] = [];
-  if (finding.count > before.count) parts.push(`count ${before.count} → ${finding.count}`);
-  if (finding.severity !== before.severity) parts.push(`severity ${before.severity.toFixed(1)} → ${finding.severity.toFixed(1)}`);
-  parts.push(`last seen ${formatTime(finding.lastSeen ?? finding.updatedAt)}`);
-  if (finding.archived && !before.archived) parts.push('archived in GuardDuty');
-  const actor = finding.action?.remoteIps[0];
-  const from = actor ? ` from ${mrkdwn(actor.ip, 45)}${actor.country ? ` (${mrkdwn(actor.country, 60)})` : ''}` : '';
-  return `:repeat: New activity${from}: ${parts.join(', ')}.`;
 }

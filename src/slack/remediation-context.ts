@@ -55,7 +55,7 @@ export class ProposalMessages {
   /** Posts the proposal in its thread and records the message ts. */
   async post(p: Proposal): Promise<Proposal> {
     const { text, blocks } = proposalMessage(p, nowS());
-    const ts = await this.channel.publisher.replyInThread(p.channel, p.threadTs, text, blocks);
+    const ts = await this.channel.publisher.replyInThread(p.channel, p.threadTs, { text, blocks });
     await this.channel.store.setMessageTs(p.findingId, p.id, ts);
     return { ...p, messageTs: ts };
   }
@@ -72,7 +72,7 @@ export class ProposalMessages {
 
   /** The outcome as a thread reply, then (best effort) a note on the finding's card. */
   async announce(p: Proposal): Promise<void> {
-    await this.channel.publisher.replyInThread(p.channel, p.threadTs, outcomeReply(p));
+    await this.channel.publisher.replyInThread(p.channel, p.threadTs, { text: outcomeReply(p) });
     const note = cardNote(p);
     if (!note) return;
     try {

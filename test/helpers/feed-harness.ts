@@ -8,6 +8,7 @@ import { ChannelQueue } from '../../src/feed/channel-queue';
 import { DigestPublisher } from '../../src/feed/digest';
 import { FeedPoller } from '../../src/feed/feed-poller';
 import { SlackMessenger } from '../../src/slack/messenger';
+import { SlackCardChannel } from '../../src/slack/slack-card-channel';
 import { guardDutyClients } from './bot-harness';
 import type { SlackStandIn } from './slack-stand-in';
 import { undiciFetch } from '../../src/slack/undici-fetch';
@@ -40,10 +41,10 @@ export function feedInstance(
   const messenger = new SlackMessenger(client);
   const queue = new ChannelQueue(options.postIntervalMs ?? 0);
   const regions = options.regions ?? ['us-east-1', 'us-west-2'];
-  const publisher = new CardPublisher(store, messenger, queue, { channel: CHANNEL, minBand: options.minBand ?? 'medium', owner, claimSeconds: options.claimSeconds ?? 60 }, logger);
+  const publisher = new CardPublisher(store, new SlackCardChannel(messenger), queue, { channel: CHANNEL, minBand: options.minBand ?? 'medium', owner, claimSeconds: options.claimSeconds ?? 60 }, logger);
   const source = new GuardDutySource(guardDutyClients(), regions);
   const poller = new FeedPoller(source, store, publisher, { regions, pollIntervalSeconds: 60, backfillHours: 24, owner }, logger);
-  const digest = new DigestPublisher(store, messenger, queue, { channel: CHANNEL, intervalMinutes: 60, owner }, logger);
+  const digest = new DigestPublisher(store, new SlackCardChannel(messenger), queue, { channel: CHANNEL, intervalMinutes: 60, owner }, logger);
   return { owner, queue, publisher, poller, digest, messenger };
 }
 

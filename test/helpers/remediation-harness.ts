@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger';
 import { SlackApproverPolicy } from '../../src/remediation/approvers';
 import type { ChannelDeps, RemediationDeps } from '../../src/slack/deps';
 import { SlackMessenger } from '../../src/slack/messenger';
+import { SlackCardChannel } from '../../src/slack/slack-card-channel';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { TEST_CREDENTIALS, startBot, type Bot } from './bot-harness';
 import { startTestDynamo, type TestDynamo } from './dynalite';
@@ -50,7 +51,7 @@ export async function startRemediationRig(env: Record<string, string> = {}): Pro
   const web = new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl, fetch: undiciFetch() });
   const messenger = new SlackMessenger(web);
   const logger = createLogger('silent');
-  const publisher = new CardPublisher(store, messenger, new ChannelQueue(10), { channel: RH.channel, minBand: 'low', owner: 'bot-test', claimSeconds: 30 }, logger);
+  const publisher = new CardPublisher(store, new SlackCardChannel(messenger), new ChannelQueue(10), { channel: RH.channel, minBand: 'low', owner: 'bot-test', claimSeconds: 30 }, logger);
   const executors: RemediationExecutorFactory = {
     forTarget: async (_account, region) => new Ec2Remediator(new EC2Client({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 })),
   };

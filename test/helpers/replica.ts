@@ -32,6 +32,7 @@ import { testSealer } from './sealer';
 import { createApp } from '../../src/slack/app';
 import type { ChannelDeps, RemediationDeps, SlackDeps } from '../../src/slack/deps';
 import { SlackMessenger } from '../../src/slack/messenger';
+import { SlackCardChannel } from '../../src/slack/slack-card-channel';
 import { UserRateLimit } from '../../src/slack/user-rate-limit';
 import { remediationContext, type RemediationContext } from '../../src/slack/remediation-context';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
@@ -208,7 +209,7 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
   const queue = new ChannelQueue(options.queueIntervalMs ?? 0);
   const publisher = new CardPublisher(
     store,
-    messenger,
+    new SlackCardChannel(messenger),
     queue,
     { channel: REPLICA_CHANNEL, minBand, owner, claimSeconds: options.claimSeconds ?? 60 },
     logger.child({ component: 'cards' }),

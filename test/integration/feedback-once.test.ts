@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger';
 import type { ChannelDeps } from '../../src/slack/deps';
 import { ACTION } from '../../src/slack/ids';
 import { SlackMessenger } from '../../src/slack/messenger';
+import { SlackCardChannel } from '../../src/slack/slack-card-channel';
 import { undiciFetch } from '../../src/slack/undici-fetch';
 import { CARD_NOTES_KEPT, DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { TEST_CREDENTIALS, startBot, type Bot } from '../helpers/bot-harness';
@@ -94,7 +95,7 @@ describe('feedback once per person, audit notes kept, button replies through the
     messenger = new SlackMessenger(new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl, fetch: undiciFetch(), retryConfig: { retries: 0 } }));
     queue = new ChannelQueue(INTERVAL_MS);
     const logger = createLogger('silent');
-    publisher = new CardPublisher(store, messenger, queue, { channel: CHANNEL, minBand: 'low', owner: 'bot-test', claimSeconds: 30 }, logger);
+    publisher = new CardPublisher(store, new SlackCardChannel(messenger), queue, { channel: CHANNEL, minBand: 'low', owner: 'bot-test', claimSeconds: 30 }, logger);
     const channel: ChannelDeps = { store, messenger, publisher, channel: CHANNEL, owner: 'bot-test' };
     const clients = new Map<string, GuardDutyClient>();
     const clientFor = (region: string) => {

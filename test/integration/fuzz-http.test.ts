@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logger';
 import type { ChannelDeps } from '../../src/slack/deps';
 import { ACTION } from '../../src/slack/ids';
 import { SlackMessenger } from '../../src/slack/messenger';
+import { SlackCardChannel } from '../../src/slack/slack-card-channel';
 import { decodePage, encodePage } from '../../src/slack/values';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { assertNoUnescaped, assertValidMessage, collectTexts, findUnescaped } from '../helpers/block-kit';
@@ -241,7 +242,7 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
     const store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
     const messenger = new SlackMessenger(new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }));
     const logger = createLogger('silent');
-    const publisher = new CardPublisher(store, messenger, new ChannelQueue(0), { channel: CHANNEL, minBand: 'low', owner: 'fuzz', claimSeconds: 30 }, logger);
+    const publisher = new CardPublisher(store, new SlackCardChannel(messenger), new ChannelQueue(0), { channel: CHANNEL, minBand: 'low', owner: 'fuzz', claimSeconds: 30 }, logger);
     const channel: ChannelDeps = { store, messenger, publisher, channel: CHANNEL, owner: 'fuzz' };
     // The clicker is an approver, so archive clicks get past access control to the listener.
     // Values, not pace, are fuzzed here: one clicker sends thousands of clicks, so the per-person limit (tested in

@@ -16,7 +16,7 @@ import type { AuditEntry, Proposal, ProposalState } from '../../src/domain/propo
 import type { IngressRule, RemediationPlan, TrustedSource } from '../../src/domain/remediation/types';
 import { SEVERITY_BANDS } from '../../src/domain/severity';
 import type { Refusal } from '../../src/remediation/remediation-service';
-import { digestBlocks } from '../../src/feed/digest';
+import { digestBlocks } from '../../src/slack/blocks/digest';
 import { findingCard, findingCardText } from '../../src/slack/blocks/finding-card';
 import { findingsList } from '../../src/slack/blocks/findings-list';
 import { cardNote, outcomeReply, proposalHistory, proposalMessage, proposeModal, refusalText, type ModalPreview } from '../../src/slack/blocks/proposal';
