@@ -4,13 +4,14 @@ import { ChatOpsError, describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import type { ProposalStore, RemediationExecutor, RemediationExecutorFactory, TransitionOutcome } from '../domain/ports';
 import { isExpired, type ApprovalRefusal, type Proposal, type ProposalKind } from '../domain/proposal';
-import { exposingRules, isExactTcp, isWorldOpen } from '../domain/remediation/exposure';
-import { compareRules, describeRule, playbookFor, type Playbook } from '../domain/remediation/playbooks';
+import { planPreview, type PlanPreview } from '../domain/remediation/exposure';
+import { playbookFor, type Playbook } from '../domain/remediation/playbooks';
+import { describeRule } from '../domain/remediation/rules';
 import type { UndoBasis } from '../domain/remediation/plan-safety';
 import { revertPlan } from '../domain/remediation/revert';
 import { TamperedError, planDigest, type ApprovalSealer, type ApprovalSealFields } from '../domain/remediation/seal';
 import { DEFAULT_SOURCE_LIMITS, parseTrustedSources, type ParseTrustedSourcesResult, type SourceLimits } from '../domain/remediation/trusted-source';
-import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from '../domain/remediation/types';
+import type { ExecutionResult, RemediationPlan, TrustedSource } from '../domain/remediation/types';
 
 export const DEFAULT_LEASE_SECONDS = 300;
 /**
@@ -66,16 +67,6 @@ export type ProposeResult =
   | { ok: false; code: 'INVALID_SOURCES' | 'NO_PLAYBOOK'; message: string }
   /** Nothing opens the port to the world any more; `plan.untouched` may still list broader rules. */
   | { ok: false; code: 'NOTHING_TO_CHANGE'; message: string; plan: RemediationPlan };
-
-/** What is open now, for the modal before anyone typed a trusted source. */
-export interface PlanPreview {
-  ports: number[];
-  groupIds: string[];
-  /** World-open tcp rules for exactly the ports: these get replaced. */
-  replaced: IngressRule[];
-  /** Other rules that expose a port (world-open ranges or all traffic, broad ranges, prefix lists): shown, never changed. */
-  broader: IngressRule[];
-}
 
 export interface NewProposal {
   plan: RemediationPlan;
@@ -158,9 +149,7 @@ export class RemediationService {
     const { ports } = this.playbookOf(finding);
     const executor = await this.deps.executors.forTarget(finding.accountId, finding.region);
     const groupIds = await this.liveGroupIds(executor, finding);
-    const open = exposingRules(await executor.ingressRules(groupIds), ports).sort(compareRules);
-    const replaced = (r: IngressRule) => isWorldOpen(r) && ports.some((p) => isExactTcp(r, p));
-    return { ports, groupIds, replaced: open.filter(replaced), broader: open.filter((r) => !replaced(r)) };
+    return planPreview(groupIds, ports, await executor.ingressRules(groupIds));
   }
 
   /** The plan from the instance's live security groups, with the EC2 DryRun outcome. Stores nothing. */

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { compareRules } from './rules';
 import { DEFAULT_SOURCE_LIMITS } from './trusted-source';
 import type { IngressRule } from './types';
 
@@ -61,11 +62,32 @@ export function coversTcpPort(rule: IngressRule, port: number): boolean {
   return rule.protocol === 'tcp' && rule.fromPort <= port && port <= rule.toPort;
 }
 
-export function isExactTcp(rule: IngressRule, port: number): boolean {
+function isExactTcp(rule: IngressRule, port: number): boolean {
   return rule.protocol === 'tcp' && rule.fromPort === port && rule.toPort === port;
+}
+
+/** World-open tcp for exactly the port: what restrict-ingress replaces (anything broader is only shown). */
+export function isReplaceable(rule: IngressRule, port: number): boolean {
+  return isWorldOpen(rule) && isExactTcp(rule, port);
 }
 
 /** Rules through which any of the ports is reachable from (most of) the internet. */
 export function exposingRules(rules: readonly IngressRule[], ports: readonly number[]): IngressRule[] {
   return rules.filter((r) => exposureOf(r) !== undefined && ports.some((p) => coversTcpPort(r, p)));
+}
+
+/** What is open now, for the modal before anyone typed a trusted source. */
+export interface PlanPreview {
+  ports: number[];
+  groupIds: string[];
+  /** World-open tcp rules for exactly the ports: these get replaced. */
+  replaced: IngressRule[];
+  /** Other rules that expose a port (world-open ranges or all traffic, broad ranges, prefix lists): shown, never changed. */
+  broader: IngressRule[];
+}
+
+export function planPreview(groupIds: string[], ports: number[], rules: readonly IngressRule[]): PlanPreview {
+  const open = exposingRules(rules, ports).sort(compareRules);
+  const replaced = (r: IngressRule) => ports.some((p) => isReplaceable(r, p));
+  return { ports, groupIds, replaced: open.filter(replaced), broader: open.filter((r) => !replaced(r)) };
 }

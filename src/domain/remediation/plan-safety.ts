@@ -1,7 +1,8 @@
 import { ChatOpsError } from '../errors';
 import { isWorldOpen } from './exposure';
-import { RESTRICT_INGRESS, describeRule, sameRule } from './playbooks';
+import { RESTRICT_INGRESS } from './playbooks';
 import { REVERT_PLAYBOOK } from './revert';
+import { describeRule, sameRule } from './rules';
 import { DEFAULT_SOURCE_LIMITS, parseTrustedSources, type SourceLimits } from './trusted-source';
 import type { ExecutionResult, IngressRule, RemediationPlan } from './types';
 

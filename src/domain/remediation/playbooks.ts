@@ -1,5 +1,6 @@
 import type { Finding } from '../finding';
-import { coversTcpPort, exposureOf, exposureText, isExactTcp, isWorldOpen } from './exposure';
+import { exposingRules, exposureOf, exposureText, isReplaceable } from './exposure';
+import { compareRules, describeRule, portsText, ruleKey, sameRule } from './rules';
 import type { IngressRule, RemediationPlan, TrustedSource, UntouchedRule } from './types';
 
 export interface PlanInput {
@@ -23,52 +24,7 @@ export const PLAN_DESCRIPTION_PREFIX = 'guardduty-chatops';
 const PORT_PROBE = 'Recon:EC2/PortProbeUnprotectedPort';
 const BRUTE_FORCE = new Set(['UnauthorizedAccess:EC2/SSHBruteForce', 'UnauthorizedAccess:EC2/RDPBruteForce']);
 
-// ---------------------------------------------------------------- rule helpers
-
-export function ruleSource(rule: IngressRule): string {
-  return rule.cidrIpv4 ?? rule.cidrIpv6 ?? rule.referencedGroupId ?? rule.prefixListId ?? '(no source)';
-}
-
-/** Same group, protocol, ports and source; rule ID and description are ignored. */
-export function sameRule(a: IngressRule, b: IngressRule): boolean {
-  return ruleKey(a) === ruleKey(b);
-}
-
-export function ruleKey(rule: IngressRule): string {
-  const source = [rule.cidrIpv4 ?? '', rule.cidrIpv6?.toLowerCase() ?? '', rule.referencedGroupId ?? '', rule.prefixListId ?? ''];
-  return [rule.groupId, rule.protocol.toLowerCase(), rule.fromPort, rule.toPort, ...source].join('|');
-}
-
-/** "tcp 22 from 0.0.0.0/0", "tcp 0-65535 from ::/0", "all traffic from 0.0.0.0/0". */
-export function describeRule(rule: IngressRule): string {
-  const from = ruleSource(rule);
-  if (rule.protocol === '-1') return `all traffic from ${from}`;
-  const ports = rule.fromPort === rule.toPort ? `${rule.fromPort}` : `${rule.fromPort}-${rule.toPort}`;
-  return `${rule.protocol} ${ports} from ${from}`;
-}
-
-function familyRank(rule: IngressRule): number {
-  if (rule.cidrIpv4 !== undefined) return 0;
-  if (rule.cidrIpv6 !== undefined) return 1;
-  if (rule.referencedGroupId !== undefined) return 2;
-  return 3;
-}
-
-/** By group, port, family, then source. */
-export function compareRules(a: IngressRule, b: IngressRule): number {
-  return (
-    cmp(a.groupId, b.groupId) ||
-    a.fromPort - b.fromPort ||
-    a.toPort - b.toPort ||
-    familyRank(a) - familyRank(b) ||
-    cmp(ruleSource(a), ruleSource(b)) ||
-    cmp(a.protocol, b.protocol)
-  );
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+// ---------------------------------------------------------------- helpers
 
 function normalizePorts(ports: readonly number[]): number[] {
   return [...new Set(ports)].filter((p) => Number.isInteger(p) && p >= 1 && p <= 65535).sort((a, b) => a - b);
@@ -119,8 +75,8 @@ function restrictIngressPlan({ finding, ports, rules, sources }: PlanInput): Rem
   const broad = new Map<string, { rule: IngressRule; ports: number[] }>();
 
   for (const port of wanted) {
-    const exposing = current.filter((r) => exposureOf(r) !== undefined && coversTcpPort(r, port));
-    const exact = exposing.filter((r) => isWorldOpen(r) && isExactTcp(r, port));
+    const exposing = exposingRules(current, [port]);
+    const exact = exposing.filter((r) => isReplaceable(r, port));
     for (const rule of exposing) {
       if (exact.includes(rule)) continue;
       const entry = broad.get(ruleKey(rule)) ?? { rule, ports: [] };
@@ -140,7 +96,7 @@ function restrictIngressPlan({ finding, ports, rules, sources }: PlanInput): Rem
     .sort((a, b) => compareRules(a.rule, b.rule))
     .map(({ rule, ports: exposed }) => ({
       rule,
-      reason: `${describeRule(rule)} also exposes ${exposed.length === 1 ? 'port' : 'ports'} ${exposed.join(', ')}${why(rule)}; not changed`,
+      reason: `${describeRule(rule)} also exposes ${portsText(exposed)}${why(rule)}; not changed`,
     }));
 
   const instanceId = finding.resource.kind === 'instance' ? finding.resource.instanceId : undefined;

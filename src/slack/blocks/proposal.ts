@@ -2,11 +2,12 @@ import type { ActionsBlock, Button, KnownBlock, ModalView } from '@slack/types';
 import { FINDING_ID_PATTERN, REGION_PATTERN } from '../../domain/command';
 import type { Finding } from '../../domain/finding';
 import { isExpired, type Proposal } from '../../domain/proposal';
-import { describeRule } from '../../domain/remediation/playbooks';
+import { describeRule } from '../../domain/remediation/rules';
 import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../../domain/remediation/trusted-source';
 import { PLAN_DIGEST_PATTERN, shortDigest } from '../../domain/remediation/seal';
 import type { IngressRule, RemediationPlan } from '../../domain/remediation/types';
-import { PROPOSAL_ID_PATTERN, decidedBy, type PlanPreview, type Refusal } from '../../remediation/remediation-service';
+import type { PlanPreview } from '../../domain/remediation/exposure';
+import { PROPOSAL_ID_PATTERN, decidedBy, type Refusal } from '../../remediation/remediation-service';
 import { ACTION, BLOCK, VIEW } from '../ids';
 import { LIMITS, button, code, mrkdwn, plain, truncate, userMention } from './text';
 
