@@ -15,7 +15,7 @@ import type { DigestItem } from '../../src/domain/ports';
 import type { AuditEntry, Proposal, ProposalState } from '../../src/domain/proposal';
 import type { IngressRule, RemediationPlan, TrustedSource } from '../../src/domain/remediation/types';
 import { SEVERITY_BANDS } from '../../src/domain/severity';
-import type { Refusal } from '../../src/remediation/remediation-service';
+import type { Refusal } from '../../src/domain/remediation/proposal-rules';
 import { digestBlocks } from '../../src/slack/blocks/digest';
 import { findingCard, findingCardText } from '../../src/slack/blocks/finding-card';
 import { findingsList } from '../../src/slack/blocks/findings-list';

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ChatOpsError } from '../errors';
+import type { Proposal } from '../proposal';
 import type { ExecutionResult, IngressRule, RemediationPlan } from './types';
 
 /** Shortest key accepted for APPROVAL_SIGNING_KEY, in bytes. */
@@ -80,6 +81,24 @@ export interface RulesBeforeSealFields {
   findingId: string;
   planDigest: string;
   rules: IngressRule[];
+}
+
+type SealedProposal = Pick<Proposal, 'id' | 'findingId' | 'kind' | 'revertOf' | 'requester' | 'createdAt'>;
+
+export function proposalSealFields(p: SealedProposal, digest: string): ProposalSealFields {
+  return { proposalId: p.id, findingId: p.findingId, kind: p.kind, revertOf: p.revertOf, planDigest: digest, requester: p.requester, createdAt: p.createdAt };
+}
+
+export function approvalSealFields(p: SealedProposal, digest: string, approver: string, approvedAt: number): ApprovalSealFields {
+  return { proposalId: p.id, findingId: p.findingId, kind: p.kind, revertOf: p.revertOf, planDigest: digest, requester: p.requester, approver, approvedAt };
+}
+
+export function resultSealFields(p: Pick<Proposal, 'id' | 'findingId'>, digest: string, result: ExecutionResult): ResultSealFields {
+  return { proposalId: p.id, findingId: p.findingId, planDigest: digest, result };
+}
+
+export function rulesBeforeSealFields(p: Pick<Proposal, 'id' | 'findingId'>, digest: string, rules: IngressRule[]): RulesBeforeSealFields {
+  return { proposalId: p.id, findingId: p.findingId, planDigest: digest, rules };
 }
 
 interface Purposes {

@@ -7,7 +7,7 @@ import { DEFAULT_SOURCE_LIMITS, type SourceLimits } from '../../domain/remediati
 import { PLAN_DIGEST_PATTERN, shortDigest } from '../../domain/remediation/seal';
 import type { IngressRule, RemediationPlan } from '../../domain/remediation/types';
 import type { PlanPreview } from '../../domain/remediation/exposure';
-import { PROPOSAL_ID_PATTERN, decidedBy, type Refusal } from '../../remediation/remediation-service';
+import { PROPOSAL_ID_PATTERN, canRevert, decidedBy, type Refusal } from '../../domain/remediation/proposal-rules';
 import { ACTION, BLOCK, VIEW } from '../ids';
 import { LIMITS, button, code, mrkdwn, plain, truncate, userMention } from './text';
 
@@ -118,10 +118,6 @@ function subject(plan: RemediationPlan): string {
 
 function label(p: Pick<Proposal, 'kind' | 'id'>): string {
   return `${p.kind === 'revert' ? 'Revert' : 'Fix'} ${code(p.id, 40)}`;
-}
-
-export function canRevert(p: Proposal): boolean {
-  return p.kind === 'remediate' && (p.state === 'executed' || p.state === 'failed') && !!p.result && p.result.authorized.length + p.result.revoked.length > 0;
 }
 
 // ---------------------------------------------------------------- the propose modal

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../domain/errors';
 import type { Proposal } from '../../../domain/proposal';
-import type { Decision } from '../../../remediation/remediation-service';
+import type { Decision } from '../../../domain/remediation/proposal-rules';
 import { decodeProposalRef, refusalText, type ProposalRef } from '../../blocks/proposal';
 import { mrkdwn } from '../../blocks/text';
 import { approversConfigured, type RemediationContext } from '../../remediation-context';

@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ChatOpsError, describeError } from '../../../domain/errors';
-import { proposalIdFrom } from '../../../remediation/remediation-service';
+import { proposalIdFrom } from '../../../domain/remediation/proposal-rules';
 import { decodeModalMeta } from '../../blocks/proposal';
 import { code, mrkdwn, truncate } from '../../blocks/text';
 import { BLOCK } from '../../ids';
