@@ -4,12 +4,11 @@ import {
   DescribeSecurityGroupRulesCommand,
   RevokeSecurityGroupIngressCommand,
   type EC2Client,
-  type IpPermission,
   type RevokeSecurityGroupIngressCommandInput,
-  type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { ChatOpsError, NotFoundError, describeError } from '../domain/errors';
 import type { ExecutionJournal, RemediationExecutor } from '../domain/ports';
+import { addedByThisExecution, attributionOf, revokedByThisRun, type Attribution } from '../domain/remediation/attribution';
 import { assertSafePlan, type UndoBasis } from '../domain/remediation/plan-safety';
 import { exposingRules } from '../domain/remediation/exposure';
 import { RESTRICT_INGRESS } from '../domain/remediation/playbooks';
@@ -17,6 +16,7 @@ import { describeRule, sameRule } from '../domain/remediation/rules';
 import type { SourceLimits } from '../domain/remediation/trusted-source';
 import type { ExecutionResult, IngressRule, RemediationPlan } from '../domain/remediation/types';
 import { awsAttempts, awsErrorCode, awsErrorMessage, callAws } from './aws-errors';
+import { toIngressRule, toIpPermission } from './ec2-rule-mapping';
 
 const AUTHORIZE = 'ec2:AuthorizeSecurityGroupIngress';
 const REVOKE = 'ec2:RevokeSecurityGroupIngress';
@@ -24,7 +24,6 @@ const DUPLICATE = 'InvalidPermission.Duplicate';
 /** Revoke errors that mean the rule (or its whole group) is already gone. */
 const ALREADY_GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound', 'InvalidGroup.NotFound']);
 const GROUP_FILTER_MAX = 200;
-const PROTOCOL_NAMES: Record<string, string> = { '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmpv6' };
 
 type StepError = { code: string; message: string };
 
@@ -102,8 +101,8 @@ export class Ec2Remediator implements RemediationExecutor {
     // NotFound), or one made by a run that crashed before this one, from a rule someone else added or removed.
     const read = await this.liveRules(plan, count);
     const live = read.rules;
-    const resumed = journal?.rulesBefore !== undefined;
-    const before = journal?.rulesBefore ?? (live && rulesOfPlan(plan, live));
+    const attribution = attributionOf(plan, journal?.rulesBefore, live);
+    const { before, resumed } = attribution;
     const unchanged = (code: string, message: string): ExecutionResult => ({ ...result, error: { code, message: `Nothing was changed: ${message}` } });
     if (journal && !resumed) {
       // Without the record a later resumed run could not tell its predecessor's changes; the record's conditional
@@ -115,7 +114,6 @@ export class Ec2Remediator implements RemediationExecutor {
         return unchanged(err instanceof ChatOpsError ? err.code : awsErrorCode(err), describeError(err));
       }
     }
-    const attribution: Attribution = { before, resumed };
 
     let error: StepError | undefined;
     for (const rule of plan.authorize) {
@@ -160,7 +158,7 @@ export class Ec2Remediator implements RemediationExecutor {
     } catch (err) {
       const code = awsErrorCode(err);
       if (code !== DUPLICATE) return failed(code, awsErrorMessage(err));
-      if (addedByThisExecution(err, attribution, rule)) result.authorized.push(withoutRuleId(rule));
+      if (addedByThisExecution(awsAttempts(err), attribution, rule)) result.authorized.push(withoutRuleId(rule));
       return undefined;
     }
   }
@@ -199,7 +197,7 @@ export class Ec2Remediator implements RemediationExecutor {
       if (out.Return === false) return failed('RevokeReturnedFalse', 'EC2 answered Return=false');
       // A by-content revoke of a rule that is not there: success, with the rule listed as unknown.
       if ((out.UnknownIpPermissions ?? []).length > 0) {
-        if (revokedByThisRun(out, attribution, rule)) result.revoked.push({ ...rule });
+        if (revokedByThisRun(awsAttempts(out), attribution, rule)) result.revoked.push({ ...rule });
         return undefined;
       }
       result.revoked.push({ ...rule });
@@ -207,7 +205,7 @@ export class Ec2Remediator implements RemediationExecutor {
     } catch (err) {
       const code = awsErrorCode(err);
       if (!ALREADY_GONE.has(code)) return failed(code, awsErrorMessage(err));
-      if (code !== 'InvalidGroup.NotFound' && revokedByThisRun(err, attribution, rule)) result.revoked.push({ ...rule });
+      if (code !== 'InvalidGroup.NotFound' && revokedByThisRun(awsAttempts(err), attribution, rule)) result.revoked.push({ ...rule });
       return undefined;
     }
   }
@@ -269,72 +267,11 @@ export class Ec2Remediator implements RemediationExecutor {
   }
 }
 
-// ---------------------------------------------------------------- mapping
-
-interface Attribution {
-  /** The plan's rules in place before the execution's first write; undefined when they could not be read. */
-  before?: IngressRule[];
-  /** An earlier run of this execution may have written already (it recorded `before`, then stopped). */
-  resumed: boolean;
-}
-
-/**
- * A Duplicate for a rule that was absent before the execution's first write is this execution's own: the SDK
- * retried after an answer that was lost, or this run resumes one that crashed after adding it.
- */
-function addedByThisExecution(err: unknown, attribution: Attribution, rule: IngressRule): boolean {
-  if (!attribution.before || (!attribution.resumed && awsAttempts(err) <= 1)) return false;
-  return !attribution.before.some((r) => sameRule(r, rule));
-}
-
-/**
- * A rule found gone that was there before is this run's own revoke only when the SDK retried within this run.
- * A resumed run does not claim it: the rule may have been removed by someone else since the crash, and claiming
- * it would make Revert open it to the world again.
- */
-function revokedByThisRun(answer: unknown, attribution: Attribution, rule: IngressRule): boolean {
-  if (!attribution.before || awsAttempts(answer) <= 1) return false;
-  return attribution.before.some((r) => sameRule(r, rule));
-}
-
-/** The plan's rules (to add and to remove) among `rules`. */
-function rulesOfPlan(plan: RemediationPlan, rules: IngressRule[]): IngressRule[] {
-  return rules.filter((r) => plan.authorize.some((a) => sameRule(r, a)) || plan.revoke.some((v) => sameRule(r, v)));
-}
+// ---------------------------------------------------------------- helpers
 
 /** EC2's messages end in a full stop; details of our own do not. */
 function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
-}
-
-export function toIngressRule(r: SecurityGroupRule): IngressRule | undefined {
-  if (r.IsEgress || !r.GroupId || !r.IpProtocol) return undefined;
-  const protocol = PROTOCOL_NAMES[r.IpProtocol] ?? r.IpProtocol.toLowerCase();
-  const all = protocol === '-1';
-  const rule: IngressRule = {
-    groupId: r.GroupId,
-    protocol,
-    fromPort: all ? 0 : (r.FromPort ?? 0),
-    toPort: all ? 65535 : (r.ToPort ?? 65535),
-  };
-  if (r.SecurityGroupRuleId) rule.ruleId = r.SecurityGroupRuleId;
-  if (r.CidrIpv4) rule.cidrIpv4 = r.CidrIpv4;
-  if (r.CidrIpv6) rule.cidrIpv6 = r.CidrIpv6;
-  if (r.ReferencedGroupInfo?.GroupId) rule.referencedGroupId = r.ReferencedGroupInfo.GroupId;
-  if (r.PrefixListId) rule.prefixListId = r.PrefixListId;
-  if (r.Description) rule.description = r.Description;
-  return rule;
-}
-
-export function toIpPermission(rule: IngressRule, withDescription: boolean): IpPermission {
-  const desc = withDescription && rule.description ? { Description: rule.description } : {};
-  const perm: IpPermission =
-    rule.protocol === '-1' ? { IpProtocol: '-1' } : { IpProtocol: rule.protocol, FromPort: rule.fromPort, ToPort: rule.toPort };
-  if (rule.cidrIpv4) perm.IpRanges = [{ CidrIp: rule.cidrIpv4, ...desc }];
-  else if (rule.cidrIpv6) perm.Ipv6Ranges = [{ CidrIpv6: rule.cidrIpv6, ...desc }];
-  else if (rule.referencedGroupId) perm.UserIdGroupPairs = [{ GroupId: rule.referencedGroupId, ...desc }];
-  else if (rule.prefixListId) perm.PrefixListIds = [{ PrefixListId: rule.prefixListId, ...desc }];
-  return perm;
 }
 
 function withoutRuleId(rule: IngressRule): IngressRule {
