@@ -3,7 +3,7 @@ import { describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import { playbookFor } from '../domain/remediation/playbooks';
 import { cardHistory, findingCard, type CardOptions } from './blocks/finding-card';
-import { proposalHistory } from './blocks/proposal';
+import { proposalHistory } from './blocks/proposal-message';
 import { LIMITS, mrkdwn } from './blocks/text';
 import type { SlackDeps } from './deps';
 

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { FindingsSource } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
 import { RemediationService } from '../remediation/remediation-service';
-import { cardNote, outcomeReply, proposalMessage } from './blocks/proposal';
+import { cardNote, outcomeReply, proposalMessage } from './blocks/proposal-message';
 import { channelCardOptions } from './card-options';
 import type { ChannelDeps, RemediationDeps, SlackDeps } from './deps';
 

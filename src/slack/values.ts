@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ACCOUNT_PATTERN, FINDING_ID_PATTERN, REGION_PATTERN, type FindingsFilter } from '../domain/command';
 import { expandTypeFilter } from '../domain/finding-types';
 import { isConfiguredRegion } from '../domain/regions';
+import { PROPOSAL_ID_PATTERN } from '../domain/remediation/proposal-rules';
+import { PLAN_DIGEST_PATTERN } from '../domain/remediation/seal';
 import { SEVERITY_BANDS } from '../domain/severity';
 
 /** A finding as named in a button value: `<region> <id>`. */
@@ -64,4 +66,48 @@ export function decodePage(value: string | undefined, regions: readonly string[]
     filter: { band: v.b, region: v.r, accountId: v.a, typeFilter: v.t, types, archived: v.x },
     page: v.p,
   };
+}
+
+/** A proposal as named in a button value: `<finding id> <proposal id>[ <plan digest>]`. */
+export interface ProposalRef {
+  findingId: string;
+  proposalId: string;
+  /** On Approve: the digest of the plan the message showed; the approval is bound to it. */
+  planDigest?: string;
+}
+
+export function encodeProposalRef(ref: ProposalRef): string {
+  return [ref.findingId, ref.proposalId, ...(ref.planDigest ? [ref.planDigest] : [])].join(' ');
+}
+
+/** Undefined for anything that is not a well-formed reference (button values can be forged). */
+export function decodeProposalRef(value: string | undefined): ProposalRef | undefined {
+  const parts = (value ?? '').split(' ');
+  const [findingId, proposalId, digest] = parts;
+  if (parts.length > 3 || !findingId || !proposalId) return undefined;
+  if (!FINDING_ID_PATTERN.test(findingId) || !PROPOSAL_ID_PATTERN.test(proposalId)) return undefined;
+  if (digest !== undefined && !PLAN_DIGEST_PATTERN.test(digest)) return undefined;
+  return { findingId, proposalId, ...(digest ? { planDigest: digest } : {}) };
+}
+
+const CHANNEL_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
+
+/** What the propose modal carries in `private_metadata`: the finding and the channel the button was in. */
+export interface ProposeModalMeta {
+  region: string;
+  findingId: string;
+  channel?: string;
+}
+
+export function encodeModalMeta(meta: ProposeModalMeta): string {
+  return [meta.region, meta.findingId, ...(meta.channel ? [meta.channel] : [])].join(' ');
+}
+
+/** Undefined for anything that is not metadata this bot could have written. */
+export function decodeModalMeta(value: string | undefined): ProposeModalMeta | undefined {
+  const parts = (value ?? '').split(' ');
+  const [region, findingId, channel] = parts;
+  if (parts.length > 3 || !region || !findingId || !REGION_PATTERN.test(region) || !FINDING_ID_PATTERN.test(findingId)) return undefined;
+  if (channel !== undefined && !CHANNEL_PATTERN.test(channel)) return undefined;
+  return { region, findingId, ...(channel ? { channel } : {}) };
 }

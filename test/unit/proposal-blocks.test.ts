@@ -1,18 +1,10 @@
 import { toFinding } from '../../src/aws/finding-mapper';
 import type { Proposal, ProposalState } from '../../src/domain/proposal';
 import type { IngressRule, RemediationPlan } from '../../src/domain/remediation/types';
-import {
-  cardNote,
-  decodeModalMeta,
-  decodeProposalRef,
-  encodeModalMeta,
-  encodeProposalRef,
-  outcomeReply,
-  proposalHistory,
-  proposalMessage,
-  proposeModal,
-  refusalText,
-} from '../../src/slack/blocks/proposal';
+import { cardNote, outcomeReply, proposalHistory, proposalMessage } from '../../src/slack/blocks/proposal-message';
+import { proposeModal } from '../../src/slack/blocks/propose-modal';
+import { refusalText } from '../../src/slack/blocks/refusals';
+import { decodeModalMeta, decodeProposalRef, encodeModalMeta, encodeProposalRef } from '../../src/slack/values';
 import { assertNoUnescaped, assertValidMessage, findUnescaped } from '../helpers/block-kit';
 import { variant } from '../helpers/fixtures';
 

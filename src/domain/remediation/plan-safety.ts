@@ -3,7 +3,7 @@ import { isWorldOpen } from './exposure';
 import { RESTRICT_INGRESS } from './playbooks';
 import { REVERT_PLAYBOOK } from './revert';
 import { describeRule, sameRule } from './rules';
-import { DEFAULT_SOURCE_LIMITS, parseTrustedSources, type SourceLimits } from './trusted-source';
+import { DEFAULT_SOURCE_LIMITS, parseTrustedSources, sourceText, type SourceLimits } from './trusted-source';
 import type { ExecutionResult, IngressRule, RemediationPlan } from './types';
 
 /** The executor refused a plan on its own rules, whatever the store or the caller said; nothing was called. */
@@ -70,7 +70,7 @@ function sourceProblem(rule: IngressRule, limits: SourceLimits): string | undefi
   if (text === undefined) return `it would add a rule on ${rule.groupId} without a source`;
   const parsed = parseTrustedSources(text, limits);
   const source = parsed.ok && parsed.sources.length === 1 ? parsed.sources[0] : undefined;
-  const canonical = source && (source.kind === 'cidr' ? source.cidr : source.groupId);
+  const canonical = source && sourceText(source);
   if (!parsed.ok) return `it would add ${describeRule(rule)}: ${parsed.error}`;
   if (canonical !== text) return `it would add ${describeRule(rule)}, whose source is not in canonical form`;
   if (rule.cidrIpv4 !== undefined && source?.kind === 'cidr' && source.version !== 4) return `it would add ${describeRule(rule)} as IPv4`;

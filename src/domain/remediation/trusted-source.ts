@@ -19,6 +19,11 @@ const PREFIX = /^(?:0|[1-9]\d{0,2})$/;
 
 type Entry = { ok: true; source: TrustedSource } | { ok: false; error: string };
 
+/** The CIDR or the security group ID, as parsed (canonical form). */
+export function sourceText(source: TrustedSource): string {
+  return source.kind === 'cidr' ? source.cidr : source.groupId;
+}
+
 /** Parses what a person typed as the networks allowed to keep reaching the port. */
 export function parseTrustedSources(input: string, limits: SourceLimits = DEFAULT_SOURCE_LIMITS): ParseTrustedSourcesResult {
   const tokens = input
@@ -32,7 +37,7 @@ export function parseTrustedSources(input: string, limits: SourceLimits = DEFAUL
   for (const token of tokens) {
     const entry = parseEntry(token, limits);
     if (!entry.ok) return entry;
-    const key = entry.source.kind === 'cidr' ? entry.source.cidr : entry.source.groupId;
+    const key = sourceText(entry.source);
     if (seen.has(key)) continue;
     seen.add(key);
     sources.push(entry.source);

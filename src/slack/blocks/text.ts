@@ -1,4 +1,5 @@
-import type { Button } from '@slack/types';
+import type { Button, KnownBlock } from '@slack/types';
+
 /** Slack's Block Kit limits that the builders stay within. */
 export const LIMITS = {
   blocksPerMessage: 50,
@@ -68,7 +69,33 @@ export function formatTime(iso: string | undefined): string {
   if (!iso) return '—';
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return mrkdwn(iso, 40);
+  return minuteUtc(ms);
+}
+
+/** "2026-11-27 14:05 UTC" from epoch seconds. */
+export function utc(epochS: number): string {
+  return minuteUtc(epochS * 1000);
+}
+
+function minuteUtc(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A mrkdwn section; `text` must already be escaped. */
+export function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
+}
+
+/** A context block of one mrkdwn element; `text` must already be escaped. */
+export function context(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) }] };
+}
+
+/** "• line" per line, at most `max` of them, then how many more. */
+export function bullets(lines: readonly string[], max = 15): string {
+  const shown = lines.slice(0, max).map((l) => `• ${l}`);
+  if (lines.length > max) shown.push(`… and ${lines.length - max} more`);
+  return shown.join('\n');
 }
 
 /** A button with its text and value cut to Slack's limits. */

@@ -1,8 +1,9 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../domain/errors';
-import { decodeProposalRef, refusalText } from '../../blocks/proposal';
+import { refusalText } from '../../blocks/refusals';
 import { mrkdwn } from '../../blocks/text';
 import { approversConfigured, type RemediationContext } from '../../remediation-context';
+import { decodeProposalRef } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

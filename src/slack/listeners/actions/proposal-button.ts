@@ -2,9 +2,10 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { describeError } from '../../../domain/errors';
 import type { Proposal } from '../../../domain/proposal';
 import type { Decision } from '../../../domain/remediation/proposal-rules';
-import { decodeProposalRef, refusalText, type ProposalRef } from '../../blocks/proposal';
+import { refusalText } from '../../blocks/refusals';
 import { mrkdwn } from '../../blocks/text';
 import { approversConfigured, type RemediationContext } from '../../remediation-context';
+import { decodeProposalRef, type ProposalRef } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../domain/errors';
 import { playbookFor } from '../../../domain/remediation/playbooks';
-import { encodeModalMeta, proposeModal, type ModalPreview } from '../../blocks/proposal';
+import { proposeModal, type ModalPreview } from '../../blocks/propose-modal';
 import { mrkdwn } from '../../blocks/text';
 import type { RemediationContext } from '../../remediation-context';
-import { decodeFindingRef } from '../../values';
+import { decodeFindingRef, encodeModalMeta } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 

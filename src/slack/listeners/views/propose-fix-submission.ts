@@ -1,10 +1,10 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ChatOpsError, describeError } from '../../../domain/errors';
 import { proposalIdFrom } from '../../../domain/remediation/proposal-rules';
-import { decodeModalMeta } from '../../blocks/proposal';
 import { code, mrkdwn, truncate } from '../../blocks/text';
 import { BLOCK } from '../../ids';
 import type { RemediationContext } from '../../remediation-context';
+import { decodeModalMeta } from '../../values';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
