@@ -39,7 +39,7 @@ export class RemediationPlanner {
   async propose(input: { finding: Finding; requester: string; sourcesText?: string; sources?: TrustedSource[] }): Promise<ProposeResult> {
     const { finding, requester } = input;
     const match = playbookFor(finding);
-    if (!match) return { ok: false, code: 'NO_PLAYBOOK', message: `There is no automatic fix for ${finding.type} findings.` };
+    if (!match) return { ok: false, code: 'NO_PLAYBOOK', message: noPlaybook(finding) };
     let sources = input.sources;
     if (!sources) {
       const parsed = this.validateSources(input.sourcesText ?? '');
@@ -75,7 +75,7 @@ export class RemediationPlanner {
 
   private playbookOf(finding: Finding): { playbook: Playbook; ports: number[] } {
     const match = playbookFor(finding);
-    if (!match) throw new RemediationError('NO_PLAYBOOK', `There is no automatic fix for ${finding.type} findings.`);
+    if (!match) throw new RemediationError('NO_PLAYBOOK', noPlaybook(finding));
     return match;
   }
 
@@ -102,4 +102,8 @@ export class RemediationPlanner {
       return { ok: false, message: describeError(err) };
     }
   }
+}
+
+function noPlaybook(finding: Finding): string {
+  return `There is no automatic fix for ${finding.type} findings.`;
 }

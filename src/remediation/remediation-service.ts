@@ -249,7 +249,7 @@ export class RemediationService {
       return refuse(`${describeError(err)} Nothing can be reverted from this record; check the security groups by hand.`);
     }
 
-    const siblings = (await this.deps.store.listProposals(findingId)).filter((p) => p.revertOf === original.id);
+    const siblings = await this.revertsOf(findingId, original.id);
     const nowS = this.nowS();
     const active = siblings.find((p) => isActiveRevert(p, nowS));
     if (active) return refused({ reason: 'revert-exists', proposal: active }, original);
@@ -270,9 +270,13 @@ export class RemediationService {
     } catch (err) {
       if (!(err instanceof ChatOpsError) || err.code !== 'PROPOSAL_EXISTS') throw err;
       // Two Revert clicks at once: the other one created it.
-      const existing = (await this.deps.store.listProposals(findingId)).filter((p) => p.revertOf === original.id).pop();
+      const existing = (await this.revertsOf(findingId, original.id)).pop();
       if (!existing) throw err;
       return refused({ reason: 'revert-exists', proposal: existing }, original);
     }
+  }
+
+  private async revertsOf(findingId: string, originalId: string): Promise<Proposal[]> {
+    return (await this.deps.store.listProposals(findingId)).filter((p) => p.revertOf === originalId);
   }
 }

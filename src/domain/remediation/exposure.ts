@@ -62,7 +62,8 @@ export function coversTcpPort(rule: IngressRule, port: number): boolean {
   return rule.protocol === 'tcp' && rule.fromPort <= port && port <= rule.toPort;
 }
 
-function isExactTcp(rule: IngressRule, port: number): boolean {
+/** tcp with exactly this one port. */
+export function isExactTcp(rule: IngressRule, port: number): boolean {
   return rule.protocol === 'tcp' && rule.fromPort === port && rule.toPort === port;
 }
 

@@ -1,5 +1,5 @@
 import { ChatOpsError } from '../errors';
-import { isWorldOpen } from './exposure';
+import { isExactTcp, isWorldOpen } from './exposure';
 import { RESTRICT_INGRESS } from './playbooks';
 import { REVERT_PLAYBOOK } from './revert';
 import { describeRule, sameRule } from './rules';
@@ -42,11 +42,10 @@ export function assertSafePlan(plan: RemediationPlan, options: SafetyOptions = {
 
 function restrictIngressProblems(plan: RemediationPlan, limits: SourceLimits): string[] {
   const problems: string[] = [];
-  const ports = new Set(plan.ports);
   if (plan.ports.length === 0 || plan.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
     problems.push('the plan names no valid port');
   }
-  const onPlanPort = (rule: IngressRule): boolean => rule.protocol === 'tcp' && rule.fromPort === rule.toPort && ports.has(rule.fromPort);
+  const onPlanPort = (rule: IngressRule): boolean => plan.ports.some((p) => isExactTcp(rule, p));
 
   for (const rule of plan.revoke) {
     if (!onPlanPort(rule)) problems.push(`it would remove ${describeRule(rule)}, which is not a single port of the plan`);

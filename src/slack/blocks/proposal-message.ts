@@ -15,15 +15,24 @@ function subject(plan: RemediationPlan): string {
   return `${portsText(plan.ports)}${instance} (account ${code(plan.accountId, 20)}, ${mrkdwn(plan.region, 30)})`;
 }
 
+function kindWord(p: Pick<Proposal, 'kind'>): string {
+  return p.kind === 'revert' ? 'Revert' : 'Fix';
+}
+
 function label(p: Pick<Proposal, 'kind' | 'id'>): string {
-  return `${p.kind === 'revert' ? 'Revert' : 'Fix'} ${code(p.id, 40)}`;
+  return `${kindWord(p)} ${code(p.id, 40)}`;
+}
+
+/** Who decided it, as a mention. */
+function decider(p: Proposal): string {
+  const by = decidedBy(p);
+  return by ? userMention(by) : 'someone';
 }
 
 // ---------------------------------------------------------------- the proposal message in the thread
 
 function statusBlock(p: Proposal, nowS: number): KnownBlock {
-  const by = decidedBy(p);
-  const approver = by ? userMention(by) : 'someone';
+  const approver = decider(p);
   switch (p.state) {
     case 'proposed':
       if (isExpired(p, nowS)) return section(`:hourglass: *Expired* at ${utc(p.expiresAt)} without approval. Nothing was changed; propose it again if still needed.`);
@@ -118,7 +127,7 @@ export function proposalMessage(p: Proposal, nowS: number): { text: string; bloc
 }
 
 function messageText(p: Proposal, nowS: number): string {
-  const what = p.kind === 'revert' ? 'Revert' : 'Fix';
+  const what = kindWord(p);
   const ports = portsText(p.plan.ports);
   if (p.state === 'proposed') {
     return isExpired(p, nowS) ? `${what} for ${ports} expired` : `${what} proposed by ${userMention(p.requester)} for ${ports}: needs approval`;
@@ -130,8 +139,7 @@ function messageText(p: Proposal, nowS: number): string {
 
 /** The thread reply once a proposal left `proposed` for good. */
 export function outcomeReply(p: Proposal): string {
-  const by = decidedBy(p);
-  const who = by ? userMention(by) : 'someone';
+  const who = decider(p);
   switch (p.state) {
     case 'executed':
       return truncate(`:white_check_mark: ${label(p)} executed by the bot: approved by ${who}, proposed by ${userMention(p.requester)}.\n${resultText(p)}`, LIMITS.messageText);
@@ -150,8 +158,7 @@ export function outcomeReply(p: Proposal): string {
 
 /** A line for the finding's card, or undefined when the card need not change. */
 export function cardNote(p: Proposal): string | undefined {
-  const by = decidedBy(p);
-  const who = by ? userMention(by) : 'someone';
+  const who = decider(p);
   const ports = portsText(p.plan.ports);
   const when = p.history.length > 0 ? ` · ${utc((p.history[p.history.length - 1] as { at: number }).at)}` : '';
   const what = p.kind === 'revert' ? `Revert of ${ports} restriction` : `Fix for ${ports}`;
