@@ -38,6 +38,6 @@ export function revokedByThisRun(attempts: number, attribution: Attribution, rul
 }
 
 /** The plan's rules (to add and to remove) among `rules`. */
-export function rulesOfPlan(plan: RemediationPlan, rules: IngressRule[]): IngressRule[] {
+function rulesOfPlan(plan: RemediationPlan, rules: IngressRule[]): IngressRule[] {
   return rules.filter((r) => plan.authorize.some((a) => sameRule(r, a)) || plan.revoke.some((v) => sameRule(r, v)));
 }

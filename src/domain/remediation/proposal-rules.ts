@@ -73,7 +73,7 @@ function settledRefusal(p: Proposal | undefined, stillProposed: (p: Proposal) =>
 
 // ---------------------------------------------------------------- revert
 
-export function changedNothing(result: ExecutionResult | undefined): boolean {
+function changedNothing(result: ExecutionResult | undefined): boolean {
   return !result || (result.authorized.length === 0 && result.revoked.length === 0);
 }
 
