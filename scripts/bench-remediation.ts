@@ -4,7 +4,7 @@
  * sent; measured are the EC2 calls and the time from sending the click to the outcome reply in the thread.
  * Run: npm run bench:remediation
  */
-import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../test/helpers/fake-ec2';
+import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../test/fakes/ec2/seed';
 import { variant } from '../test/helpers/fixtures';
 import { RH, eventually, proposeSubmission, startRemediationRig } from '../test/helpers/remediation-harness';
 import { click, interaction } from '../test/helpers/signed-request';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       await interaction(bot.events, proposeSubmission(RH.alice, '203.0.113.0/24', `V0BENCH${i}`, `us-east-1 ${findingId} ${RH.channel}`));
       const proposal = await eventually(async () => (await store.listProposals(findingId)).find((p) => p.messageTs), `proposal ${i}`);
       const planCalls = ec2.calls.length;
-      ec2.reset();
+      ec2.resetCalls();
 
       const sentAt = Date.now();
       const res = await click(bot.events, {

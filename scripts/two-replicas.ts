@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     const proposeMs = performance.now() - t;
     const planCalls = world.ec2.calls.length;
     const untouched = set.probes.filter((p) => world.ec2.state(p.groupId).join() !== ORIGINAL_GROUP_STATE.join()).length;
-    world.ec2.reset();
+    world.ec2.resetCalls();
     const appliesBefore = Object.fromEntries(replicas.map((r) => [r.name, r.applies()]));
     t = performance.now();
     const clicks = await approveAll(replicas, world, proposals);

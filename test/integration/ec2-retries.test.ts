@@ -6,7 +6,9 @@ import { AwsCallError, LeaseLostError } from '../../src/domain/errors';
 import { playbookFor } from '../../src/domain/remediation/playbooks';
 import { revertPlan } from '../../src/domain/remediation/revert';
 import type { IngressRule, RemediationPlan } from '../../src/domain/remediation/types';
-import { Ec2HttpStandIn, SEED_GROUP, SEED_INSTANCE, type Ec2Action, type Ec2WireCall } from '../helpers/ec2-http-stand-in';
+import { Ec2HttpStandIn, type Ec2WireCall } from '../fakes/ec2/http';
+import type { Ec2Op } from '../fakes/ec2/model';
+import { SEED_GROUP, SEED_INSTANCE } from '../fakes/ec2/seed';
 import { loadFixture } from '../helpers/fixtures';
 
 /*
@@ -174,7 +176,7 @@ describe('EC2 retries through the real EC2Client', () => {
       'RevokeSecurityGroupIngress → 200',
       'DescribeSecurityGroupRules → 200',
     ]);
-    const writes = (action: Ec2Action) => stand.writes().filter((c) => c.action === action);
+    const writes = (action: Ec2Op) => stand.writes().filter((c) => c.action === action);
     expect(writes('AuthorizeSecurityGroupIngress')).toHaveLength(1);
     expect(writes('RevokeSecurityGroupIngress')).toHaveLength(3);
     expectOneInvocation(writes('RevokeSecurityGroupIngress'), 3);

@@ -1,4 +1,5 @@
-import { SEED_GROUP, SEED_INSTANCE, seedRules, type FakeRule } from '../helpers/fake-ec2';
+import type { Ec2Rule } from '../fakes/ec2/rules';
+import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../fakes/ec2/seed';
 import { variant } from '../helpers/fixtures';
 import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
 import { click, interaction } from '../helpers/signed-request';
@@ -6,7 +7,7 @@ import type { ApiCall } from '../helpers/slack-stand-in';
 
 /** A port reachable from the internet through near-world ranges or a prefix list is never reported as verified closed. */
 const FINDING_ID = 'e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0';
-const NEAR_WORLD: FakeRule[] = [
+const NEAR_WORLD: Ec2Rule[] = [
   { id: 'sgr-0000000000000b001', groupId: SEED_GROUP, protocol: 'tcp', from: 22, to: 22, v4: '0.0.0.0/1' },
   { id: 'sgr-0000000000000b002', groupId: SEED_GROUP, protocol: 'tcp', from: 22, to: 22, v4: '128.0.0.0/1' },
   { id: 'sgr-0000000000000b003', groupId: SEED_GROUP, protocol: 'tcp', from: 22, to: 22, prefixList: 'pl-0123456789abcdef0' },

@@ -1,7 +1,8 @@
 import type { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { assertNoUnescaped, assertValidMessage } from '../helpers/block-kit';
 import { startBot, type Bot } from '../helpers/bot-harness';
-import { SEED_GROUP, type FakeEc2 } from '../helpers/fake-ec2';
+import { SEED_GROUP } from '../fakes/ec2/seed';
+import type { FakeEc2 } from '../fakes/ec2/sdk-mock';
 import { variant } from '../helpers/fixtures';
 import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
 import { click, interaction, type SignedResponse } from '../helpers/signed-request';
@@ -83,7 +84,7 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('bad trusted sources are refused on the field, in the ack, and nothing is stored', async () => {
-    ec2.reset();
+    ec2.resetCalls();
     const cases: [string, string][] = [
       ['0.0.0.0/0', '0.0.0.0/0 is the whole internet; give the network that needs access'],
       ['10.0.0.1/8', '10.0.0.1/8 is too broad: the limit for IPv4 is /16'],
@@ -104,7 +105,7 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('a good source: the card is posted first, the proposal goes in its thread with Approve/Reject/Cancel', async () => {
-    ec2.reset();
+    ec2.resetCalls();
     const res = await interaction(bot.events, submission(ALICE, '203.0.113.0/24', 'V0VIEW0001'));
     expect(res.status).toBe(200);
     expect(res.body).toBe('');
@@ -147,7 +148,7 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('the requester and a non-approver are refused, ephemerally, with no EC2 write', async () => {
-    ec2.reset();
+    ec2.resetCalls();
     await press('remediation_approve', approveValue, ALICE, 'self');
     expect(await respondedTo('self')).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('You proposed this') });
     await press('remediation_approve', approveValue, MALLORY, 'mallory');
@@ -162,7 +163,7 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('an approver approves: authorize first, then revoke IPv4 and IPv6, then verify; the outcome replaces the buttons', async () => {
-    ec2.reset();
+    ec2.resetCalls();
     const updatesBefore = slack.callsTo('chat.update').length;
     const res = await press('remediation_approve', approveValue, BOB, 'bob');
     expect(res.status).toBe(200);
@@ -195,7 +196,7 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('the same Approve again, and a Slack retry of it, run nothing', async () => {
-    ec2.reset();
+    ec2.resetCalls();
     await press('remediation_approve', approveValue, BOB, 'again');
     await press('remediation_approve', approveValue, BOB, 'retry', 1);
     await press('remediation_approve', approveValue, CAROL, 'carol');
@@ -206,7 +207,7 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('proposing again when nothing is world-open tells the requester and stores nothing', async () => {
-    ec2.reset();
+    ec2.resetCalls();
     const ephemeralsBefore = slack.callsTo('chat.postEphemeral').length;
     await interaction(bot.events, submission(CAROL, '198.51.100.0/24', 'V0VIEW0003'));
     const told = await slack.waitFor(() => slack.callsTo('chat.postEphemeral')[ephemeralsBefore], 5000, 'ephemeral');
@@ -216,7 +217,7 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('Revert is a new proposal that needs a second person, and restores exactly the removed rules', async () => {
-    ec2.reset();
+    ec2.resetCalls();
     const threadBefore = threadPosts().length;
     await press('remediation_revert', proposalValue, CAROL, 'revert');
     const revertMsg = await slack.waitFor(() => threadPosts().slice(threadBefore).find((c) => allText(c).includes('*Revert proposed*')), 5000, 'revert proposal');
@@ -247,7 +248,7 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('cancel by the requester removes the buttons; nothing runs', async () => {
-    ec2.reset();
+    ec2.resetCalls();
     const before = threadPosts().length;
     await interaction(bot.events, submission(BOB, '198.51.100.0/24', 'V0VIEW0004'));
     const msg = await slack.waitFor(() => threadPosts().slice(before).find((c) => allText(c).includes('*Fix proposed* by <@U0BOB00001>')), 5000, 'second proposal');

@@ -17,7 +17,8 @@ import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { LeaseLostError } from '../../src/domain/errors';
 import { TEST_CREDENTIALS } from '../helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
-import { FakeEc2, SEED_GROUP, SEED_INSTANCE, seedRules } from '../helpers/fake-ec2';
+import { FakeEc2 } from '../fakes/ec2/sdk-mock';
+import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../fakes/ec2/seed';
 import { variant } from '../helpers/fixtures';
 import { testSealer } from '../helpers/sealer';
 import { SlackStandIn } from '../helpers/slack-stand-in';
@@ -74,7 +75,7 @@ async function proposed(svc = service(), f = finding()): Promise<Proposal> {
   const planned = await svc.propose({ finding: f, requester: REQ, sourcesText: '203.0.113.0/24' });
   if (!planned.ok) throw new Error(planned.message);
   const p = await svc.createProposal({ plan: planned.plan, requester: REQ, channel: 'C0FIND0001', threadTs: '1700000000.000001' });
-  ec2.reset();
+  ec2.resetCalls();
   return p;
 }
 
@@ -253,7 +254,7 @@ describe('execution', () => {
     const p = await proposed();
     const done = await service().approve(p.findingId, p.id, APP1, p.planDigest);
     expect(done.ok && done.proposal.state).toBe('executed');
-    ec2.reset();
+    ec2.resetCalls();
     // A table writer resets the finished record, seals and all, to a stalled execution.
     await dynamo.doc.send(
       new UpdateCommand({
@@ -314,7 +315,7 @@ describe('execution', () => {
 
   test('an EC2 error mid-run ends in failed with the error; the partial change can be reverted', async () => {
     const p = await proposed();
-    ec2.fail('RevokeSecurityGroupIngress', 'UnauthorizedOperation', 'You are not authorized to perform this operation.');
+    ec2.fail('RevokeSecurityGroupIngress', { code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' });
     const d = await service().approve(p.findingId, p.id, APP1, p.planDigest);
     expect(d.ok).toBe(true);
     if (!d.ok) return;
@@ -327,7 +328,7 @@ describe('execution', () => {
     if (!revert.ok) throw new Error(JSON.stringify(revert.refusal));
     expect(revert.proposal.plan.authorize).toEqual([]);
     expect(revert.proposal.plan.revoke).toEqual([expect.objectContaining({ cidrIpv4: '203.0.113.0/24' })]);
-    ec2.reset();
+    ec2.resetCalls();
     const undone = await service().approve(p.findingId, revert.proposal.id, APP1, revert.proposal.planDigest);
     expect(undone.ok && undone.proposal.state).toBe('executed');
     expect(ec2.state(SEED_GROUP)).toEqual(ORIGINAL_STATE);
@@ -367,7 +368,7 @@ describe('execution', () => {
     expect(refusalOf(await service().proposeRevert(p.findingId, p.id, APP1))).toMatchObject({ reason: 'revert-exists' });
     expect(refusalOf(await service().proposeRevert(p.findingId, revert.proposal.id, APP1))).toMatchObject({ reason: 'not-revertible' });
 
-    ec2.reset();
+    ec2.resetCalls();
     expect(refusalOf(await service().approve(p.findingId, revert.proposal.id, APP2, revert.proposal.planDigest))).toEqual({ reason: 'own-proposal' });
     const undone = await service().approve(p.findingId, revert.proposal.id, REQ, revert.proposal.planDigest);
     expect(undone.ok && undone.proposal.state).toBe('executed');

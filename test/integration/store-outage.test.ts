@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '../../src/domain/errors';
-import { SEED_GROUP } from '../helpers/fake-ec2';
+import { SEED_GROUP } from '../fakes/ec2/seed';
 import { variant } from '../helpers/fixtures';
 import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
 import { feedInstance } from '../helpers/feed-harness';

@@ -7,7 +7,7 @@ import { planDigest } from '../../src/domain/remediation/seal';
 import type { IngressRule, RemediationPlan } from '../../src/domain/remediation/types';
 import { remediationContext, resumeStalledProposals } from '../../src/slack/remediation-context';
 import { TEST_CREDENTIALS } from '../helpers/bot-harness';
-import { SEED_GROUP, seedRules } from '../helpers/fake-ec2';
+import { SEED_GROUP, seedRules } from '../fakes/ec2/seed';
 import { variant } from '../helpers/fixtures';
 import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
 import { testSealer } from '../helpers/sealer';
@@ -64,7 +64,7 @@ async function proposeFix(): Promise<{ findingId: string; proposal: Proposal; me
   const [proposal] = await rig.store.listProposals(findingId);
   if (!proposal) throw new Error('no proposal stored');
   await eventually(async () => (await rig.store.getProposal(findingId, proposal.id))?.messageTs, 'messageTs');
-  rig.ec2.reset();
+  rig.ec2.resetCalls();
   return { findingId, proposal, message };
 }
 
@@ -247,7 +247,7 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const executed = await rig.store.getProposal(findingId, proposal.id);
     expect(executed?.state).toBe('executed');
     expect(executed?.resultSeal).toMatch(/^[0-9a-f]{64}$/);
-    rig.ec2.reset();
+    rig.ec2.resetCalls();
     return { findingId, proposal: executed as Proposal };
   }
 
@@ -284,7 +284,7 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const before = threadPosts().length;
     await send('remediation_revert', `${findingId} ${proposal.id}`, CAROL, `carol-revert-ok-${proposal.id}`);
     const revertMsg = await rig.slack.waitFor(() => threadPosts().slice(before).find((c) => allText(c).includes('*Revert proposed*')), 5000, 'revert proposal');
-    rig.ec2.reset();
+    rig.ec2.resetCalls();
     const revertId = `${proposal.id}-r1`;
     const approve = buttonValue(revertMsg, 'remediation_approve');
     const revert = await rig.store.getProposal(findingId, revertId);
@@ -312,7 +312,7 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const before = threadPosts().length;
     await send('remediation_revert', `${findingId} ${proposal.id}`, CAROL, `carol-revert-2-${proposal.id}`);
     const revertMsg = await rig.slack.waitFor(() => threadPosts().slice(before).find((c) => allText(c).includes('*Revert proposed*')), 5000, 'revert proposal');
-    rig.ec2.reset();
+    rig.ec2.resetCalls();
     const ctx = remediationContext(rig.bot.deps);
     if (!ctx) throw new Error('remediation not wired');
     const revertId = `${proposal.id}-r1`;
@@ -352,7 +352,7 @@ describe('tamper: a dangerous plan handed straight to the executor', () => {
     ['an unknown playbook', { playbook: 'delete-everything' }, /unknown playbook/],
     ['a revert with no sealed result behind it', { playbook: 'restrict-ingress-revert', authorize: [ALL_TRAFFIC_FROM_WORLD] }, /sealed result/],
   ])('%s: refused with no AWS call', async (_name, patch, reason) => {
-    rig.ec2.reset();
+    rig.ec2.resetCalls();
     const plan = { ...base, ...patch };
     await expect(executor().apply(plan)).rejects.toThrow(UnsafePlanError);
     await expect(executor().apply(plan)).rejects.toThrow(reason);
@@ -361,7 +361,7 @@ describe('tamper: a dangerous plan handed straight to the executor', () => {
   });
 
   test('a revert may only restore what the sealed result says was removed and remove what it says was added', async () => {
-    rig.ec2.reset();
+    rig.ec2.resetCalls();
     const undo = { revoked: base.revoke, authorized: base.authorize };
     const revert: RemediationPlan = { ...base, playbook: 'restrict-ingress-revert', authorize: base.revoke, revoke: base.authorize };
     await expect(executor().apply({ ...revert, authorize: [...revert.authorize, ALL_TRAFFIC_FROM_WORLD] }, undefined, undo)).rejects.toThrow(/which the run did not remove/);

@@ -126,7 +126,7 @@ describe('two replicas on one table', () => {
     expect(world.ec2.writes()).toEqual([]);
     // The cards already existed: proposing posted none.
     expect((await cardFigures(world, set, [])).posted).toBe(set.wanted.size);
-    world.ec2.reset();
+    world.ec2.resetCalls();
   });
 
   test('the same approval sent to both replicas at once, plus a second approver on the other replica: every remediation exactly once', async () => {

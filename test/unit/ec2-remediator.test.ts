@@ -5,15 +5,13 @@ import {
   EC2Client,
   EC2ServiceException,
   RevokeSecurityGroupIngressCommand,
-  type AuthorizeSecurityGroupIngressCommandInput,
-  type IpPermission,
-  type RevokeSecurityGroupIngressCommandInput,
-  type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Ec2Remediator } from '../../src/aws/ec2-remediator';
 import { AwsCallError, NotFoundError } from '../../src/domain/errors';
 import type { IngressRule, RemediationPlan } from '../../src/domain/remediation/types';
+import type { Ec2Rule } from '../fakes/ec2/rules';
+import { FakeEc2 } from '../fakes/ec2/sdk-mock';
 
 const SG = 'sg-0a1b2c3d4e5f60718';
 const SG2 = 'sg-0c1d2e3f4a5b6071a';
@@ -25,91 +23,11 @@ function awsError(name: string, message = name): EC2ServiceException {
   return new EC2ServiceException({ name, $fault: 'client', $metadata: {}, message });
 }
 
-// ---------------------------------------------------------------- an in-memory EC2 security group model
+// ---------------------------------------------------------------- the EC2 model, answering through ec2Mock
 
-interface FakeRule {
-  id: string;
-  groupId: string;
-  protocol: string;
-  from: number;
-  to: number;
-  v4?: string;
-  v6?: string;
-  group?: string;
-  description?: string;
-}
-
-class FakeEc2 {
-  rules: FakeRule[] = [];
-  private next = 1;
-
-  constructor(seed: FakeRule[]) {
-    this.rules = seed.map((r) => ({ ...r }));
-    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).callsFake((input: AuthorizeSecurityGroupIngressCommandInput) => this.authorize(input));
-    ec2Mock.on(RevokeSecurityGroupIngressCommand).callsFake((input: RevokeSecurityGroupIngressCommandInput) => this.revoke(input));
-    ec2Mock.on(DescribeSecurityGroupRulesCommand).callsFake((input: { Filters?: { Name?: string; Values?: string[] }[] }) => {
-      const groups = input.Filters?.find((f) => f.Name === 'group-id')?.Values ?? [];
-      return { SecurityGroupRules: this.rules.filter((r) => groups.includes(r.groupId)).map(toSdk) };
-    });
-  }
-
-  private fromPermission(groupId: string, p: IpPermission): Omit<FakeRule, 'id'> {
-    return {
-      groupId,
-      protocol: p.IpProtocol ?? '',
-      from: p.FromPort ?? -1,
-      to: p.ToPort ?? -1,
-      ...(p.IpRanges?.[0] ? { v4: p.IpRanges[0].CidrIp, description: p.IpRanges[0].Description } : {}),
-      ...(p.Ipv6Ranges?.[0] ? { v6: p.Ipv6Ranges[0].CidrIpv6, description: p.Ipv6Ranges[0].Description } : {}),
-      ...(p.UserIdGroupPairs?.[0] ? { group: p.UserIdGroupPairs[0].GroupId, description: p.UserIdGroupPairs[0].Description } : {}),
-    };
-  }
-
-  private find(r: Omit<FakeRule, 'id'>): FakeRule | undefined {
-    return this.rules.find((x) => x.groupId === r.groupId && x.protocol === r.protocol && x.from === r.from && x.to === r.to && x.v4 === r.v4 && x.v6 === r.v6 && x.group === r.group);
-  }
-
-  authorize(input: AuthorizeSecurityGroupIngressCommandInput) {
-    if (input.DryRun) throw awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
-    const added: SecurityGroupRule[] = [];
-    for (const p of input.IpPermissions ?? []) {
-      const wanted = this.fromPermission(input.GroupId ?? '', p);
-      if (this.find(wanted)) throw awsError('InvalidPermission.Duplicate', 'the specified rule already exists');
-      const rule = { ...wanted, id: `sgr-new${String(this.next++).padStart(12, '0')}` };
-      this.rules.push(rule);
-      added.push(toSdk(rule));
-    }
-    return { Return: true, SecurityGroupRules: added };
-  }
-
-  revoke(input: RevokeSecurityGroupIngressCommandInput) {
-    if (input.DryRun) throw awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
-    for (const id of input.SecurityGroupRuleIds ?? []) {
-      if (!this.rules.some((r) => r.id === id && r.groupId === input.GroupId)) throw awsError('InvalidSecurityGroupRuleId.NotFound', `${id} not found`);
-      this.rules = this.rules.filter((r) => r.id !== id);
-    }
-    for (const p of input.IpPermissions ?? []) {
-      const found = this.find(this.fromPermission(input.GroupId ?? '', p));
-      if (!found) throw awsError('InvalidPermission.NotFound', 'The specified rule does not exist in this security group.');
-      this.rules = this.rules.filter((r) => r !== found);
-    }
-    return { Return: true };
-  }
-}
-
-function toSdk(r: FakeRule): SecurityGroupRule {
-  return {
-    SecurityGroupRuleId: r.id,
-    GroupId: r.groupId,
-    IsEgress: false,
-    IpProtocol: r.protocol,
-    FromPort: r.from,
-    ToPort: r.to,
-    ...(r.v4 ? { CidrIpv4: r.v4 } : {}),
-    ...(r.v6 ? { CidrIpv6: r.v6 } : {}),
-    ...(r.group ? { ReferencedGroupInfo: { GroupId: r.group } } : {}),
-    ...(r.description ? { Description: r.description } : {}),
-  };
+/** The model with the seed's rules, new rules numbered `sgr-new000000000001`, …; ec2Mock keeps its history. */
+function fakeEc2(seed: Ec2Rule[]): FakeEc2 {
+  return new FakeEc2({ mock: ec2Mock, ruleId: (n) => `sgr-new${String(n).padStart(12, '0')}` }).seed(seed);
 }
 
 // ---------------------------------------------------------------- fixtures
@@ -127,7 +45,7 @@ const trusted22: IngressRule = {
 const trusted22v6: IngressRule = { ...trusted22, cidrIpv4: undefined, cidrIpv6: '2001:db8:1234::/48' };
 delete trusted22v6.cidrIpv4;
 
-const seed: FakeRule[] = [
+const seed: Ec2Rule[] = [
   { id: 'sgr-0000000000000a001', groupId: SG, protocol: 'tcp', from: 22, to: 22, v4: '0.0.0.0/0' },
   { id: 'sgr-0000000000000a002', groupId: SG, protocol: 'tcp', from: 22, to: 22, v6: '::/0' },
   { id: 'sgr-0000000000000a003', groupId: SG, protocol: 'tcp', from: 443, to: 443, v4: '0.0.0.0/0' },
@@ -162,7 +80,7 @@ beforeEach(() => {
 
 describe('Ec2Remediator.apply', () => {
   it('authorizes first, checks, revokes the world rules by ID, then reads back', async () => {
-    const fake = new FakeEc2(seed);
+    const fake = fakeEc2(seed);
 
     const result = await new Ec2Remediator(client).apply(plan());
 
@@ -199,7 +117,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('issues one authorize call per rule so a Duplicate is unambiguous', async () => {
-    new FakeEc2([...seed, { id: 'sgr-0000000000000b001', groupId: SG, protocol: 'tcp', from: 22, to: 22, v4: '203.0.113.0/24' }]);
+    fakeEc2([...seed, { id: 'sgr-0000000000000b001', groupId: SG, protocol: 'tcp', from: 22, to: 22, v4: '203.0.113.0/24' }]);
 
     const result = await new Ec2Remediator(client).apply(plan({ authorize: [trusted22, trusted22v6] }));
 
@@ -210,7 +128,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('treats InvalidPermission.Duplicate as already there: not added by this run, not an error', async () => {
-    new FakeEc2([...seed, { id: 'sgr-0000000000000b001', groupId: SG, protocol: 'tcp', from: 22, to: 22, v4: '203.0.113.0/24' }]);
+    fakeEc2([...seed, { id: 'sgr-0000000000000b001', groupId: SG, protocol: 'tcp', from: 22, to: 22, v4: '203.0.113.0/24' }]);
 
     const result = await new Ec2Remediator(client).apply(plan());
 
@@ -220,7 +138,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('treats InvalidPermission.NotFound as already gone (revoking by content when the rule ID is unknown)', async () => {
-    new FakeEc2(seed.filter((r) => r.id !== 'sgr-0000000000000a002'));
+    fakeEc2(seed.filter((r) => r.id !== 'sgr-0000000000000a002'));
     const v6NoId = { ...world22v6 };
     delete v6NoId.ruleId;
 
@@ -234,7 +152,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('treats UnknownIpPermissions in a revoke response as "was not there"', async () => {
-    new FakeEc2(seed.filter((r) => r.id !== 'sgr-0000000000000a001'));
+    fakeEc2(seed.filter((r) => r.id !== 'sgr-0000000000000a001'));
     const v4NoId = { ...world22v4 };
     delete v4NoId.ruleId;
     ec2Mock.on(RevokeSecurityGroupIngressCommand, { GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }).resolves({
@@ -249,7 +167,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('stops before any revoke when authorize is refused, leaving the world rules in place', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
 
     const result = await new Ec2Remediator(client).apply(plan());
@@ -266,7 +184,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('reports what the first authorize added when the second fails, and revokes nothing', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock
       .on(AuthorizeSecurityGroupIngressCommand, { IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, Ipv6Ranges: [{ CidrIpv6: '2001:db8:1234::/48', Description: trusted22.description }] }] })
       .rejects(awsError('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.'));
@@ -279,7 +197,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('reports a partial failure on the second revoke with what was done so far', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock.on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-0000000000000a002'] }).rejects(awsError('RequestLimitExceeded', 'Request limit exceeded.'));
 
     const result = await new Ec2Remediator(client).apply(plan());
@@ -302,7 +220,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('stops revoking after the first failure', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock.on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-0000000000000a001'] }).rejects(awsError('InternalError', 'boom'));
 
     const result = await new Ec2Remediator(client).apply(plan());
@@ -312,7 +230,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('treats Return=false on a revoke as a failure', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: false });
 
     const result = await new Ec2Remediator(client).apply(plan());
@@ -322,12 +240,12 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('does not revoke by an ID that now names a modified rule; revokes by content instead', async () => {
-    const modified: FakeRule[] = [
+    const modified: Ec2Rule[] = [
       { id: 'sgr-0000000000000a001', groupId: SG, protocol: 'tcp', from: 22, to: 22, v4: '198.51.100.0/24' },
       { id: 'sgr-0000000000000a009', groupId: SG, protocol: 'tcp', from: 22, to: 22, v4: '0.0.0.0/0' },
       { id: 'sgr-0000000000000a002', groupId: SG, protocol: 'tcp', from: 22, to: 22, v6: '::/0' },
     ];
-    const fake = new FakeEc2(modified);
+    const fake = fakeEc2(modified);
 
     const result = await new Ec2Remediator(client).apply(plan());
 
@@ -340,7 +258,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('is not ok when the read-back still shows a world rule', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
 
     const result = await new Ec2Remediator(client).apply(plan());
@@ -351,7 +269,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('is not ok when the read-back cannot be done', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock.on(DescribeSecurityGroupRulesCommand).rejects(awsError('UnauthorizedOperation'));
 
     const result = await new Ec2Remediator(client).apply(plan());
@@ -361,7 +279,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('is idempotent: a second run changes nothing and is ok', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     const remediator = new Ec2Remediator(client);
     await remediator.apply(plan());
     ec2Mock.resetHistory();
@@ -372,7 +290,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('works across two groups', async () => {
-    new FakeEc2([...seed, { id: 'sgr-0000000000000c001', groupId: SG2, protocol: 'tcp', from: 22, to: 22, v4: '0.0.0.0/0' }]);
+    fakeEc2([...seed, { id: 'sgr-0000000000000c001', groupId: SG2, protocol: 'tcp', from: 22, to: 22, v4: '0.0.0.0/0' }]);
     const other: IngressRule = { groupId: SG2, ruleId: 'sgr-0000000000000c001', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' };
 
     const result = await new Ec2Remediator(client).apply(plan({ revoke: [world22v4, world22v6, other], authorize: [trusted22, { ...trusted22, groupId: SG2 }] }));
@@ -383,7 +301,7 @@ describe('Ec2Remediator.apply', () => {
   });
 
   it('throws before any call for a malformed plan', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     const noSource = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22 };
 
     await expect(new Ec2Remediator(client).apply(plan({ revoke: [noSource] }))).rejects.toThrow(/exactly one source/);
@@ -395,7 +313,7 @@ describe('Ec2Remediator.apply', () => {
 
 describe('Ec2Remediator.dryRun', () => {
   it('sends DryRun authorize and revoke per group and is ok on DryRunOperation', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
 
     const outcome = await new Ec2Remediator(client).dryRun(plan());
 
@@ -413,7 +331,7 @@ describe('Ec2Remediator.dryRun', () => {
   });
 
   it('names the missing permission and the group on UnauthorizedOperation', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
 
     const outcome = await new Ec2Remediator(client).dryRun(plan());
@@ -423,7 +341,7 @@ describe('Ec2Remediator.dryRun', () => {
   });
 
   it('gives the code of any other error', async () => {
-    new FakeEc2(seed);
+    fakeEc2(seed);
     ec2Mock.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError('InvalidGroup.NotFound', 'The security group does not exist'));
 
     const outcome = await new Ec2Remediator(client).dryRun(plan());
