@@ -3,7 +3,7 @@
  * HTTP receiver; GuardDuty answered in memory, Slack's Web API by a local stand-in.
  * Run: npm run bench:ack-latency
  */
-import { FakeGuardDuty } from '../test/helpers/fake-guardduty';
+import { FakeGuardDuty } from '../test/fakes/guardduty/sdk-mock';
 import { variant } from '../test/helpers/fixtures';
 import { slashCommand } from '../test/helpers/signed-request';
 import { SlackStandIn } from '../test/helpers/slack-stand-in';

@@ -7,7 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { variant } from '../test/helpers/fixtures';
-import { GuardDutyHttpStandIn } from '../test/helpers/guardduty-http-stand-in';
+import { GuardDutyHttpStandIn } from '../test/fakes/guardduty/http';
 import { SlackStandIn } from '../test/helpers/slack-stand-in';
 import { FEED_BENCH, benchFinding } from './bench-feed-data';
 

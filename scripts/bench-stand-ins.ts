@@ -4,7 +4,7 @@
  * and one with counts so far on SIGUSR2 and on SIGTERM (then exits).
  */
 import { variant } from '../test/helpers/fixtures';
-import { GuardDutyHttpStandIn } from '../test/helpers/guardduty-http-stand-in';
+import { GuardDutyHttpStandIn } from '../test/fakes/guardduty/http';
 import { SlackStandIn } from '../test/helpers/slack-stand-in';
 
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 10_000);

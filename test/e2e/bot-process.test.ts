@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/client-guardduty';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { allFixtures, variant } from '../helpers/fixtures';
-import { GuardDutyHttpStandIn, toWire } from '../helpers/guardduty-http-stand-in';
+import { GuardDutyHttpStandIn } from '../fakes/guardduty/http';
+import { toWire } from '../fakes/guardduty/wire';
 import { SIGNING_SECRET, slashCommand } from '../helpers/signed-request';
 import { SlackStandIn } from '../helpers/slack-stand-in';
 import { freePort } from '../helpers/free-port';

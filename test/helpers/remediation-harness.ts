@@ -14,7 +14,7 @@ import { TEST_CREDENTIALS, startBot, type Bot } from './bot-harness';
 import { startTestDynamo, type TestDynamo } from './dynalite';
 import { FakeEc2 } from '../fakes/ec2/sdk-mock';
 import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../fakes/ec2/seed';
-import { FakeGuardDuty } from './fake-guardduty';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
 import { testSealer } from './sealer';
 import { SlackStandIn } from './slack-stand-in';
 import { undiciFetch } from '../../src/slack/undici-fetch';

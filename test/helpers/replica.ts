@@ -41,7 +41,7 @@ import { LogCapture, TEST_CREDENTIALS, guardDutyClients, testConfig } from './bo
 import { TEST_TABLE, localClientConfig, startTestDynamo, type TestDynamo } from './dynalite';
 import type { Ec2Rule as FakeRule } from '../fakes/ec2/rules';
 import { FakeEc2 } from '../fakes/ec2/sdk-mock';
-import { FakeGuardDuty } from './fake-guardduty';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
 import { variant } from './fixtures';
 import { proposeSubmission } from './remediation-harness';
 import { click, interaction, type SignedResponse } from './signed-request';

@@ -1,4 +1,4 @@
-import { FakeGuardDuty } from '../helpers/fake-guardduty';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
 import { variant } from '../helpers/fixtures';
 import { click, slashCommand } from '../helpers/signed-request';
 import { SlackStandIn } from '../helpers/slack-stand-in';
@@ -69,7 +69,7 @@ describe('access control in front of every listener', () => {
 
     await click(bot.events, { actionId: 'finding_archive', value: `us-east-1 ${FINDING}`, userId: 'U0APPROVE1', responseUrl: slack.responseUrl('a2') });
     await slack.waitFor(() => slack.responses[1], 5000, 'archived');
-    expect(gd.archived).toEqual([[FINDING]]);
+    expect(gd.archived.map((a) => a.ids)).toEqual([[FINDING]]);
     expect(String(slack.responses[1]?.body.text)).toContain('Archived in GuardDuty by <@U0APPROVE1>');
   });
 });

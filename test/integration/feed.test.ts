@@ -2,7 +2,7 @@ import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { FeedPollError } from '../../src/feed/feed-poller';
 import type { StateStore } from '../../src/domain/ports';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
-import { FakeGuardDuty } from '../helpers/fake-guardduty';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
 import { variant } from '../helpers/fixtures';
 import { CHANNEL, feedInstance, isoMinutesAgo } from '../helpers/feed-harness';
 import { SlackStandIn } from '../helpers/slack-stand-in';

@@ -15,7 +15,7 @@ import { CARD_NOTES_KEPT, DynamoStateStore } from '../../src/store/dynamo-state-
 import { TEST_CREDENTIALS, startBot, type Bot } from '../helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 import { variant } from '../helpers/fixtures';
-import { GuardDutyHttpStandIn } from '../helpers/guardduty-http-stand-in';
+import { GuardDutyHttpStandIn } from '../fakes/guardduty/http';
 import { click } from '../helpers/signed-request';
 import { SlackStandIn, type ResponseUrlPost } from '../helpers/slack-stand-in';
 

@@ -20,7 +20,7 @@ import { assertNoUnescaped, assertValidMessage, collectTexts, findUnescaped } fr
 import { startBot, type Bot } from '../helpers/bot-harness';
 import { UserRateLimit } from '../../src/slack/user-rate-limit';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
-import { FakeGuardDuty } from '../helpers/fake-guardduty';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
 import { variant } from '../helpers/fixtures';
 import { click, slashCommand, type SignedResponse } from '../helpers/signed-request';
 import { SlackStandIn, type ResponseUrlPost } from '../helpers/slack-stand-in';
@@ -339,7 +339,7 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
     const knownIn = (...ids: string[]) => new Set(wellFormedClicks.filter((c) => ids.includes(c.id)).map((c) => c.value.split(' ')[1] ?? '').filter((f) => KNOWN_IDS.includes(f)));
     expect(gd.calls.UpdateFindingsFeedback).toBe(knownIn(ACTION.feedbackUseful, ACTION.feedbackNotUseful).size);
     const archivable = knownIn(ACTION.archive);
-    expect(new Set(gd.archived.flat())).toEqual(archivable);
+    expect(new Set(gd.archived.flatMap((a) => a.ids))).toEqual(archivable);
     expect(gd.calls.ArchiveFindings).toBeLessThanOrEqual(archivable.size * PARALLEL);
     // Cards posted to the channel by "Post to channel" (the hostile finding among them) are escaped too.
     const cards = slack.callsTo('chat.postMessage').concat(slack.callsTo('chat.update'));

@@ -1,4 +1,4 @@
-import { FakeGuardDuty } from '../helpers/fake-guardduty';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
 import { variant } from '../helpers/fixtures';
 import { click, slashCommand } from '../helpers/signed-request';
 import { SlackStandIn } from '../helpers/slack-stand-in';

@@ -12,7 +12,7 @@ import { RegionNotConfiguredError } from '../../src/domain/regions';
 import { ACTION } from '../../src/slack/ids';
 import { encodePage } from '../../src/slack/values';
 import { TEST_CREDENTIALS, startBot, testConfig, type Bot } from '../helpers/bot-harness';
-import { FakeGuardDuty } from '../helpers/fake-guardduty';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
 import { variant } from '../helpers/fixtures';
 import { RH, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
 import { click, interaction, slashCommand, type SignedResponse } from '../helpers/signed-request';

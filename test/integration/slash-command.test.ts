@@ -1,4 +1,4 @@
-import { FakeGuardDuty } from '../helpers/fake-guardduty';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
 import { loadFixture, variant } from '../helpers/fixtures';
 import { slashCommand, sign, signedPost, SIGNING_SECRET } from '../helpers/signed-request';
 import { SlackStandIn } from '../helpers/slack-stand-in';
@@ -100,7 +100,7 @@ describe('/guardduty over signed HTTP to the real Bolt receiver', () => {
   });
 
   it('a GuardDuty failure in one region is named, the other region is still listed', async () => {
-    gd.fault.ListFindings = { name: 'ThrottlingException', message: 'Rate exceeded', times: 1 };
+    gd.faults.ListFindings = { name: 'ThrottlingException', message: 'Rate exceeded', times: 1 };
     await command('findings medium');
     const reply = await slack.waitFor(() => slack.responses[0], 5000, 'reply');
     const json = JSON.stringify(reply.body.blocks);
@@ -109,7 +109,7 @@ describe('/guardduty over signed HTTP to the real Bolt receiver', () => {
   });
 
   it('when every region fails the user is told, never left in silence', async () => {
-    gd.fault.ListDetectors = { name: 'AccessDeniedException', message: 'not authorized' };
+    gd.faults.ListDetectors = { name: 'AccessDeniedException', message: 'not authorized' };
     await command('findings high');
     const reply = await slack.waitFor(() => slack.responses[0], 5000, 'reply');
     expect(JSON.stringify(reply.body)).toContain('did not answer: AccessDeniedException');
