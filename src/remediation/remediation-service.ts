@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pino from 'pino';
 import { ChatOpsError, describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
-import type { ProposalStore, RemediationExecutorFactory } from '../domain/ports';
+import type { ApproverPolicy, ProposalStore, RemediationExecutorFactory } from '../domain/ports';
 import type { Proposal, ProposalKind } from '../domain/proposal';
 import type { PlanPreview } from '../domain/remediation/exposure';
 import {
@@ -28,15 +28,10 @@ import { ProposalSeals } from './proposal-seals';
 
 export const DEFAULT_LEASE_SECONDS = 300;
 
-/** Structurally the same as the Slack layer's ApproverPolicy; declared here so the use cases stay Slack-free. */
-export interface ApproverCheck {
-  isApprover(userId: string): Promise<boolean>;
-}
-
 export interface RemediationServiceDeps {
   store: ProposalStore;
   executors: RemediationExecutorFactory;
-  approvers: ApproverCheck;
+  approvers: ApproverPolicy;
   /** Seals proposals, approvals and results with APPROVAL_SIGNING_KEY, and checks them before any AWS call. */
   sealer: ApprovalSealer;
   /** This process's identity, written as the execution lease owner. */

@@ -1,4 +1,4 @@
-import type { ApproverPolicy } from './deps';
+import type { ApproverPolicy } from '../domain/ports';
 
 /** What a click or command asks to do; each has its own rule. */
 export type Capability = 'use' | 'propose' | 'approve' | 'archive';

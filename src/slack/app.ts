@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
-import { boltLogger } from '../logger';
-import { SlackApproverPolicy } from '../remediation/approvers';
+import { Server, type IncomingMessage, type ServerResponse } from 'node:http';
+import { App, SocketModeReceiver, type CustomRoute, type Receiver } from '@slack/bolt';
+import { boltLogger, redactValues } from '../logger';
+import { SlackApproverPolicy } from './approver-policy';
 import { AccessPolicy } from './access-policy';
+import { applyServerLimits, httpLimits, LimitedHttpReceiver, type HttpLimits } from './http-limits';
 import { accessControl } from './middleware/access-control';
 import { undiciFetch } from './undici-fetch';
 import { WorkQueue } from './work-queue';
@@ -26,27 +27,41 @@ function healthRoute(): CustomRoute {
   };
 }
 
-function createReceiver(deps: SlackDeps): Receiver {
+export interface AppOptions {
+  /** Overrides of the HTTP server's limits (tests shorten the timeouts); see HTTP_LIMITS. */
+  httpLimits?: Partial<HttpLimits>;
+}
+
+function createReceiver(deps: SlackDeps, limits: HttpLimits): Receiver {
   const { slack, port } = deps.config;
   const logger = boltLogger(deps.logger);
   if (slack.mode === 'socket' && slack.appToken) {
-    return new SocketModeReceiver({
+    const receiver = new SocketModeReceiver({
       appToken: slack.appToken,
       logger,
       customRoutes: [healthRoute()],
-      installerOptions: { port },
+      // SLACK_API_URL for apps.connections.open too (the Socket Mode client's own WebClient).
+      installerOptions: { port, clientOptions: { slackApiUrl: slack.apiUrl } },
     });
+    // The /healthz server reads no bodies, but gets the same timeouts and connection cap (set before it listens).
+    const healthServer: unknown = (receiver as unknown as { httpServer?: unknown }).httpServer;
+    if (healthServer instanceof Server) applyServerLimits(healthServer as Server, limits);
+    return receiver;
   }
   if (!slack.signingSecret) throw new Error('HTTP mode needs SLACK_SIGNING_SECRET');
-  return new HTTPReceiver({
-    signingSecret: slack.signingSecret,
-    endpoints: EVENTS_PATH,
-    port,
-    customRoutes: [healthRoute()],
-    logger,
-    // Slack waits 3 s for an ack; answer a request no listener acked before then rather than hang.
-    unhandledRequestTimeoutMillis: 2900,
-  });
+  return new LimitedHttpReceiver(
+    {
+      signingSecret: slack.signingSecret,
+      endpoints: EVENTS_PATH,
+      port,
+      customRoutes: [healthRoute()],
+      logger,
+      // Slack waits 3 s for an ack; answer a request no listener acked before then rather than hang.
+      unhandledRequestTimeoutMillis: 2900,
+    },
+    limits,
+    deps.logger.child({ component: 'http' }),
+  );
 }
 
 function accessPolicy(app: App, deps: SlackDeps): AccessPolicy {
@@ -81,11 +96,19 @@ function homeTeam(app: App, deps: SlackDeps): () => Promise<string | undefined> 
 }
 
 /** The Bolt app with its receiver (Socket Mode or signed HTTP), error handler and every listener. */
-export function createApp(given: SlackDeps): App {
+export function createApp(given: SlackDeps, options: AppOptions = {}): App {
   const deps: SlackDeps = { ...given, work: given.work ?? new WorkQueue() };
+  // Scrubbed from every log line from here on, whatever key or text they turn up in.
+  redactValues(
+    deps.config.slack.botToken,
+    deps.config.slack.appToken,
+    deps.config.slack.signingSecret,
+    deps.config.approval.signingKey,
+    deps.config.approval.previousSigningKey,
+  );
   const app = new App({
     token: deps.config.slack.botToken,
-    receiver: createReceiver(deps),
+    receiver: createReceiver(deps, httpLimits(options.httpLimits)),
     logger: boltLogger(deps.logger),
     clientOptions: { slackApiUrl: deps.config.slack.apiUrl, fetch: undiciFetch() },
     // No listener reads conversation state; skipping Bolt's store saves work on every request.

@@ -1,16 +1,11 @@
 import type pino from 'pino';
 import type { Config } from '../config';
 import type { CardPublisher } from '../feed/card-publisher';
-import type { FindingsSource, RemediationExecutorFactory, StateStore } from '../domain/ports';
+import type { ApproverPolicy, FindingsSource, RemediationExecutorFactory, StateStore } from '../domain/ports';
 import type { ApprovalSealer } from '../domain/remediation/seal';
 import type { SlackMessenger } from './messenger';
 import type { WorkQueue } from './work-queue';
 import type { UserRateLimit } from './user-rate-limit';
-
-/** Decides whether a Slack user may approve remediations (APPROVER_USER_IDS, APPROVER_USERGROUP_ID). */
-export interface ApproverPolicy {
-  isApprover(userId: string): Promise<boolean>;
-}
 
 /** Present when a store and FINDINGS_CHANNEL are configured: cards in the channel, threads, proposals. */
 export interface ChannelDeps {

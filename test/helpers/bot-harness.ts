@@ -6,9 +6,11 @@ import type { App } from '@slack/bolt';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { WebClient } from '@slack/web-api';
+import { composeBot, type Bot as ComposedBot, type BotParts } from '../../src/compose';
 import { WorkQueue } from '../../src/slack/work-queue';
-import { createApp } from '../../src/slack/app';
 import type { SlackDeps } from '../../src/slack/deps';
+import { undiciFetch } from '../../src/slack/undici-fetch';
 import { SIGNING_SECRET } from './signed-request';
 import type { SlackStandIn } from './slack-stand-in';
 
@@ -28,6 +30,8 @@ export class LogCapture extends Writable {
 
 export interface Bot {
   app: App;
+  /** Everything composeBot built (publisher, queue, poller, remediation). */
+  composed: ComposedBot;
   config: Config;
   deps: SlackDeps;
   /** `http://127.0.0.1:<port>` */
@@ -38,7 +42,7 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-export function testConfig(slack: SlackStandIn, env: Record<string, string> = {}): Config {
+export function testConfig(slack: Pick<SlackStandIn, 'apiUrl'>, env: Record<string, string> = {}): Config {
   return loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-test-token-0000',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -59,31 +63,40 @@ export function guardDutyClients(): (region: string) => GuardDutyClient {
   };
 }
 
-/** The real Bolt app with the HTTP receiver on an ephemeral loopback port. */
-export async function startBot(slack: SlackStandIn, env: Record<string, string> = {}, extra: Partial<SlackDeps> = {}): Promise<Bot> {
+/**
+ * The bot as main.ts builds it (composeBot) with the real Bolt app and HTTP receiver on an ephemeral loopback
+ * port; GuardDuty through the SDK (mocked or pointed at a stand-in), Slack's Web API at the stand-in. `extra`
+ * passes fakes or real adapters (a store, EC2 executors, a sealer) in; the feed's timers are not started.
+ */
+export async function startBot(slack: SlackStandIn, env: Record<string, string> = {}, extra: Partial<BotParts> = {}): Promise<Bot> {
   const config = testConfig(slack, env);
   const logs = new LogCapture();
   const logger = createLogger(config.logLevel, logs);
-  const deps: SlackDeps = {
+  const findings = extra.findings ?? new GuardDutySource(guardDutyClients(), config.aws.regions);
+  const composed = composeBot({
     config,
     logger,
-    findings: new GuardDutySource(guardDutyClients(), config.aws.regions),
+    owner: 'bot-test',
+    web: new WebClient(config.slack.botToken, { slackApiUrl: slack.apiUrl, fetch: undiciFetch(), retryConfig: { retries: 0 } }),
+    findings,
+    // Tests read GuardDuty as it is now; the 10-second cache is tested on its own.
+    peopleFindings: findings,
     // The test process is also the load generator, so its event-loop load says nothing about the bot's own:
     // the queue keeps its count limits here, and load shedding is tested on its own (work-queue.test.ts).
     work: new WorkQueue({ load: { utilization: () => 0 } }),
     ...extra,
-  };
-  const app = createApp(deps);
-  const server = (await app.start(0)) as Server;
+  });
+  const server = (await composed.start(0, { background: false })) as Server;
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
   return {
-    app,
+    app: composed.app,
+    composed,
     config,
-    deps,
+    deps: composed.deps,
     base,
     events: `${base}/slack/events`,
     logs,
-    stop: () => app.stop() as Promise<void>,
+    stop: () => composed.stop(),
   };
 }

@@ -8,8 +8,8 @@ import { ChannelQueue } from '../../src/feed/channel-queue';
 import { DigestPublisher } from '../../src/feed/digest';
 import { FeedPoller } from '../../src/feed/feed-poller';
 import { SlackMessenger } from '../../src/slack/messenger';
-import { SlackCardChannel } from '../../src/slack/slack-card-channel';
-import { guardDutyClients } from './bot-harness';
+import { guardDutyClients, testConfig } from './bot-harness';
+import { composeBot } from '../../src/compose';
 import type { SlackStandIn } from './slack-stand-in';
 import { undiciFetch } from '../../src/slack/undici-fetch';
 
@@ -31,20 +31,28 @@ export function feedInstance(
   options: { owner?: string; minBand?: SeverityBand; claimSeconds?: number; postIntervalMs?: number; regions?: string[]; slackRetries?: number } = {},
 ): FeedInstance {
   const owner = options.owner ?? `test-${Math.random().toString(36).slice(2, 8)}`;
-  const logger = pino({ level: 'silent' });
-  const client = new WebClient('xoxb-test-token', {
+  const regions = options.regions ?? ['us-east-1', 'us-west-2'];
+  const config = testConfig(slack, { FINDINGS_CHANNEL: CHANNEL, POST_MIN_SEVERITY: options.minBand ?? 'medium', GUARDDUTY_REGIONS: regions.join(','), LOG_LEVEL: 'silent' });
+  const web = new WebClient('xoxb-test-token', {
     slackApiUrl: slack.apiUrl,
     fetch: undiciFetch(),
     retryConfig: { retries: options.slackRetries ?? 0, factor: 1, minTimeout: 10, maxTimeout: 20 },
     logLevel: LogLevel.ERROR,
   });
-  const messenger = new SlackMessenger(client);
-  const queue = new ChannelQueue(options.postIntervalMs ?? 0);
-  const regions = options.regions ?? ['us-east-1', 'us-west-2'];
-  const publisher = new CardPublisher(store, new SlackCardChannel(messenger), queue, { channel: CHANNEL, minBand: options.minBand ?? 'medium', owner, claimSeconds: options.claimSeconds ?? 60 }, logger);
-  const source = new GuardDutySource(guardDutyClients(), regions);
-  const poller = new FeedPoller(source, store, publisher, { regions, pollIntervalSeconds: 60, backfillHours: 24, owner }, logger);
-  const digest = new DigestPublisher(store, new SlackCardChannel(messenger), queue, { channel: CHANNEL, intervalMinutes: 60, owner }, logger);
+  const messenger = new SlackMessenger(web);
+  const bot = composeBot({
+    config,
+    logger: pino({ level: 'silent' }),
+    owner,
+    web,
+    messenger,
+    findings: new GuardDutySource(guardDutyClients(), regions),
+    store,
+    postIntervalMs: options.postIntervalMs ?? 0,
+    claimSeconds: options.claimSeconds ?? 60,
+  });
+  const { queue, publisher, poller, digest } = bot;
+  if (!publisher || !poller || !digest) throw new Error('the feed was not built');
   return { owner, queue, publisher, poller, digest, messenger };
 }
 

@@ -2,16 +2,10 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { WebClient } from '@slack/web-api';
 import { Ec2Remediator } from '../../src/aws/ec2-remediator';
 import type { RemediationExecutorFactory } from '../../src/domain/ports';
-import { CardPublisher } from '../../src/feed/card-publisher';
-import { ChannelQueue } from '../../src/feed/channel-queue';
-import { createLogger } from '../../src/logger';
-import { SlackApproverPolicy } from '../../src/remediation/approvers';
-import type { ChannelDeps, RemediationDeps } from '../../src/slack/deps';
-import { SlackMessenger } from '../../src/slack/messenger';
-import { SlackCardChannel } from '../../src/slack/slack-card-channel';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { TEST_CREDENTIALS, startBot, type Bot } from './bot-harness';
 import { startTestDynamo, type TestDynamo } from './dynalite';
+import type { BotParts } from '../../src/compose';
 import { FakeEc2 } from '../fakes/ec2/sdk-mock';
 import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../fakes/ec2/seed';
 import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
@@ -42,7 +36,7 @@ export interface RemediationRig {
  * CardPublisher against the Slack stand-in, Ec2Remediator on a mocked EC2Client (the seed group), GuardDuty
  * in memory. Alice, Bob and Carol are approvers (APPROVER_USER_IDS); Mallory is not.
  */
-export async function startRemediationRig(env: Record<string, string> = {}): Promise<RemediationRig> {
+export async function startRemediationRig(env: Record<string, string> = {}, parts: Partial<BotParts> = {}): Promise<RemediationRig> {
   const slack = await new SlackStandIn().start();
   slack.handlers.set('views.update', (body) => ({ ok: true, view: { id: body.view_id } }));
   const gd = new FakeGuardDuty();
@@ -50,18 +44,13 @@ export async function startRemediationRig(env: Record<string, string> = {}): Pro
   const dynamo = await startTestDynamo();
   const store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
   const web = new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl, fetch: undiciFetch() });
-  const messenger = new SlackMessenger(web);
-  const logger = createLogger('silent');
-  const publisher = new CardPublisher(store, new SlackCardChannel(messenger), new ChannelQueue(10), { channel: RH.channel, minBand: 'low', owner: 'bot-test', claimSeconds: 30 }, logger);
   const executors: RemediationExecutorFactory = {
     forTarget: async (_account, region) => new Ec2Remediator(new EC2Client({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 })),
   };
-  const channel: ChannelDeps = { store, messenger, publisher, channel: RH.channel, owner: 'bot-test' };
-  const remediation: RemediationDeps = { executors, approvers: new SlackApproverPolicy({ userIds: [RH.alice, RH.bob, RH.carol], client: web }), sealer: testSealer() };
   const bot = await startBot(
     slack,
-    { FINDINGS_CHANNEL: RH.channel, APPROVER_USER_IDS: `${RH.alice},${RH.bob},${RH.carol}`, TRUSTED_CIDRS: '203.0.113.0/24', LOG_LEVEL: 'warn', ...env },
-    { channel, remediation },
+    { FINDINGS_CHANNEL: RH.channel, POST_MIN_SEVERITY: 'low', APPROVER_USER_IDS: `${RH.alice},${RH.bob},${RH.carol}`, TRUSTED_CIDRS: '203.0.113.0/24', LOG_LEVEL: 'warn', ...env },
+    { web, store, executors, sealer: testSealer(), postIntervalMs: 10, claimSeconds: 30, ...parts },
   );
   return {
     slack,

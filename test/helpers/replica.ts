@@ -21,20 +21,17 @@ import { GuardDutySource } from '../../src/aws/guardduty-source';
 import type { Config } from '../../src/config';
 import type { FindingQuery, RemediationExecutorFactory } from '../../src/domain/ports';
 import type { Proposal } from '../../src/domain/proposal';
-import type { ExecutionResult, RemediationPlan } from '../../src/domain/remediation/types';
+import type { ExecutionResult } from '../../src/domain/remediation/types';
 import { BAND_FLOOR, type SeverityBand } from '../../src/domain/severity';
 import { CardPublisher } from '../../src/feed/card-publisher';
 import { ChannelQueue } from '../../src/feed/channel-queue';
 import { FeedPoller } from '../../src/feed/feed-poller';
 import { createLogger } from '../../src/logger';
-import { SlackApproverPolicy } from '../../src/remediation/approvers';
 import { testSealer } from './sealer';
-import { createApp } from '../../src/slack/app';
-import type { ChannelDeps, RemediationDeps, SlackDeps } from '../../src/slack/deps';
+import { composeBot } from '../../src/compose';
 import { SlackMessenger } from '../../src/slack/messenger';
-import { SlackCardChannel } from '../../src/slack/slack-card-channel';
 import { UserRateLimit } from '../../src/slack/user-rate-limit';
-import { remediationContext, type RemediationContext } from '../../src/slack/remediation-context';
+import { type RemediationContext } from '../../src/slack/remediation-context';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { ensureTable } from '../../src/store/table';
 import { LogCapture, TEST_CREDENTIALS, guardDutyClients, testConfig } from './bot-harness';
@@ -197,6 +194,7 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
     APPROVER_USER_IDS: [REQUESTER, APPROVER, SECOND_APPROVER].join(','),
     TRUSTED_CIDRS: TRUSTED_SOURCE,
     LOG_LEVEL: options.logLevel ?? 'warn',
+    POLL_INTERVAL_SECONDS: String(options.pollIntervalSeconds ?? 1),
   });
   const logs = new LogCapture();
   const logger = createLogger(config.logLevel, logs).child({ replica: options.name });
@@ -207,43 +205,39 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
     logLevel: LogLevel.ERROR,
   });
   const messenger = new CountingMessenger(web);
-  const queue = new ChannelQueue(options.queueIntervalMs ?? 0);
-  const publisher = new CardPublisher(
-    store,
-    new SlackCardChannel(messenger),
-    queue,
-    { channel: REPLICA_CHANNEL, minBand, owner, claimSeconds: options.claimSeconds ?? 60 },
-    logger.child({ component: 'cards' }),
-  );
   const source = new CountingSource(guardDutyClients(), regions);
-  const poller = new FeedPoller(
-    source,
-    store,
-    publisher,
-    { regions, pollIntervalSeconds: options.pollIntervalSeconds ?? 1, backfillHours: config.feed.backfillHours, owner },
-    logger.child({ component: 'feed' }),
-  );
   let applied = 0;
   const executors: RemediationExecutorFactory = {
     forTarget: async (_account, region) => {
       const remediator = new Ec2Remediator(new EC2Client({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 }));
       const apply = remediator.apply.bind(remediator);
-      remediator.apply = (plan: RemediationPlan): Promise<ExecutionResult> => {
+      remediator.apply = (...args: Parameters<Ec2Remediator['apply']>): Promise<ExecutionResult> => {
         applied++;
-        return apply(plan);
+        return apply(...args);
       };
       return remediator;
     },
   };
-  const channel: ChannelDeps = { store, messenger, publisher, channel: REPLICA_CHANNEL, owner };
-  const remediationDeps: RemediationDeps = { executors, approvers: new SlackApproverPolicy({ userIds: config.approval.userIds, client: web }), sealer: testSealer() };
-  // The scenarios click for whole teams at machine speed; the per-person limit is tested in feedback-once.test.ts.
-  const deps: SlackDeps = { config, logger, findings: source, channel, remediation: remediationDeps, actionLimit: SCRIPTED_PACE };
-  const app = createApp(deps);
-  const server = (await app.start(0)) as Server;
+  const bot = composeBot({
+    config,
+    logger,
+    owner,
+    web,
+    messenger,
+    findings: source,
+    peopleFindings: source,
+    store,
+    executors,
+    sealer: testSealer(),
+    postIntervalMs: options.queueIntervalMs ?? 0,
+    claimSeconds: options.claimSeconds ?? 60,
+    // The scenarios click for whole teams at machine speed; the per-person limit is tested in feedback-once.test.ts.
+    actionLimit: SCRIPTED_PACE,
+  });
+  const { app, queue, publisher, poller, remediation } = bot;
+  if (!publisher || !poller || !remediation) throw new Error('the replica was built without its feed or remediation');
+  const server = (await bot.start(0, { background: false })) as Server;
   const { port } = server.address() as AddressInfo;
-  const remediation = remediationContext(deps);
-  if (!remediation) throw new Error('remediation context not built');
   return {
     name: options.name,
     owner,
@@ -263,11 +257,7 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
       logs.lines
         .map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown })
         .filter((l) => l.level >= 40),
-    stop: async () => {
-      await poller.stop();
-      await queue.idle();
-      await (app.stop() as Promise<void>);
-    },
+    stop: () => bot.stop(),
   };
 }
 

@@ -1,16 +1,12 @@
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { WebClient } from '@slack/web-api';
 import { CachedFindingsSource } from '../../src/aws/cached-findings-source';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { CardPublisher } from '../../src/feed/card-publisher';
 import { ChannelQueue } from '../../src/feed/channel-queue';
-import { createLogger } from '../../src/logger';
 import type { ChannelDeps } from '../../src/slack/deps';
 import { ACTION } from '../../src/slack/ids';
 import { SlackMessenger } from '../../src/slack/messenger';
-import { SlackCardChannel } from '../../src/slack/slack-card-channel';
-import { undiciFetch } from '../../src/slack/undici-fetch';
 import { CARD_NOTES_KEPT, DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { TEST_CREDENTIALS, startBot, type Bot } from '../helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
@@ -92,11 +88,6 @@ describe('feedback once per person, audit notes kept, button replies through the
     for (let n = 0; n < 10; n++) gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(n), severity: 8 }));
     dynamo = await startTestDynamo();
     store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
-    messenger = new SlackMessenger(new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl, fetch: undiciFetch(), retryConfig: { retries: 0 } }));
-    queue = new ChannelQueue(INTERVAL_MS);
-    const logger = createLogger('silent');
-    publisher = new CardPublisher(store, new SlackCardChannel(messenger), queue, { channel: CHANNEL, minBand: 'low', owner: 'bot-test', claimSeconds: 30 }, logger);
-    const channel: ChannelDeps = { store, messenger, publisher, channel: CHANNEL, owner: 'bot-test' };
     const clients = new Map<string, GuardDutyClient>();
     const clientFor = (region: string) => {
       let c = clients.get(region);
@@ -106,9 +97,12 @@ describe('feedback once per person, audit notes kept, button replies through the
     source = new GuardDutySource(clientFor, REGIONS);
     bot = await startBot(
       slack,
-      { FINDINGS_CHANNEL: CHANNEL, APPROVER_USER_IDS: APPROVER, GUARDDUTY_REGIONS: REGIONS.join(','), LOG_LEVEL: 'warn' },
-      { channel, findings: new CachedFindingsSource(source) },
+      { FINDINGS_CHANNEL: CHANNEL, POST_MIN_SEVERITY: 'low', APPROVER_USER_IDS: APPROVER, GUARDDUTY_REGIONS: REGIONS.join(','), LOG_LEVEL: 'warn' },
+      { store, findings: new CachedFindingsSource(source), postIntervalMs: INTERVAL_MS, claimSeconds: 30 },
     );
+    ({ queue } = bot.composed);
+    publisher = bot.composed.publisher as CardPublisher;
+    messenger = (bot.deps.channel as ChannelDeps).messenger;
   });
   afterAll(async () => {
     await bot?.stop();

@@ -4,16 +4,9 @@
  * Promise under test: every request is acked with 200 and answered exactly once (never silence, never
  * a 500), nothing unescaped reaches Slack, and forged values never reach a GuardDuty write.
  */
-import { WebClient } from '@slack/web-api';
 import fc from 'fast-check';
 import { parseCommand } from '../../src/domain/command';
-import { CardPublisher } from '../../src/feed/card-publisher';
-import { ChannelQueue } from '../../src/feed/channel-queue';
-import { createLogger } from '../../src/logger';
-import type { ChannelDeps } from '../../src/slack/deps';
 import { ACTION } from '../../src/slack/ids';
-import { SlackMessenger } from '../../src/slack/messenger';
-import { SlackCardChannel } from '../../src/slack/slack-card-channel';
 import { decodePage, encodePage } from '../../src/slack/values';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { assertNoUnescaped, assertValidMessage, collectTexts, findUnescaped } from '../helpers/block-kit';
@@ -240,14 +233,14 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
     );
     dynamo = await startTestDynamo();
     const store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
-    const messenger = new SlackMessenger(new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }));
-    const logger = createLogger('silent');
-    const publisher = new CardPublisher(store, new SlackCardChannel(messenger), new ChannelQueue(0), { channel: CHANNEL, minBand: 'low', owner: 'fuzz', claimSeconds: 30 }, logger);
-    const channel: ChannelDeps = { store, messenger, publisher, channel: CHANNEL, owner: 'fuzz' };
     // The clicker is an approver, so archive clicks get past access control to the listener.
     // Values, not pace, are fuzzed here: one clicker sends thousands of clicks, so the per-person limit (tested in
     // feedback-once.test.ts) is lifted.
-    bot = await startBot(slack, { APPROVER_USER_IDS: APPROVER, LOG_LEVEL: 'warn' }, { channel, actionLimit: new UserRateLimit({ capacity: 1_000_000 }) });
+    bot = await startBot(
+      slack,
+      { FINDINGS_CHANNEL: CHANNEL, POST_MIN_SEVERITY: 'low', APPROVER_USER_IDS: APPROVER, LOG_LEVEL: 'warn' },
+      { store, postIntervalMs: 0, claimSeconds: 30, actionLimit: new UserRateLimit({ capacity: 1_000_000 }) },
+    );
     expect(bot.config.aws.regions).toEqual(CONFIGURED_REGIONS);
   });
 

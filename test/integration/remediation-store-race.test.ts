@@ -10,7 +10,7 @@ import type { Finding } from '../../src/domain/finding';
 import type { RemediationExecutorFactory } from '../../src/domain/ports';
 import type { Proposal } from '../../src/domain/proposal';
 import { createLogger } from '../../src/logger';
-import { ApproverLookupError, SlackApproverPolicy } from '../../src/remediation/approvers';
+import { ApproverLookupError, SlackApproverPolicy } from '../../src/slack/approver-policy';
 import { EXECUTION_WINDOW_SECONDS, type Decision } from '../../src/domain/remediation/proposal-rules';
 import { RemediationService } from '../../src/remediation/remediation-service';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';

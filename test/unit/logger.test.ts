@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { LogLevel } from '@slack/bolt';
-import { boltLogger, createLogger, scrubSecrets } from '../../src/logger';
+import fc from 'fast-check';
+import { boltLogger, createLogger, redactValues, scrubSecrets } from '../../src/logger';
 
 class Lines extends Writable {
   readonly raw: string[] = [];
@@ -160,15 +161,15 @@ describe('boltLogger', () => {
   it('scrubs objects serialised into the message', () => {
     const { out, logger } = bolt();
     logger.info({ response_url: HOOK, token: BOT_TOKEN, n: 1 });
-    expect(out.last.msg).toBe('{"response_url":"https://hooks.slack.com/[Redacted]","token":"xox*-[Redacted]","n":1}');
+    expect(out.last.msg).toBe('{"response_url":"[Redacted]","token":"[Redacted]","n":1}');
   });
 
-  it('survives circular objects', () => {
+  it('survives circular objects, marking the cycle', () => {
     const { out, logger } = bolt();
     const loop: Record<string, unknown> = { token: BOT_TOKEN };
     loop.self = loop;
     logger.warn('odd', loop);
-    expect(out.last.msg).toBe('odd [object Object]');
+    expect(out.last.msg).toBe('odd {"token":"[Redacted]","self":"[Circular]"}');
   });
 
   it('maps levels both ways and renames itself', () => {
@@ -184,5 +185,200 @@ describe('boltLogger', () => {
       ['bolt', 'before'],
       ['socket-mode', 'gone xox*-[Redacted]'],
     ]);
+  });
+});
+
+// ---------------------------------------------------------------- secrets Slack puts in payloads
+
+const VERIFICATION = 'Zt9eXq2mPlK4sB7vNcVERIFY';
+const TRIGGER_ID = '6054431968144.1234567890.0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+const RESPONSE_URL = 'https://hooks.slack.com/actions/T0TEAM0001/6054431968/RespUrlSecretPart';
+const TYPED = 'typed-into-the-modal-by-a-person';
+/** Slack's own JSON escapes slashes. */
+const slackJson = (v: unknown) => JSON.stringify(v).replace(/\//g, '\\/');
+const ALL = [VERIFICATION, TRIGGER_ID, 'RespUrlSecretPart', TYPED, BOT_TOKEN, APP_TOKEN, SECRET];
+
+function viewSubmission() {
+  return {
+    type: 'view_submission',
+    token: VERIFICATION,
+    team: { id: 'T0TEAM0001', domain: 'test' },
+    user: { id: 'U0ALICE001' },
+    trigger_id: TRIGGER_ID,
+    view: {
+      id: 'V0VIEW0001',
+      callback_id: 'propose_fix',
+      private_metadata: '{"ref":"us-east-1 abc","channel":"C0CHAN0001"}',
+      state: { values: { sources: { input: { type: 'plain_text_input', value: `${TYPED} } ] " \\ {` } }, pick: { sel: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: TYPED }, value: TYPED } } } } },
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Replace the rules' } }],
+    },
+    response_urls: [{ block_id: 'b', action_id: 'a', channel_id: 'C0CHAN0001', response_url: RESPONSE_URL }],
+  };
+}
+
+describe('scrubSecrets on payload text', () => {
+  it('redacts token, trigger_id, response_url(s) and view state in JSON, keeping the rest and valid JSON', () => {
+    const out = scrubSecrets(slackJson(viewSubmission()));
+    for (const secret of ALL) expect(out).not.toContain(secret);
+    const parsed = JSON.parse(out);
+    expect(parsed).toMatchObject({
+      type: 'view_submission',
+      token: '[Redacted]',
+      trigger_id: '[Redacted]',
+      team: { id: 'T0TEAM0001' },
+      view: { id: 'V0VIEW0001', callback_id: 'propose_fix', state: '[Redacted]', private_metadata: '{"ref":"us-east-1 abc","channel":"C0CHAN0001"}' },
+      response_urls: [{ channel_id: 'C0CHAN0001', response_url: '[Redacted]' }],
+    });
+    expect(parsed.view.blocks).toEqual(viewSubmission().view.blocks);
+  });
+
+  it('redacts the same keys at any depth and in any case', () => {
+    const deep = { a: { b: { c: { d: { e: { SecretAccessKey: SECRET, SessionToken: 'FwoGZXIvYXdzEXAMPLE', aws_secret_access_key: SECRET, AccessKeyId: 'ASIAIOSFODNN7EXAMPLE', Authorization: `Bearer ${BOT_TOKEN}`, 'X-Slack-Signature': 'v0=abc', botToken: 'not-shaped-at-all', keep: 'me' } } } } } };
+    const parsed = JSON.parse(scrubSecrets(JSON.stringify(deep)));
+    expect(parsed.a.b.c.d.e).toEqual({
+      SecretAccessKey: '[Redacted]',
+      SessionToken: '[Redacted]',
+      aws_secret_access_key: '[Redacted]',
+      AccessKeyId: '[Redacted]',
+      Authorization: '[Redacted]',
+      'X-Slack-Signature': '[Redacted]',
+      botToken: '[Redacted]',
+      keep: 'me',
+    });
+  });
+
+  it('redacts a payload that is itself a string inside JSON (escaped once more)', () => {
+    const inner = JSON.stringify({ token: VERIFICATION, trigger_id: TRIGGER_ID, response_url: 'http://127.0.0.1:9/respond/x1', text: 'he said "hi" \\ ok', n: 1 });
+    const out = scrubSecrets(JSON.stringify({ payload: inner, other: 'kept' }));
+    expect(out).not.toContain(VERIFICATION);
+    expect(out).not.toContain(TRIGGER_ID);
+    expect(out).not.toContain('respond/x1');
+    const parsed = JSON.parse(JSON.parse(out).payload);
+    expect(parsed).toEqual({ token: '[Redacted]', trigger_id: '[Redacted]', response_url: '[Redacted]', text: 'he said "hi" \\ ok', n: 1 });
+  });
+
+  it('redacts view state in a cut-off payload (Socket Mode logs unparseable messages too)', () => {
+    const cut = slackJson(viewSubmission()).slice(0, 500);
+    expect(cut).toContain(TYPED);
+    const out = scrubSecrets(`Unable to parse an incoming WebSocket message (will ignore): SyntaxError, ${cut}`);
+    for (const secret of ALL) expect(out).not.toContain(secret);
+    expect(out).toContain('"callback_id":"propose_fix"');
+  });
+
+  it.each([
+    ['a slash command form body', `token=${VERIFICATION}&team_id=T0TEAM0001&response_url=${encodeURIComponent(RESPONSE_URL)}&trigger_id=${TRIGGER_ID}`, 'team_id=T0TEAM0001'],
+    ["Socket Mode's connection URL", `http request result: {"ok":true,"url":"wss://wss-primary.slack.com/link/?ticket=8f1e2d3c-RespUrlSecretPart&app_id=A0APP00001"}`, 'app_id=A0APP00001'],
+    ['a response URL as Slack escapes it', `respond to https:\\/\\/hooks.slack.com\\/actions\\/T0\\/1\\/RespUrlSecretPart failed`, 'failed'],
+    ['an incoming webhook', 'posting to https://hooks.slack.com/services/T0/B0/RespUrlSecretPart', 'posting to'],
+    ['an AWS key ID in text', 'assumed role as ASIAIOSFODNN7EXAMPLE ok', 'assumed role'],
+    ['a request signature', `x-slack-signature: v0=${'a1'.repeat(32)} checked`, 'checked'],
+    ['a config dump', `SLACK_SIGNING_SECRET=${SECRET} AWS_SECRET_ACCESS_KEY = ${SECRET} PORT=3000`, 'PORT=3000'],
+    ['a rotating user token', 'xoxe.xoxp-1-Mi0yLTExMjM0NTY3ODkw', 'xox*-[Redacted]'],
+    ['a refresh token', 'xoxe-1-My0xLTEyMzQ1Njc4OTA', 'xox*-[Redacted]'],
+  ])('%s', (_label, input, kept) => {
+    const out = scrubSecrets(input);
+    for (const secret of [...ALL, 'RespUrlSecretPart', 'ASIAIOSFODNN7EXAMPLE', 'a1'.repeat(32), 'Mi0yLTExMjM0NTY3ODkw', 'My0xLTEyMzQ1Njc4OTA']) expect(out).not.toContain(secret);
+    expect(out).toContain(kept);
+  });
+
+  it.each([
+    'token', 'Token', 'TOKEN', 'botToken', 'SessionToken', 'AWS_SESSION_TOKEN', 'nextToken',
+    'secretAccessKey', 'SecretAccessKey', 'AWS_SECRET_ACCESS_KEY', 'client_secret', 'signingSecret',
+    'Authorization', 'authorization', 'x-slack-signature', 'X-Slack-Signature', 'password', 'Passphrase',
+    'trigger_id', 'triggerId', 'TriggerID', 'response_url', 'responseUrl', 'ResponseURL', 'RESPONSE_URL',
+    'accessKeyId', 'AccessKeyId', 'access_key_id', 'AWS_ACCESS_KEY_ID', 'credential',
+  ])('redacts the key %s in JSON, escaped JSON and key=value text', (key) => {
+    const value = 'plain-looking-value-0001';
+    for (const text of [JSON.stringify({ [key]: value }), JSON.stringify({ s: JSON.stringify({ [key]: value }) }), `${key}=${value}`]) {
+      expect(scrubSecrets(text)).not.toContain(value);
+    }
+  });
+
+  it('redacts the configured secrets by value, whatever the key or text', () => {
+    const signing = 'f3c0ffee5ca1ab1e0123456789abcdef';
+    redactValues(signing, 'short', undefined);
+    expect(scrubSecrets(`{"whatever":"${signing}","x":"a short word"}`)).toBe('{"whatever":"[Redacted]","x":"a short word"}');
+    expect(scrubSecrets(`computed with ${signing}.`)).toBe('computed with [Redacted].');
+  });
+
+  it('leaves text without secrets untouched (same string)', () => {
+    const line = '{"level":30,"time":"2026-11-30T00:00:00.000Z","app":"guardduty-chatops","component":"feed","findings":3,"msg":"posted card"}';
+    expect(scrubSecrets(line)).toBe(line);
+  });
+
+  const secretKey = fc.constantFrom('token', 'trigger_id', 'response_url', 'botToken', 'secretAccessKey', 'SessionToken', 'x-slack-signature', 'authorization', 'client_secret');
+  const secretValue = fc.string({ unit: fc.constantFrom('a', 'Z', '9', '"', '\\', '/', '{', '}', ' ', 'é', '\n', '😀'), maxLength: 12 }).map((s) => `S3CR3T${s}`);
+
+  it('property: any JSON stays valid JSON, and secrets under secret keys or in view state at any depth (or re-stringified inside a string) are gone', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), secretKey, secretValue, secretKey, secretValue, fc.nat(4), (data, k1, v1, k2, v2, depth) => {
+        let nested: unknown = { [k2]: v2, data, view: { state: { values: { blk: { act: { value: v1, selected_option: { value: v2, text: data } } } } }, id: 'V1' } };
+        for (let i = 0; i < depth; i++) nested = i % 2 ? { level: nested } : [nested, 'x'];
+        const value = { [k1]: v1, data, nested, asString: JSON.stringify({ [k1]: v1, data, nested }) };
+        const out = scrubSecrets(JSON.stringify(value));
+        expect(() => JSON.parse(out)).not.toThrow();
+        expect(out).not.toContain('S3CR3T');
+        // Random data alone is never made invalid either.
+        expect(() => JSON.parse(scrubSecrets(JSON.stringify(data)))).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('boltLogger with what Bolt and Socket Mode write at debug level', () => {
+  function bolt(level = 'debug') {
+    const { out, log } = setup(level);
+    return { out, logger: boltLogger(log) };
+  }
+
+  it('keeps every secret of real envelope-shaped lines out, and every line valid JSON', () => {
+    const { out, logger } = bolt();
+    const envelope = { envelope_id: 'env-0001', type: 'interactive', accepts_response_payload: true, payload: viewSubmission() };
+    const command = { token: VERIFICATION, team_id: 'T0TEAM0001', command: '/guardduty', text: 'help', response_url: RESPONSE_URL, trigger_id: TRIGGER_ID };
+    // SocketModeClient
+    logger.debug(`Received a message on the WebSocket: ${slackJson(envelope)}`);
+    logger.debug(`Calling ack() - type: interactive, envelope_id: env-0001, data: ${JSON.stringify({ response_action: 'errors' })}`);
+    logger.debug(`Sending a WebSocket message: ${JSON.stringify({ envelope_id: 'env-0001', payload: {} })}`);
+    // its WebClient (apps.connections.open) and Bolt's own
+    logger.debug('http request headers: {"Authorization":"[[REDACTED]]","User-Agent":"x"}');
+    logger.debug(`http request body: ${JSON.stringify({ trigger_id: TRIGGER_ID, view: { type: 'modal' } })}`);
+    logger.debug(`http request result: {"ok":true,"url":"wss://wss-primary.slack.com/link/?ticket=RespUrlSecretPart&app_id=A0APP00001"}`);
+    logger.debug(JSON.stringify({ ...command, payload: undefined }));
+    logger.debug(command);
+    logger.debug(`ack() call begins (body: ${JSON.stringify({ text: 'ok' })})`);
+    logger.error('An unhandled error occurred while Bolt processed (type: view_submission, error: Error: boom)', new Error(`response_url=${RESPONSE_URL}`));
+    const lines = out.text.trim().split('\n');
+    expect(lines).toHaveLength(10);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    for (const secret of ALL) expect(out.text).not.toContain(secret);
+    expect(out.text).toContain('env-0001');
+    expect(out.text).toContain('"command\\":\\"/guardduty\\"');
+  });
+
+  it('formats nothing for a level that is off', () => {
+    const { out, logger } = bolt('info');
+    let read = 0;
+    const costly = {
+      toJSON() {
+        read++;
+        return {};
+      },
+    };
+    logger.debug('body', costly);
+    expect(read).toBe(0);
+    expect(out.raw).toHaveLength(0);
+  });
+});
+
+describe('createLogger scrubs every line, whatever logs it', () => {
+  it('redacts secrets deeper than the pino paths, in messages, and in error messages', () => {
+    const { out, log } = setup('trace');
+    log.child({ component: 'x' }).trace({ a: { b: { c: { d: { token: VERIFICATION, response_url: RESPONSE_URL, view: { state: { values: { b: { a: { value: TYPED } } } } } } } } } }, 'deep');
+    log.info(`payload was ${JSON.stringify({ trigger_id: TRIGGER_ID })}`);
+    log.error({ err: new Error(`invalid_auth for ${BOT_TOKEN} at ${RESPONSE_URL}`) }, 'failed');
+    log.warn({ raw: slackJson(viewSubmission()) }, 'raw payload as a string field');
+    for (const secret of ALL) expect(out.text).not.toContain(secret);
+    expect(out.records).toHaveLength(4);
   });
 });

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { ChatOpsError } from '../domain/errors';
-import type { ApproverPolicy } from '../slack/deps';
+import type { ApproverPolicy } from '../domain/ports';
 
 export const USERGROUP_CACHE_MS = 60_000;
 

@@ -1,0 +1,142 @@
+import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type pino from 'pino';
+import { CachedFindingsSource } from './aws/cached-findings-source';
+import type { Config } from './config';
+import type { ApproverPolicy, FindingsSource, RemediationExecutorFactory, StateStore } from './domain/ports';
+import type { ApprovalSealer } from './domain/remediation/seal';
+import { CardPublisher } from './feed/card-publisher';
+import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
+import { DigestPublisher } from './feed/digest';
+import { FeedPoller } from './feed/feed-poller';
+import { SlackApproverPolicy } from './slack/approver-policy';
+import { createApp, type AppOptions } from './slack/app';
+import type { ChannelDeps, SlackDeps } from './slack/deps';
+import { SlackMessenger } from './slack/messenger';
+import { remediationContext, resumeStalledProposals, type RemediationContext } from './slack/remediation-context';
+import { SlackCardChannel } from './slack/slack-card-channel';
+import type { UserRateLimit } from './slack/user-rate-limit';
+import type { WorkQueue } from './slack/work-queue';
+
+/** How long a card claim protects a post in progress before another process may recover it. */
+export const CLAIM_SECONDS = 120;
+
+/** What the bot is built from: configuration and the clients of the outside world (real ones, or fakes in tests). */
+export interface BotParts {
+  config: Config;
+  logger: pino.Logger;
+  /** This process's identity in claims and leases. */
+  owner: string;
+  web: WebClient;
+  /** GuardDuty in the configured regions; the feed reads it directly, people through a 10-second cache. */
+  findings: FindingsSource;
+  /** Without a store there are no cards and no proposals; `/guardduty` still answers. */
+  store?: StateStore;
+  /** With a store, FINDINGS_CHANNEL and these two, remediation is on. */
+  executors?: RemediationExecutorFactory;
+  sealer?: ApprovalSealer;
+  /** Defaults: APPROVER_USER_IDS and APPROVER_USERGROUP_ID through the WebClient. */
+  approvers?: ApproverPolicy;
+  /** Defaults: a SlackMessenger on `web`. */
+  messenger?: SlackMessenger;
+  /** What people's reads go through. Defaults: `findings` behind a 10-second cache. */
+  peopleFindings?: FindingsSource;
+  /** Pause between posts to one channel. Defaults: Slack's 1 message a second. */
+  postIntervalMs?: number;
+  claimSeconds?: number;
+  work?: WorkQueue;
+  actionLimit?: UserRateLimit;
+  appOptions?: AppOptions;
+}
+
+export interface Bot {
+  app: App;
+  deps: SlackDeps;
+  queue: ChannelQueue;
+  publisher?: CardPublisher;
+  poller?: FeedPoller;
+  digest?: DigestPublisher;
+  remediation?: RemediationContext;
+  /**
+   * Starts the receiver (the HTTP server in HTTP mode); with `background` (the default) also the feed, the
+   * digest and the resumption of remediations a stop interrupted. Resolves with what Bolt's `start` gives.
+   */
+  start(port: number, options?: { background?: boolean }): Promise<unknown>;
+  /** Stops taking requests and polling, then lets queued posts finish. */
+  stop(): Promise<void>;
+}
+
+/** The one place the bot is wired: main.ts, every test harness and every benchmark build it here. */
+export function composeBot(parts: BotParts): Bot {
+  const { config, logger, owner, store } = parts;
+  const messenger = parts.messenger ?? new SlackMessenger(parts.web);
+  const queue = new ChannelQueue(parts.postIntervalMs ?? POST_INTERVAL_MS);
+  const feedChannel = config.feed.channel;
+
+  let channel: ChannelDeps | undefined;
+  let poller: FeedPoller | undefined;
+  let digest: DigestPublisher | undefined;
+  if (store && feedChannel) {
+    const cards = new SlackCardChannel(messenger);
+    const publisher = new CardPublisher(
+      store,
+      cards,
+      queue,
+      { channel: feedChannel, minBand: config.feed.minBand, owner, claimSeconds: parts.claimSeconds ?? CLAIM_SECONDS },
+      logger.child({ component: 'cards' }),
+    );
+    channel = { store, messenger, publisher, channel: feedChannel, owner };
+    poller = new FeedPoller(
+      parts.findings,
+      store,
+      publisher,
+      { regions: config.aws.regions, pollIntervalSeconds: config.feed.pollIntervalSeconds, backfillHours: config.feed.backfillHours, owner },
+      logger.child({ component: 'feed' }),
+    );
+    digest = new DigestPublisher(store, cards, queue, { channel: feedChannel, intervalMinutes: config.feed.digestIntervalMinutes, owner }, logger.child({ component: 'digest' }));
+  } else if (!feedChannel) {
+    logger.warn('FINDINGS_CHANNEL is not set: no finding cards are posted; /guardduty still answers');
+  }
+
+  const approvers = parts.approvers ?? new SlackApproverPolicy({ userIds: config.approval.userIds, usergroupId: config.approval.usergroupId, client: parts.web });
+  const deps: SlackDeps = {
+    config,
+    logger,
+    findings: parts.peopleFindings ?? new CachedFindingsSource(parts.findings),
+    ...(store ? { store } : {}),
+    ...(channel ? { channel } : {}),
+    ...(parts.executors && parts.sealer ? { remediation: { executors: parts.executors, approvers, sealer: parts.sealer } } : {}),
+    ...(parts.work ? { work: parts.work } : {}),
+    ...(parts.actionLimit ? { actionLimit: parts.actionLimit } : {}),
+  };
+  const app = createApp(deps, parts.appOptions);
+  const remediation = remediationContext(deps);
+
+  return {
+    app,
+    deps,
+    queue,
+    ...(channel ? { publisher: channel.publisher } : {}),
+    ...(poller ? { poller } : {}),
+    ...(digest ? { digest } : {}),
+    ...(remediation ? { remediation } : {}),
+    async start(port, options = {}) {
+      const started = await app.start(port);
+      if (options.background ?? true) {
+        poller?.start();
+        digest?.start();
+        if (remediation) {
+          resumeStalledProposals(remediation).then(
+            (n) => void (n > 0 && logger.info({ resumed: n }, 'resumed remediations interrupted by a stop')),
+            (err: unknown) => logger.error({ err }, 'could not resume interrupted remediations'),
+          );
+        }
+      }
+      return started;
+    },
+    async stop() {
+      await Promise.allSettled([app.stop(), poller?.stop(), digest?.stop()]);
+      await queue.idle();
+    },
+  };
+}
