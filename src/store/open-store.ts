@@ -16,7 +16,8 @@ export interface OpenedStore {
 
 /**
  * DYNAMODB_TABLE set: that table through the SDK's own endpoint and credential resolution.
- * Unset: an embedded dynalite on loopback with its data under DATA_DIR, through the very same code path.
+ * Unset: an embedded dynalite on loopback with its data under DATA_DIR, through the very same code path; it answers
+ * only requests signed with this process's random key, and no browser.
  */
 export async function openStore(options: { table?: string; dataDir: string; region?: string }, logger: pino.Logger): Promise<OpenedStore> {
   if (options.table) {
@@ -29,11 +30,12 @@ export async function openStore(options: { table?: string; dataDir: string; regi
     };
   }
   const embedded = await startEmbeddedDynamo(options.dataDir);
-  // The embedded server is ours: its endpoint and (ignored) credentials are the one place they are set in code.
+  // The embedded server is ours: its endpoint and this process's random credentials (the only ones it accepts)
+  // are the one place they are set in code.
   const client = new DynamoDBClient({
     endpoint: embedded.endpoint,
     region: options.region ?? 'us-east-1',
-    credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
+    credentials: embedded.credentials,
   });
   await ensureTable(client, EMBEDDED_TABLE, logger);
   return {

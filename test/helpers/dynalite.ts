@@ -1,6 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startDynalite } from '../../src/store/embedded';
+import { embeddedCredentials, startDynalite, type EmbeddedCredentials } from '../../src/store/embedded';
 import { ensureTable } from '../../src/store/table';
 
 export interface TestDynamo {
@@ -10,15 +10,20 @@ export interface TestDynamo {
   tableName: string;
   /** `http://127.0.0.1:<port>` */
   endpoint: string;
+  /** What `client` signs with: an in-process dynalite accepts no others (unset for a dynalite CLI child process). */
+  credentials?: EmbeddedCredentials;
   /** Stops dynalite, then destroys the clients (data on `path` stays). */
   stop(): Promise<void>;
 }
 
 export const TEST_TABLE = 'guardduty-chatops-test';
 
-/** SDK client config for a local endpoint: fake static credentials, region us-east-1. */
+/**
+ * SDK client config for a local endpoint, region us-east-1, signing with this process's embedded-store credentials:
+ * the only ones a dynalite started in this process accepts (a dynalite CLI in a child process checks none).
+ */
 export function localClientConfig(endpoint: string, extra: Partial<DynamoDBClientConfig> = {}): DynamoDBClientConfig {
-  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, ...extra };
+  return { endpoint, region: 'us-east-1', credentials: embeddedCredentials(), ...extra };
 }
 
 /**
@@ -42,6 +47,7 @@ export async function startTestDynamo(options: { path?: string; tableName?: stri
     doc,
     tableName,
     endpoint: server.endpoint,
+    credentials: server.credentials,
     // Server first: it lets in-flight requests finish, where destroying the client first would leave dynalite
     // writing to a database it has already closed.
     stop: async () => {
