@@ -9,6 +9,7 @@ import { CardPublisher } from './feed/card-publisher';
 import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
 import { DigestPublisher } from './feed/digest';
 import { FeedPoller } from './feed/feed-poller';
+import { RemediationService } from './remediation/remediation-service';
 import { SlackApproverPolicy } from './slack/approver-policy';
 import { createApp, type AppOptions } from './slack/app';
 import type { ChannelDeps, SlackDeps } from './slack/deps';
@@ -99,13 +100,25 @@ export function composeBot(parts: BotParts): Bot {
   }
 
   const approvers = parts.approvers ?? new SlackApproverPolicy({ userIds: config.approval.userIds, usergroupId: config.approval.usergroupId, client: parts.web });
+  const remediationService =
+    store && parts.executors && parts.sealer
+      ? new RemediationService({
+          store,
+          executors: parts.executors,
+          approvers,
+          sealer: parts.sealer,
+          owner,
+          ttlSeconds: config.approval.ttlMinutes * 60,
+          logger,
+        })
+      : undefined;
   const deps: SlackDeps = {
     config,
     logger,
     findings: parts.peopleFindings ?? new CachedFindingsSource(parts.findings),
     ...(store ? { store } : {}),
     ...(channel ? { channel } : {}),
-    ...(parts.executors && parts.sealer ? { remediation: { executors: parts.executors, approvers, sealer: parts.sealer } } : {}),
+    ...(remediationService ? { remediation: { service: remediationService, approvers } } : {}),
     ...(parts.work ? { work: parts.work } : {}),
     ...(parts.actionLimit ? { actionLimit: parts.actionLimit } : {}),
   };

@@ -1,8 +1,8 @@
 import type pino from 'pino';
 import type { Config } from '../config';
 import type { CardPublisher } from '../feed/card-publisher';
-import type { ApproverPolicy, FindingsSource, RemediationExecutorFactory, StateStore } from '../domain/ports';
-import type { ApprovalSealer } from '../domain/remediation/seal';
+import type { ApproverPolicy, FindingsSource, StateStore } from '../domain/ports';
+import type { RemediationService } from '../remediation/remediation-service';
 import type { SlackMessenger } from './messenger';
 import type { WorkQueue } from './work-queue';
 import type { UserRateLimit } from './user-rate-limit';
@@ -19,10 +19,10 @@ export interface ChannelDeps {
 }
 
 export interface RemediationDeps {
-  executors: RemediationExecutorFactory;
+  /** The propose → approve → execute → revert use cases, built by the composition root. */
+  service: RemediationService;
+  /** Who may approve (also used by access control for approver-only buttons). */
   approvers: ApproverPolicy;
-  /** Holds APPROVAL_SIGNING_KEY: seals approvals and results, verified before any AWS call. */
-  sealer: ApprovalSealer;
 }
 
 /** What the Slack listeners need; main.ts builds it, tests build it with stand-ins behind the ports. */

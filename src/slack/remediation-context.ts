@@ -2,7 +2,7 @@ import type pino from 'pino';
 import type { Config } from '../config';
 import type { FindingsSource } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
-import { RemediationService } from '../remediation/remediation-service';
+import type { RemediationService } from '../remediation/remediation-service';
 import { cardNote, outcomeReply, proposalMessage } from './blocks/proposal-message';
 import { channelCardOptions } from './card-options';
 import type { ChannelDeps, RemediationDeps, SlackDeps } from './deps';
@@ -23,17 +23,8 @@ export interface RemediationContext {
 export function remediationContext(deps: SlackDeps): RemediationContext | undefined {
   const { channel, remediation } = deps;
   if (!channel || !remediation) return undefined;
-  const service = new RemediationService({
-    store: channel.store,
-    executors: remediation.executors,
-    approvers: remediation.approvers,
-    sealer: remediation.sealer,
-    owner: channel.owner,
-    ttlSeconds: deps.config.approval.ttlMinutes * 60,
-    logger: deps.logger,
-  });
   const messages = new ProposalMessages(channel, deps.findings, deps.logger);
-  return { config: deps.config, logger: deps.logger, findings: deps.findings, channel, remediation, service, messages };
+  return { config: deps.config, logger: deps.logger, findings: deps.findings, channel, remediation, service: remediation.service, messages };
 }
 
 export function approversConfigured(config: Config): boolean {
