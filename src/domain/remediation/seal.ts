@@ -46,25 +46,23 @@ export function shortDigest(digest: string): string {
   return digest.slice(0, SHORT_DIGEST_LENGTH);
 }
 
-/** What the bot vouches for when it creates a proposal: who asked for which plan. */
-export interface ProposalSealFields {
+/** Who asked for which plan: the part every proposal seal covers. */
+interface SealedRequest {
   proposalId: string;
   findingId: string;
   kind: string;
   revertOf?: string;
   planDigest: string;
   requester: string;
+}
+
+/** What the bot vouches for when it creates a proposal. */
+export interface ProposalSealFields extends SealedRequest {
   createdAt: number;
 }
 
 /** What the bot vouches for when a second person approves: the plan they saw, who asked, who approved, when. */
-export interface ApprovalSealFields {
-  proposalId: string;
-  findingId: string;
-  kind: string;
-  revertOf?: string;
-  planDigest: string;
-  requester: string;
+export interface ApprovalSealFields extends SealedRequest {
   approver: string;
   approvedAt: number;
 }
