@@ -1,3 +1,4 @@
+import { WebClient } from '@slack/web-api';
 /**
  * The HTTP receiver's limits, measured on the real Bolt app over loopback with raw sockets: oversized bodies are
  * refused before they are read (and before Bolt verifies or parses anything), slow clients are cut off at the
@@ -8,8 +9,8 @@ import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { toFinding } from '../../src/aws/finding-mapper';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
+import { composeBot } from '../../src/compose';
 import { createLogger } from '../../src/logger';
-import { createApp } from '../../src/slack/app';
 import { findingCard } from '../../src/slack/blocks/finding-card';
 import { HTTP_LIMITS, type HttpLimits } from '../../src/slack/http-limits';
 import { ACTION } from '../../src/slack/ids';
@@ -46,15 +47,15 @@ async function start(limits: Partial<HttpLimits> = {}): Promise<Running> {
   const config = testConfig(slack, { LOG_LEVEL: 'warn' });
   const logs = new LogCapture();
   const verified = slack.callsTo('auth.test').length;
-  const app = createApp(
-    {
-      config,
-      logger: createLogger(config.logLevel, logs),
-      findings: new GuardDutySource(guardDutyClients(), config.aws.regions),
-      work: new WorkQueue({ load: { utilization: () => 0 } }),
-    },
-    { httpLimits: limits },
-  );
+  const { app } = composeBot({
+    config,
+    logger: createLogger(config.logLevel, logs),
+    owner: 'http-limits',
+    web: new WebClient(config.slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
+    findings: new GuardDutySource(guardDutyClients(), config.aws.regions),
+    work: new WorkQueue({ load: { utilization: () => 0 } }),
+    appOptions: { httpLimits: limits },
+  });
   const server = (await app.start(0)) as Server;
   // Bolt checks the token at once; stopping with that call in flight would leave its retries running.
   await slack.waitFor(() => slack.callsTo('auth.test').length > verified, 5000, 'the token check');

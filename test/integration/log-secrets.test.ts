@@ -1,3 +1,4 @@
+import { WebClient } from '@slack/web-api';
 /**
  * What reaches the log at LOG_LEVEL=debug when Slack talks to the bot, through the real receivers:
  * Socket Mode (the real SocketModeClient against a loopback WebSocket standing in for Slack, which logs every
@@ -6,8 +7,8 @@
  */
 import type { Server } from 'node:http';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
+import { composeBot } from '../../src/compose';
 import { createLogger } from '../../src/logger';
-import { createApp } from '../../src/slack/app';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { WorkQueue } from '../../src/slack/work-queue';
 import { guardDutyClients, LogCapture, startBot, testConfig } from '../helpers/bot-harness';
@@ -71,9 +72,11 @@ describe('Socket Mode at debug level', () => {
     const config = testConfig(slack, { SLACK_APP_TOKEN: APP_TOKEN, PORT: String(await freePort()), LOG_LEVEL: 'debug' });
     expect(config.slack.mode).toBe('socket');
     const logs = new LogCapture();
-    const app = createApp({
+    const { app } = composeBot({
       config,
       logger: createLogger(config.logLevel, logs),
+      owner: 'log-secrets',
+      web: new WebClient(config.slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
       findings: new GuardDutySource(guardDutyClients(), config.aws.regions),
       work: new WorkQueue({ load: { utilization: () => 0 } }),
     });
@@ -138,7 +141,14 @@ describe('the Socket Mode receiver\'s /healthz server', () => {
   it('gets the same timeouts and connection cap', async () => {
     const config = testConfig(slack, { SLACK_APP_TOKEN: APP_TOKEN, PORT: '3999', LOG_LEVEL: 'silent' });
     const verified = slack.callsTo('auth.test').length;
-    const app = createApp({ config, logger: createLogger('silent'), findings: new GuardDutySource(guardDutyClients(), config.aws.regions) }, { httpLimits: { maxConnections: 7 } });
+    const { app } = composeBot({
+      config,
+      logger: createLogger('silent'),
+      owner: 'log-secrets',
+      web: new WebClient(config.slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
+      findings: new GuardDutySource(guardDutyClients(), config.aws.regions),
+      appOptions: { httpLimits: { maxConnections: 7 } },
+    });
     const server = (app as unknown as { receiver: { httpServer?: Server } }).receiver.httpServer;
     expect(server).toBeDefined();
     expect({ headersTimeout: server?.headersTimeout, requestTimeout: server?.requestTimeout, maxConnections: server?.maxConnections }).toEqual({ headersTimeout: 5000, requestTimeout: 10_000, maxConnections: 7 });
