@@ -8,7 +8,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { StoreUnavailableError } from '../domain/errors';
-import { toStoreError } from './dynamo-state-store';
+import { toStoreError } from './errors';
 
 export const TTL_ATTRIBUTE = 'expiresAt';
 const ACTIVE_TIMEOUT_MS = 120_000;

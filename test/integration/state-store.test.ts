@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError, StoreUnavailableError } from '../../src/domain/errors';
 import type { CardRecord, DigestItem, Observation } from '../../src/domain/ports';
 import type { Proposal } from '../../src/domain/proposal';
 import type { ExecutionResult } from '../../src/domain/remediation/types';
-import { DynamoStateStore, ProposalExistsError } from '../../src/store/dynamo-state-store';
+import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { startDynalite, startEmbeddedDynamo } from '../../src/store/embedded';
+import { ProposalExistsError } from '../../src/store/errors';
 import { ensureTable } from '../../src/store/table';
 import { localClientConfig, startTestDynamo, type TestDynamo } from '../helpers/dynalite';
 
@@ -22,7 +23,7 @@ const uid = (prefix: string): string => `${prefix}-${++seq}-${Math.random().toSt
 
 beforeAll(async () => {
   dynamo = await startTestDynamo();
-  store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
+  store = new DynamoStateStore(dynamo.client, dynamo.tableName);
 });
 
 afterAll(async () => {
@@ -497,7 +498,7 @@ describe('table and embedded server', () => {
         const client = new DynamoDBClient(localClientConfig(server.endpoint));
         try {
           await ensureTable(client, 'state');
-          const s = new DynamoStateStore(DynamoDBDocumentClient.from(client), 'state');
+          const s = new DynamoStateStore(client, 'state');
           expect(await s.claimCard(card('persisted'), 'A', 60, NOW)).toBe(true);
           await s.advanceCursor('eu-west-1', 4242);
         } finally {
@@ -511,7 +512,7 @@ describe('table and embedded server', () => {
       const client = new DynamoDBClient(localClientConfig(server.endpoint));
       try {
         await ensureTable(client, 'state');
-        const s = new DynamoStateStore(DynamoDBDocumentClient.from(client), 'state');
+        const s = new DynamoStateStore(client, 'state');
         expect((await s.getCard('persisted'))?.claimOwner).toBe('A');
         expect(await s.getCursor('eu-west-1')).toBe(4242);
         expect(await s.claimCard(card('persisted'), 'B', 60, NOW)).toBe(false);
@@ -571,7 +572,7 @@ describe('unavailable store', () => {
     await server.close();
     const client = new DynamoDBClient(localClientConfig(server.endpoint, { maxAttempts: 1 }));
     try {
-      const dead = new DynamoStateStore(DynamoDBDocumentClient.from(client), 'state');
+      const dead = new DynamoStateStore(client, 'state');
       await expect(dead.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(dead.getCard('x')).rejects.toThrow(/unreachable.*GetItem/);
       await expect(dead.claimCard(card('x'), 'A', 60, NOW)).rejects.toBeInstanceOf(StoreUnavailableError);

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type { CardRecord, DigestItem } from '../domain/ports';
+import type { AuditEntry, Proposal } from '../domain/proposal';
+import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from '../domain/remediation/types';
+
+/*
+ * The records the bot keeps, as read back from the table: every field the code relies on has its type checked.
+ * Objects keep attributes they do not name (`looseObject`), as the records always did: a plan's digest is computed
+ * over all of it.
+ */
+
+const rule = z.looseObject({
+  groupId: z.string(),
+  ruleId: z.string().optional(),
+  protocol: z.string(),
+  fromPort: z.number(),
+  toPort: z.number(),
+  cidrIpv4: z.string().optional(),
+  cidrIpv6: z.string().optional(),
+  referencedGroupId: z.string().optional(),
+  prefixListId: z.string().optional(),
+  description: z.string().optional(),
+}) satisfies z.ZodType<IngressRule>;
+
+const rules = z.array(rule);
+
+const trustedSource = z.discriminatedUnion('kind', [
+  z.looseObject({ kind: z.literal('cidr'), cidr: z.string(), version: z.union([z.literal(4), z.literal(6)]) }),
+  z.looseObject({ kind: z.literal('securityGroup'), groupId: z.string() }),
+]) satisfies z.ZodType<TrustedSource>;
+
+const plan = z.looseObject({
+  playbook: z.string(),
+  findingId: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  instanceId: z.string().optional(),
+  ports: z.array(z.number()),
+  trustedSources: z.array(trustedSource),
+  revoke: rules,
+  authorize: rules,
+  untouched: z.array(z.looseObject({ rule, reason: z.string() })),
+  dryRun: z.looseObject({ ok: z.boolean(), message: z.string() }).optional(),
+}) satisfies z.ZodType<RemediationPlan>;
+
+const result = z.looseObject({
+  ok: z.boolean(),
+  authorized: rules,
+  revoked: rules,
+  remainingOpen: rules,
+  stillExposed: rules.optional(),
+  ec2Calls: z.number(),
+  error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
+}) satisfies z.ZodType<ExecutionResult>;
+
+const auditEntry = z.looseObject({
+  at: z.number(),
+  actor: z.string(),
+  action: z.enum(['proposed', 'approved', 'rejected', 'cancelled', 'executed', 'failed', 'resumed']),
+  detail: z.string().optional(),
+}) satisfies z.ZodType<AuditEntry>;
+
+export const proposalSchema = z.looseObject({
+  id: z.string(),
+  findingId: z.string(),
+  kind: z.enum(['remediate', 'revert']),
+  revertOf: z.string().optional(),
+  state: z.enum(['proposed', 'executing', 'executed', 'failed', 'rejected', 'cancelled']),
+  requester: z.string(),
+  approver: z.string().optional(),
+  plan,
+  planDigest: z.string().optional(),
+  proposalSeal: z.string().optional(),
+  approvedAt: z.number().optional(),
+  approvalSeal: z.string().optional(),
+  resultSeal: z.string().optional(),
+  createdAt: z.number(),
+  expiresAt: z.number(),
+  channel: z.string(),
+  threadTs: z.string(),
+  messageTs: z.string().optional(),
+  execOwner: z.string().optional(),
+  execLeaseExpiresAt: z.number().optional(),
+  rulesBefore: rules.optional(),
+  rulesBeforeSeal: z.string().optional(),
+  result: result.optional(),
+  history: z.array(auditEntry),
+}) satisfies z.ZodType<Proposal>;
+
+const feedbackCounts = z.looseObject({ useful: z.number(), notUseful: z.number(), version: z.number() });
+
+export const cardSchema = z.looseObject({
+  findingId: z.string(),
+  region: z.string(),
+  accountId: z.string(),
+  severity: z.number(),
+  updatedAtMs: z.number(),
+  count: z.number(),
+  archived: z.boolean(),
+  state: z.enum(['claimed', 'posted', 'digest']),
+  claimOwner: z.string().optional(),
+  claimExpiresAt: z.number().optional(),
+  claimedAt: z.number().optional(),
+  channel: z.string().optional(),
+  ts: z.string().optional(),
+  lastReplyAt: z.number().optional(),
+  notes: z.array(z.string()).optional(),
+  notesTotal: z.number().optional(),
+  feedback: feedbackCounts.optional(),
+}) satisfies z.ZodType<CardRecord>;
+
+/** Exactly these fields: a digest item is copied into sent digests and shown, nothing else of the record is. */
+export const digestItemSchema = z.object({
+  findingId: z.string(),
+  region: z.string(),
+  accountId: z.string(),
+  severity: z.number(),
+  type: z.string(),
+  title: z.string(),
+}) satisfies z.ZodType<DigestItem>;
+
+/** The voters of a finding, one string set per vote (DynamoDB sets), and a version bumped by every vote. */
+export const feedbackSchema = z.looseObject({
+  useful: z.set(z.string()).optional(),
+  notUseful: z.set(z.string()).optional(),
+  version: z.number(),
+});
+
+export const cursorSchema = z.looseObject({ cursorMs: z.number().optional() });
+
+/** The entries are read one by one (see digestItemSchema), so that one bad entry does not hide the others. */
+export const sentDigestPartSchema = z.looseObject({ items: z.array(z.unknown()) });
