@@ -3,6 +3,8 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type DescribeTableCommandOutput,
   type DynamoDBClient,
   type KeySchemaElement,
   type TableDescription,
@@ -28,16 +30,29 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, log
     await create(client, tableName);
     logger?.info({ tableName }, 'created DynamoDB table');
   }
-  const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
-  for (let wait = 50; table?.TableStatus !== 'ACTIVE'; wait = Math.min(wait * 2, 2000)) {
-    if (Date.now() > deadline) {
-      throw new StoreUnavailableError(`DynamoDB table "${tableName}" did not become ACTIVE within ${ACTIVE_TIMEOUT_MS / 1000} s (status ${table?.TableStatus ?? 'missing'})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, wait));
-    table = await describe(client, tableName);
-  }
+  if (table?.TableStatus !== 'ACTIVE') table = await untilActive(client, tableName);
   checkKeySchema(table, tableName);
   await enableTtl(client, tableName, logger);
+}
+
+/** The SDK's waiter, polling from 50 ms up to every 2 s (it retries any error until the deadline). */
+async function untilActive(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
+  let table: TableDescription | undefined;
+  try {
+    const waited = await waitUntilTableExists(
+      { client, minDelay: 0.05, maxDelay: 2, maxWaitTime: ACTIVE_TIMEOUT_MS / 1000 },
+      { TableName: tableName },
+    );
+    table = (waited.reason as DescribeTableCommandOutput | undefined)?.Table;
+  } catch {
+    table = await describe(client, tableName);
+  }
+  if (table?.TableStatus !== 'ACTIVE') {
+    throw new StoreUnavailableError(
+      `DynamoDB table "${tableName}" did not become ACTIVE within ${ACTIVE_TIMEOUT_MS / 1000} s (status ${table?.TableStatus ?? 'missing'})`,
+    );
+  }
+  return table;
 }
 
 async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
@@ -81,7 +96,9 @@ function checkKeySchema(table: TableDescription, tableName: string): void {
   const actual = (table.KeySchema ?? []).map((k) => `${k.AttributeName ?? ''}:${k.KeyType ?? ''}`).join(',');
   const expected = EXPECTED_KEYS.map((k) => `${k.AttributeName ?? ''}:${k.KeyType ?? ''}`).join(',');
   if (actual !== expected) {
-    throw new StoreUnavailableError(`DynamoDB table "${tableName}" has the key schema ${actual || 'none'}; the bot needs ${expected} (string keys)`);
+    throw new StoreUnavailableError(
+      `DynamoDB table "${tableName}" has the key schema ${actual || 'none'}; the bot needs ${expected} (string keys)`,
+    );
   }
 }
 
@@ -91,7 +108,9 @@ async function enableTtl(client: DynamoDBClient, tableName: string, logger?: Log
     const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
     const status = current.TimeToLiveDescription?.TimeToLiveStatus;
     if (status === 'ENABLED' || status === 'ENABLING') return;
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }),
+    );
     logger?.info({ tableName, attribute: TTL_ATTRIBUTE }, 'enabled DynamoDB TTL');
   } catch (err) {
     const name = errorName(err);
