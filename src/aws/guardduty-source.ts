@@ -5,17 +5,20 @@ import {
   ListDetectorsCommand,
   ListFindingsCommand,
   UpdateFindingsFeedbackCommand,
+  paginateListFindings,
   type FindingCriteria,
 } from '@aws-sdk/client-guardduty';
 import { AwsCallError, NotFoundError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
+import { MAX_TYPE_VALUES } from '../domain/finding-types';
 import type { FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
 import { RegionNotConfiguredError, assertConfiguredRegion, isConfiguredRegion } from '../domain/regions';
 import { BAND_FLOOR } from '../domain/severity';
 import { toFinding } from './finding-mapper';
 import { callAws } from './aws-errors';
 
-export const GET_FINDINGS_BATCH = 50;
+/** GetFindings takes at most 50 IDs. */
+const GET_FINDINGS_BATCH = 50;
 export const LIST_FINDINGS_MAX = 50;
 
 export function findingCriteria(query: FindingQuery): FindingCriteria {
@@ -23,7 +26,7 @@ export function findingCriteria(query: FindingQuery): FindingCriteria {
   if (query.minBand) criterion.severity = { GreaterThanOrEqual: BAND_FLOOR[query.minBand] };
   if (query.archived !== undefined) criterion['service.archived'] = { Equals: [String(query.archived)] };
   if (query.accountId) criterion.accountId = { Equals: [query.accountId] };
-  if (query.types && query.types.length > 0) criterion.type = { Equals: query.types.slice(0, 50) };
+  if (query.types && query.types.length > 0) criterion.type = { Equals: query.types.slice(0, MAX_TYPE_VALUES) };
   if (query.updatedSinceMs !== undefined) criterion.updatedAt = { GreaterThanOrEqual: query.updatedSinceMs };
   return { Criterion: criterion };
 }
@@ -90,24 +93,18 @@ export class GuardDutySource implements FindingsSource {
 
   async listIds(region: string, query: FindingQuery): Promise<string[]> {
     const detectorId = await this.detectorId(region);
-    const ids: string[] = [];
-    let token: string | undefined;
-    do {
-      const out = await callAws('GuardDuty', region, () =>
-        this.client(region).send(
-          new ListFindingsCommand({
-            DetectorId: detectorId,
-            FindingCriteria: findingCriteria(query),
-            SortCriteria: { AttributeName: query.sortBy, OrderBy: query.order },
-            MaxResults: LIST_FINDINGS_MAX,
-            NextToken: token,
-          }),
-        ),
-      );
-      ids.push(...(out.FindingIds ?? []));
-      token = out.NextToken || undefined;
-    } while (token);
-    return ids;
+    const input = {
+      DetectorId: detectorId,
+      FindingCriteria: findingCriteria(query),
+      SortCriteria: { AttributeName: query.sortBy, OrderBy: query.order },
+    };
+    return callAws('GuardDuty', region, async () => {
+      const ids: string[] = [];
+      for await (const page of paginateListFindings({ client: this.client(region), pageSize: LIST_FINDINGS_MAX }, input)) {
+        ids.push(...(page.FindingIds ?? []));
+      }
+      return ids;
+    });
   }
 
   async get(region: string, ids: readonly string[]): Promise<Finding[]> {
