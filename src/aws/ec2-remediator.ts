@@ -3,6 +3,8 @@ import {
   DescribeInstancesCommand,
   DescribeSecurityGroupRulesCommand,
   RevokeSecurityGroupIngressCommand,
+  paginateDescribeSecurityGroupRules,
+  type DescribeSecurityGroupRulesCommandInput,
   type EC2Client,
   type RevokeSecurityGroupIngressCommandInput,
 } from '@aws-sdk/client-ec2';
@@ -240,20 +242,21 @@ export class Ec2Remediator implements RemediationExecutor {
   private async describeIngress(groupIds: readonly string[], count: () => void): Promise<IngressRule[]> {
     const unique = [...new Set(groupIds)];
     const rules: IngressRule[] = [];
+    // Each request is counted as it is sent (one that fails counts too) and gets an input of its own: the paginator
+    // sets the next token on the one input object it is given, which would rewrite what earlier requests recorded.
+    const withCommand = (command: { input: DescribeSecurityGroupRulesCommandInput }): DescribeSecurityGroupRulesCommand => {
+      count();
+      return new DescribeSecurityGroupRulesCommand({ ...command.input });
+    };
+    const config = { client: this.ec2, pageSize: 1000, withCommand };
     for (let i = 0; i < unique.length; i += GROUP_FILTER_MAX) {
       const values = unique.slice(i, i + GROUP_FILTER_MAX);
-      let nextToken: string | undefined;
-      do {
-        count();
-        const out = await this.ec2.send(
-          new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: values }], MaxResults: 1000, NextToken: nextToken }),
-        );
-        for (const r of out.SecurityGroupRules ?? []) {
+      for await (const page of paginateDescribeSecurityGroupRules(config, { Filters: [{ Name: 'group-id', Values: values }] })) {
+        for (const r of page.SecurityGroupRules ?? []) {
           const rule = toIngressRule(r);
           if (rule) rules.push(rule);
         }
-        nextToken = out.NextToken || undefined;
-      } while (nextToken);
+      }
     }
     return rules;
   }
