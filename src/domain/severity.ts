@@ -20,10 +20,6 @@ export function bandOf(severity: number): SeverityBand {
   return 'low';
 }
 
-export function bandRank(band: SeverityBand): number {
-  return SEVERITY_BANDS.indexOf(band);
-}
-
 export function isAtLeast(severity: number, band: SeverityBand): boolean {
   return severity >= BAND_FLOOR[band];
 }

@@ -22,6 +22,11 @@ export interface SlackApproverPolicyOptions {
 
 type Members = { users: Set<string>; fetchedAtMs: number };
 
+/** False when neither APPROVER_USER_IDS nor APPROVER_USERGROUP_ID is set: nobody may approve. */
+export function hasApprovers(approvers: { userIds: readonly string[]; usergroupId?: string }): boolean {
+  return approvers.userIds.length > 0 || approvers.usergroupId !== undefined;
+}
+
 /**
  * Approvers are the listed users and the members of one user group (read with `usergroups.users.list`,
  * cached for a minute). With neither configured nobody may approve. A failed lookup refuses (fails closed).
@@ -39,9 +44,8 @@ export class SlackApproverPolicy implements ApproverPolicy {
     this.now = options.now ?? Date.now;
   }
 
-  /** False when neither APPROVER_USER_IDS nor APPROVER_USERGROUP_ID is set. */
   get configured(): boolean {
-    return this.userIds.size > 0 || this.options.usergroupId !== undefined;
+    return hasApprovers(this.options);
   }
 
   async isApprover(userId: string): Promise<boolean> {
