@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type pino from 'pino';
 import { DynamoStateStore } from './dynamo-state-store';
 import { startEmbeddedDynamo } from './embedded';
@@ -24,7 +23,7 @@ export async function openStore(options: { table?: string; dataDir: string; regi
     const client = new DynamoDBClient({ region: options.region });
     await ensureTable(client, options.table, logger);
     return {
-      store: new DynamoStateStore(DynamoDBDocumentClient.from(client), options.table),
+      store: new DynamoStateStore(client, options.table),
       description: `dynamodb:${options.table}`,
       close: () => Promise.resolve(client.destroy()),
     };
@@ -39,7 +38,7 @@ export async function openStore(options: { table?: string; dataDir: string; regi
   });
   await ensureTable(client, EMBEDDED_TABLE, logger);
   return {
-    store: new DynamoStateStore(DynamoDBDocumentClient.from(client), EMBEDDED_TABLE),
+    store: new DynamoStateStore(client, EMBEDDED_TABLE),
     description: `embedded:${options.dataDir}`,
     close: async () => {
       client.destroy();
