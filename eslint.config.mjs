@@ -40,7 +40,7 @@ export default tseslint.config(
   ...layer(['src/aws/**/*.ts', 'src/store/**/*.ts'], ['slack', 'feed', 'remediation', 'compose', 'main'], ['@slack/*']),
   ...layer(['src/slack/**/*.ts'], ['aws', 'store', 'compose', 'main'], ['@aws-sdk/*', '@smithy/*']),
   {
-    files: ['test/**/*.ts', 'scripts/**/*.ts'],
+    files: ['test/**/*.ts', 'support/**/*.ts', 'scripts/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -3,11 +3,11 @@
  * HTTP receiver; GuardDuty answered in memory, Slack's Web API by a local stand-in.
  * Run: npm run bench:ack-latency
  */
-import { FakeGuardDuty } from '../test/fakes/guardduty/sdk-mock';
-import { variant } from '../test/helpers/fixtures';
-import { slashCommand } from '../test/helpers/signed-request';
-import { SlackStandIn } from '../test/helpers/slack-stand-in';
-import { startBot } from '../test/helpers/bot-harness';
+import { FakeGuardDuty } from '../support/fakes/guardduty/sdk-mock';
+import { variant } from '../support/helpers/fixtures';
+import { slashCommand } from '../support/helpers/signed-request';
+import { SlackStandIn } from '../support/helpers/slack-stand-in';
+import { startBot } from '../support/helpers/bot-harness';
 
 const N = 50;
 

@@ -16,10 +16,10 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { startDynalite } from '../src/store/embedded';
 import { EMBEDDED_TABLE } from '../src/store/open-store';
 import { ensureTable } from '../src/store/table';
-import { localClientConfig } from '../test/helpers/dynalite';
+import { localClientConfig } from '../support/helpers/dynalite';
 import { Pool } from 'undici';
-import { blockAction, commandForm, signedForm, SIGNING_SECRET } from '../test/helpers/signed-request';
-import { freePort } from '../test/helpers/free-port';
+import { blockAction, commandForm, signedForm, SIGNING_SECRET } from '../support/helpers/signed-request';
+import { freePort } from '../support/helpers/free-port';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);

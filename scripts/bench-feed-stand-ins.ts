@@ -6,9 +6,9 @@
  *   {"cmd":"reset"}            → GuardDuty call counters back to 0
  */
 import { createInterface } from 'node:readline';
-import { variant } from '../test/helpers/fixtures';
-import { GuardDutyHttpStandIn } from '../test/fakes/guardduty/http';
-import { SlackStandIn } from '../test/helpers/slack-stand-in';
+import { variant } from '../support/helpers/fixtures';
+import { GuardDutyHttpStandIn } from '../support/fakes/guardduty/http';
+import { SlackStandIn } from '../support/helpers/slack-stand-in';
 import { FEED_BENCH, benchFinding } from './bench-feed-data';
 
 async function main(): Promise<void> {

@@ -17,9 +17,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { POST_INTERVAL_MS } from '../src/feed/channel-queue';
 import { DynamoStateStore } from '../src/store/dynamo-state-store';
 import { ensureTable } from '../src/store/table';
-import { localClientConfig } from '../test/helpers/dynalite';
-import { CHANNEL, feedInstance } from '../test/helpers/feed-harness';
-import { freePort } from '../test/helpers/free-port';
+import { localClientConfig } from '../support/helpers/dynalite';
+import { CHANNEL, feedInstance } from '../support/helpers/feed-harness';
+import { freePort } from '../support/helpers/free-port';
 import { FEED_BENCH, benchFinding } from './bench-feed-data';
 
 const ROOT = join(__dirname, '..');

@@ -5,10 +5,10 @@
  * Run: npm run bench:remediation
  */
 import { UserRateLimit } from '../src/slack/user-rate-limit';
-import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../test/fakes/ec2/seed';
-import { variant } from '../test/helpers/fixtures';
-import { RH, eventually, proposeSubmission, startRemediationRig } from '../test/helpers/remediation-harness';
-import { click, interaction } from '../test/helpers/signed-request';
+import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../support/fakes/ec2/seed';
+import { variant } from '../support/helpers/fixtures';
+import { RH, eventually, proposeSubmission, startRemediationRig } from '../support/helpers/remediation-harness';
+import { click, interaction } from '../support/helpers/signed-request';
 
 const RUNS = 20;
 const WARMUP = 3;

@@ -3,9 +3,9 @@
  * load generator measuring ack latency is not slowed down by serving them. Prints one JSON line with their URLs,
  * and one with counts so far on SIGUSR2 and on SIGTERM (then exits).
  */
-import { variant } from '../test/helpers/fixtures';
-import { GuardDutyHttpStandIn } from '../test/fakes/guardduty/http';
-import { SlackStandIn } from '../test/helpers/slack-stand-in';
+import { variant } from '../support/helpers/fixtures';
+import { GuardDutyHttpStandIn } from '../support/fakes/guardduty/http';
+import { SlackStandIn } from '../support/helpers/slack-stand-in';
 
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 10_000);
 const REGIONS = (process.env.BENCH_REGIONS ?? 'us-east-1,us-west-2').split(',');

@@ -32,7 +32,7 @@ import {
   startWorld,
   waitForOutcomes,
   type Replica,
-} from '../test/helpers/replicas';
+} from '../support/helpers/replicas';
 
 const FINDINGS = Number(process.env.REPLICA_FINDINGS ?? 1000);
 const PROPOSALS = Number(process.env.REPLICA_PROPOSALS ?? 100);

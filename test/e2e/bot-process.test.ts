@@ -12,12 +12,12 @@ import {
   type Finding as SdkFinding,
 } from '@aws-sdk/client-guardduty';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
-import { allFixtures, variant } from '../helpers/fixtures';
-import { GuardDutyHttpStandIn } from '../fakes/guardduty/http';
-import { toWire } from '../fakes/guardduty/wire';
-import { SIGNING_SECRET, slashCommand } from '../helpers/signed-request';
-import { SlackStandIn } from '../helpers/slack-stand-in';
-import { freePort } from '../helpers/free-port';
+import { allFixtures, variant } from '../../support/helpers/fixtures';
+import { GuardDutyHttpStandIn } from '../../support/fakes/guardduty/http';
+import { toWire } from '../../support/fakes/guardduty/wire';
+import { SIGNING_SECRET, slashCommand } from '../../support/helpers/signed-request';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
+import { freePort } from '../../support/helpers/free-port';
 
 /*
  * End-to-end: the compiled bot (`dist/main.js`, what `npm start` runs) as a child process, talking to a local

@@ -1,8 +1,8 @@
-import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
-import { variant } from '../helpers/fixtures';
-import { click, slashCommand } from '../helpers/signed-request';
-import { SlackStandIn } from '../helpers/slack-stand-in';
-import { startBot, type Bot } from '../helpers/bot-harness';
+import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
+import { variant } from '../../support/helpers/fixtures';
+import { click, slashCommand } from '../../support/helpers/signed-request';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
+import { startBot, type Bot } from '../../support/helpers/bot-harness';
 
 const FINDING = 'acce55000000000000000000000000aa';
 

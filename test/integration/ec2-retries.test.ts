@@ -6,10 +6,10 @@ import { AwsCallError, LeaseLostError } from '../../src/domain/errors';
 import { playbookFor } from '../../src/domain/remediation/playbooks';
 import { revertPlan } from '../../src/domain/remediation/revert';
 import type { IngressRule, RemediationPlan } from '../../src/domain/remediation/types';
-import { Ec2HttpStandIn, type Ec2WireCall } from '../fakes/ec2/http';
-import type { Ec2Op } from '../fakes/ec2/model';
-import { SEED_GROUP, SEED_INSTANCE } from '../fakes/ec2/seed';
-import { loadFixture } from '../helpers/fixtures';
+import { Ec2HttpStandIn, type Ec2WireCall } from '../../support/fakes/ec2/http';
+import type { Ec2Op } from '../../support/fakes/ec2/model';
+import { SEED_GROUP, SEED_INSTANCE } from '../../support/fakes/ec2/seed';
+import { loadFixture } from '../../support/helpers/fixtures';
 
 /*
  * EC2 throttling and 5xx through the real EC2Client and its own retry middleware (not aws-sdk-client-mock, which

@@ -14,7 +14,7 @@ import { embeddedCredentials, startDynalite, type EmbeddedCredentials } from '..
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { openStore } from '../../src/store/open-store';
 import { ensureTable } from '../../src/store/table';
-import { localClientConfig, startTestDynamo, type TestDynamo } from '../helpers/dynalite';
+import { localClientConfig, startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 
 let dynamo: TestDynamo;
 let url: URL;

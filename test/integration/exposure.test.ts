@@ -1,9 +1,9 @@
-import type { Ec2Rule } from '../fakes/ec2/rules';
-import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../fakes/ec2/seed';
-import { variant } from '../helpers/fixtures';
-import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
-import { click, interaction } from '../helpers/signed-request';
-import type { ApiCall } from '../helpers/slack-stand-in';
+import type { Ec2Rule } from '../../support/fakes/ec2/rules';
+import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../../support/fakes/ec2/seed';
+import { variant } from '../../support/helpers/fixtures';
+import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
+import { click, interaction } from '../../support/helpers/signed-request';
+import type { ApiCall } from '../../support/helpers/slack-stand-in';
 
 /** A port reachable from the internet through near-world ranges or a prefix list is never reported as verified closed. */
 const FINDING_ID = 'e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0';

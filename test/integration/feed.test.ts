@@ -1,11 +1,11 @@
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { FeedPollError } from '../../src/feed/feed-poller';
 import type { StateStore } from '../../src/domain/ports';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
-import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
-import { variant } from '../helpers/fixtures';
-import { CHANNEL, feedInstance, isoMinutesAgo } from '../helpers/feed-harness';
-import { SlackStandIn } from '../helpers/slack-stand-in';
+import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
+import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
+import { variant } from '../../support/helpers/fixtures';
+import { CHANNEL, feedInstance, isoMinutesAgo } from '../../support/helpers/feed-harness';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const id = (n: number) => `feed${String(n).padStart(28, '0')}`;
 

@@ -8,12 +8,12 @@ import type { ChannelDeps } from '../../src/slack/deps';
 import { ACTION } from '../../src/slack/ids';
 import { SlackMessenger } from '../../src/slack/messenger';
 import { CARD_NOTES_KEPT, DynamoStateStore } from '../../src/store/dynamo-state-store';
-import { TEST_CREDENTIALS, startBot, type Bot } from '../helpers/bot-harness';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
-import { variant } from '../helpers/fixtures';
-import { GuardDutyHttpStandIn } from '../fakes/guardduty/http';
-import { click } from '../helpers/signed-request';
-import { SlackStandIn, type ResponseUrlPost } from '../helpers/slack-stand-in';
+import { TEST_CREDENTIALS, startBot, type Bot } from '../../support/helpers/bot-harness';
+import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
+import { variant } from '../../support/helpers/fixtures';
+import { GuardDutyHttpStandIn } from '../../support/fakes/guardduty/http';
+import { click } from '../../support/helpers/signed-request';
+import { SlackStandIn, type ResponseUrlPost } from '../../support/helpers/slack-stand-in';
 
 /*
  * One person, one effect, through the real flows: signed clicks into the real Bolt app, GuardDuty over HTTP

@@ -15,10 +15,10 @@ import { findingCard } from '../../src/slack/blocks/finding-card';
 import { HTTP_LIMITS, type HttpLimits } from '../../src/slack/http-limits';
 import { ACTION } from '../../src/slack/ids';
 import { WorkQueue } from '../../src/slack/work-queue';
-import { guardDutyClients, LogCapture, testConfig } from '../helpers/bot-harness';
-import { variant } from '../helpers/fixtures';
-import { blockAction, signedForm, signedPost, slashCommand } from '../helpers/signed-request';
-import { SlackStandIn } from '../helpers/slack-stand-in';
+import { guardDutyClients, LogCapture, testConfig } from '../../support/helpers/bot-harness';
+import { variant } from '../../support/helpers/fixtures';
+import { blockAction, signedForm, signedPost, slashCommand } from '../../support/helpers/signed-request';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const MiB = 1024 * 1024;
 /** Node reads a socket in chunks of at most this much. */

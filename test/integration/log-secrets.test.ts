@@ -11,11 +11,11 @@ import { composeBot } from '../../src/compose';
 import { createLogger } from '../../src/logger';
 import { ACTION, BLOCK, VIEW } from '../../src/slack/ids';
 import { WorkQueue } from '../../src/slack/work-queue';
-import { guardDutyClients, LogCapture, startBot, testConfig } from '../helpers/bot-harness';
-import { freePort } from '../helpers/free-port';
-import { blockAction, interaction, slashCommand, SIGNING_SECRET } from '../helpers/signed-request';
-import { SlackStandIn } from '../helpers/slack-stand-in';
-import { SocketModeStandIn } from '../helpers/socket-mode-stand-in';
+import { guardDutyClients, LogCapture, startBot, testConfig } from '../../support/helpers/bot-harness';
+import { freePort } from '../../support/helpers/free-port';
+import { blockAction, interaction, slashCommand, SIGNING_SECRET } from '../../support/helpers/signed-request';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
+import { SocketModeStandIn } from '../../support/helpers/socket-mode-stand-in';
 
 const APP_TOKEN = 'xapp-1-A0APP00001-7777777777-5ec2e7a99t0ken0f7he4pp1eve1';
 const TICKET = '6f1c2a3b-ticket-secret-4d5e';

@@ -11,12 +11,12 @@ import type { FindingQuery, FindingsSource } from '../../src/domain/ports';
 import { RegionNotConfiguredError } from '../../src/domain/regions';
 import { ACTION } from '../../src/slack/ids';
 import { encodePage } from '../../src/slack/values';
-import { TEST_CREDENTIALS, startBot, testConfig, type Bot } from '../helpers/bot-harness';
-import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
-import { variant } from '../helpers/fixtures';
-import { RH, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
-import { click, interaction, slashCommand, type SignedResponse } from '../helpers/signed-request';
-import { SlackStandIn } from '../helpers/slack-stand-in';
+import { TEST_CREDENTIALS, startBot, testConfig, type Bot } from '../../support/helpers/bot-harness';
+import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
+import { variant } from '../../support/helpers/fixtures';
+import { RH, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
+import { click, interaction, slashCommand, type SignedResponse } from '../../support/helpers/signed-request';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const ENV = { GUARDDUTY_REGIONS: 'us-east-1,eu-west-1' };
 const CONFIGURED = ['us-east-1', 'eu-west-1'];

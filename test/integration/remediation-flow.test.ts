@@ -1,12 +1,12 @@
 import type { DynamoStateStore } from '../../src/store/dynamo-state-store';
-import { assertNoUnescaped, assertValidMessage } from '../helpers/block-kit';
-import { startBot, type Bot } from '../helpers/bot-harness';
-import { SEED_GROUP } from '../fakes/ec2/seed';
-import type { FakeEc2 } from '../fakes/ec2/sdk-mock';
-import { variant } from '../helpers/fixtures';
-import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
-import { click, interaction, type SignedResponse } from '../helpers/signed-request';
-import { SlackStandIn, type ApiCall } from '../helpers/slack-stand-in';
+import { assertNoUnescaped, assertValidMessage } from '../../support/helpers/block-kit';
+import { startBot, type Bot } from '../../support/helpers/bot-harness';
+import { SEED_GROUP } from '../../support/fakes/ec2/seed';
+import type { FakeEc2 } from '../../support/fakes/ec2/sdk-mock';
+import { variant } from '../../support/helpers/fixtures';
+import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
+import { click, interaction, type SignedResponse } from '../../support/helpers/signed-request';
+import { SlackStandIn, type ApiCall } from '../../support/helpers/slack-stand-in';
 
 const FINDING_ID = 'bbbbccccddddeeee1234567890123456';
 const { channel: CHANNEL, alice: ALICE, bob: BOB, carol: CAROL, mallory: MALLORY } = RH;

@@ -15,13 +15,13 @@ import { EXECUTION_WINDOW_SECONDS, type Decision } from '../../src/domain/remedi
 import { RemediationService } from '../../src/remediation/remediation-service';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { LeaseLostError } from '../../src/domain/errors';
-import { TEST_CREDENTIALS } from '../helpers/bot-harness';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
-import { FakeEc2 } from '../fakes/ec2/sdk-mock';
-import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../fakes/ec2/seed';
-import { variant } from '../helpers/fixtures';
-import { testSealer } from '../helpers/sealer';
-import { SlackStandIn } from '../helpers/slack-stand-in';
+import { TEST_CREDENTIALS } from '../../support/helpers/bot-harness';
+import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
+import { FakeEc2 } from '../../support/fakes/ec2/sdk-mock';
+import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../../support/fakes/ec2/seed';
+import { variant } from '../../support/helpers/fixtures';
+import { testSealer } from '../../support/helpers/sealer';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const ACCOUNT = '123456789012';
 const REQ = 'U0ALICE001';

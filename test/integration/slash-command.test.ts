@@ -1,8 +1,8 @@
-import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
-import { loadFixture, variant } from '../helpers/fixtures';
-import { slashCommand, sign, signedPost, SIGNING_SECRET } from '../helpers/signed-request';
-import { SlackStandIn } from '../helpers/slack-stand-in';
-import { startBot, type Bot } from '../helpers/bot-harness';
+import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
+import { loadFixture, variant } from '../../support/helpers/fixtures';
+import { slashCommand, sign, signedPost, SIGNING_SECRET } from '../../support/helpers/signed-request';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
+import { startBot, type Bot } from '../../support/helpers/bot-harness';
 
 const HIGH_ID = '0cbd1f0e8a9b3c2d4e5f60718293a4b5';
 

@@ -11,7 +11,7 @@ import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { startDynalite, startEmbeddedDynamo } from '../../src/store/embedded';
 import { ProposalExistsError } from '../../src/store/errors';
 import { ensureTable } from '../../src/store/table';
-import { localClientConfig, startTestDynamo, type TestDynamo } from '../helpers/dynalite';
+import { localClientConfig, startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 
 const NOW = 1_700_000_000;
 const DAY = 86_400;

@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Proposal } from '../../src/domain/proposal';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { MalformedItemError } from '../../src/store/errors';
-import { startTestDynamo, type TestDynamo } from '../helpers/dynalite';
+import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 
 // The table is writable by others than the bot: an item it cannot read is a clear error, or left out of a list.
 

@@ -1,9 +1,9 @@
 import { StoreUnavailableError } from '../../src/domain/errors';
-import { SEED_GROUP } from '../fakes/ec2/seed';
-import { variant } from '../helpers/fixtures';
-import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
-import { feedInstance } from '../helpers/feed-harness';
-import { click, interaction, slashCommand } from '../helpers/signed-request';
+import { SEED_GROUP } from '../../support/fakes/ec2/seed';
+import { variant } from '../../support/helpers/fixtures';
+import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
+import { feedInstance } from '../../support/helpers/feed-harness';
+import { click, interaction, slashCommand } from '../../support/helpers/signed-request';
 
 const FINDING_ID = 'bbbbccccddddeeee1234567890123456';
 
@@ -65,7 +65,7 @@ describe('DynamoDB unavailable: commands answer, nothing runs, nothing is half-w
   });
 
   it('the feed pauses without moving its cursor, then resumes where it was and posts each card once', async () => {
-    const { startTestDynamo } = await import('../helpers/dynalite');
+    const { startTestDynamo } = await import('../../support/helpers/dynalite');
     const { DynamoStateStore } = await import('../../src/store/dynamo-state-store');
     const { mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');

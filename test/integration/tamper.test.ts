@@ -6,13 +6,13 @@ import { UnsafePlanError } from '../../src/domain/remediation/plan-safety';
 import { planDigest } from '../../src/domain/remediation/seal';
 import type { IngressRule, RemediationPlan } from '../../src/domain/remediation/types';
 import { remediationContext, resumeStalledProposals } from '../../src/slack/remediation-context';
-import { TEST_CREDENTIALS } from '../helpers/bot-harness';
-import { SEED_GROUP, seedRules } from '../fakes/ec2/seed';
-import { variant } from '../helpers/fixtures';
-import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../helpers/remediation-harness';
-import { testSealer } from '../helpers/sealer';
-import { click, interaction } from '../helpers/signed-request';
-import type { ApiCall } from '../helpers/slack-stand-in';
+import { TEST_CREDENTIALS } from '../../support/helpers/bot-harness';
+import { SEED_GROUP, seedRules } from '../../support/fakes/ec2/seed';
+import { variant } from '../../support/helpers/fixtures';
+import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
+import { testSealer } from '../../support/helpers/sealer';
+import { click, interaction } from '../../support/helpers/signed-request';
+import type { ApiCall } from '../../support/helpers/slack-stand-in';
 
 /**
  * Someone who can write the state table (a local process with the embedded store, anyone with dynamodb:PutItem

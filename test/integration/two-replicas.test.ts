@@ -27,7 +27,7 @@ import {
   type FindingSet,
   type Replica,
   type World,
-} from '../helpers/replicas';
+} from '../../support/helpers/replicas';
 
 const FINDINGS = 200;
 const PROPOSALS = 20;

@@ -10,8 +10,8 @@ import { findingsList } from '../../src/slack/blocks/findings-list';
 import { GRAMMAR, helpBlocks, noticeBlocks } from '../../src/slack/blocks/help';
 import { code, formatTime, mrkdwn, plain, truncate, userMention } from '../../src/slack/blocks/text';
 import { ACTION } from '../../src/slack/ids';
-import { assertNoUnescaped, assertValidMessage, collectTexts, findUnescaped } from '../helpers/block-kit';
-import { fixtureNames, loadFixture } from '../helpers/fixtures';
+import { assertNoUnescaped, assertValidMessage, collectTexts, findUnescaped } from '../../support/helpers/block-kit';
+import { fixtureNames, loadFixture } from '../../support/helpers/fixtures';
 
 const ALL_ACTIONS: CardOptions['actions'] = ['propose', 'archive', 'feedback', 'post'];
 const NOTES = [

@@ -10,8 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Ec2Remediator } from '../../src/aws/ec2-remediator';
 import { AwsCallError, NotFoundError } from '../../src/domain/errors';
 import type { IngressRule, RemediationPlan } from '../../src/domain/remediation/types';
-import type { Ec2Rule } from '../fakes/ec2/rules';
-import { FakeEc2 } from '../fakes/ec2/sdk-mock';
+import type { Ec2Rule } from '../../support/fakes/ec2/rules';
+import { FakeEc2 } from '../../support/fakes/ec2/sdk-mock';
 
 const SG = 'sg-0a1b2c3d4e5f60718';
 const SG2 = 'sg-0c1d2e3f4a5b6071a';

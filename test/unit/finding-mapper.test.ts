@@ -2,7 +2,7 @@ import type { Finding as SdkFinding } from '@aws-sdk/client-guardduty';
 import { consoleUrl, toFinding } from '../../src/aws/finding-mapper';
 import type { Finding } from '../../src/domain/finding';
 import { bandOf, type SeverityBand } from '../../src/domain/severity';
-import { fixtureNames, loadFixture } from '../helpers/fixtures';
+import { fixtureNames, loadFixture } from '../../support/helpers/fixtures';
 
 interface Expected {
   id: string;

@@ -24,8 +24,8 @@ import { proposeModal, type ModalPreview } from '../../src/slack/blocks/propose-
 import { refusalText } from '../../src/slack/blocks/refusals';
 import { LIMITS, mrkdwn, userMention } from '../../src/slack/blocks/text';
 import { ACTION } from '../../src/slack/ids';
-import { assertNoUnescaped, assertValidMessage, collectTexts, findUnescaped } from '../helpers/block-kit';
-import { allFixtures } from '../helpers/fixtures';
+import { assertNoUnescaped, assertValidMessage, collectTexts, findUnescaped } from '../../support/helpers/block-kit';
+import { allFixtures } from '../../support/helpers/fixtures';
 
 const CARD_RUNS = 500;
 const LIST_RUNS = 200;

@@ -12,7 +12,7 @@ import type { TrustedSource } from '../../src/domain/remediation/types';
 import { SEVERITY_BANDS, type SeverityBand } from '../../src/domain/severity';
 import { helpBlocks } from '../../src/slack/blocks/help';
 import { decodeFindingRef, decodePage, encodeFindingRef, encodePage } from '../../src/slack/values';
-import { assertNoUnescaped, assertValidMessage, collectTexts } from '../helpers/block-kit';
+import { assertNoUnescaped, assertValidMessage, collectTexts } from '../../support/helpers/block-kit';
 
 const RUNS = 2000;
 const SEED_OPTS = { numRuns: RUNS } as const;

@@ -5,8 +5,8 @@ import { cardNote, outcomeReply, proposalHistory, proposalMessage } from '../../
 import { proposeModal } from '../../src/slack/blocks/propose-modal';
 import { refusalText } from '../../src/slack/blocks/refusals';
 import { decodeModalMeta, decodeProposalRef, encodeModalMeta, encodeProposalRef } from '../../src/slack/values';
-import { assertNoUnescaped, assertValidMessage, findUnescaped } from '../helpers/block-kit';
-import { variant } from '../helpers/fixtures';
+import { assertNoUnescaped, assertValidMessage, findUnescaped } from '../../support/helpers/block-kit';
+import { variant } from '../../support/helpers/fixtures';
 
 const NOW = 1_795_000_000;
 const SG = 'sg-0a1b2c3d4e5f60718';

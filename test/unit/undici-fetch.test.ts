@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient, WebClientEvent } from '@slack/web-api';
 import { undiciFetch } from '../../src/slack/undici-fetch';
-import { freePort } from '../helpers/free-port';
+import { freePort } from '../../support/helpers/free-port';
 
 describe('undiciFetch: the fetch the WebClient and respond() use', () => {
   let server: Server;

@@ -22,7 +22,7 @@ export interface FakeEc2Options extends Ec2ModelOptions {
 
 /**
  * The EC2 model behind aws-sdk-client-mock: the real EC2Client and Ec2Remediator run, only `send` is replaced,
- * so the SDK's serializer and retries do not (test/fakes/ec2/http.ts has those).
+ * so the SDK's serializer and retries do not (support/fakes/ec2/http.ts has those).
  */
 export class FakeEc2 extends Ec2Model {
   readonly mock: AwsClientStub<EC2Client>;
