@@ -27,10 +27,6 @@ export function remediationContext(deps: SlackDeps): RemediationContext | undefi
   return { config: deps.config, logger: deps.logger, findings: deps.findings, channel, remediation, service: remediation.service, messages };
 }
 
-export function approversConfigured(config: Config): boolean {
-  return config.approval.userIds.length > 0 || config.approval.usergroupId !== undefined;
-}
-
 /** The Slack side of a proposal's life: its message in the finding's thread, the outcome reply, the card note. */
 export class ProposalMessages {
   private readonly log: pino.Logger;

@@ -2,7 +2,8 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { describeError } from '../../../domain/errors';
 import { refusalText } from '../../blocks/refusals';
 import { mrkdwn } from '../../blocks/text';
-import { approversConfigured, type RemediationContext } from '../../remediation-context';
+import { hasApprovers } from '../../approver-policy';
+import type { RemediationContext } from '../../remediation-context';
 import { decodeProposalRef } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -24,7 +25,7 @@ export function approveProposal(ctx: RemediationContext) {
     try {
       const claimed = await ctx.service.claim(ref.findingId, ref.proposalId, body.user.id, ref.planDigest);
       if (!claimed.ok) {
-        await say(refusalText(claimed.refusal, { approversConfigured: approversConfigured(ctx.config) }));
+        await say(refusalText(claimed.refusal, { approversConfigured: hasApprovers(ctx.config.approval) }));
         if (claimed.refusal.reason === 'expired' && claimed.proposal) await ctx.messages.show(claimed.proposal);
         return;
       }

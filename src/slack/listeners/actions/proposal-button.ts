@@ -4,7 +4,8 @@ import type { Proposal } from '../../../domain/proposal';
 import type { Decision } from '../../../domain/remediation/proposal-rules';
 import { refusalText } from '../../blocks/refusals';
 import { mrkdwn } from '../../blocks/text';
-import { approversConfigured, type RemediationContext } from '../../remediation-context';
+import { hasApprovers } from '../../approver-policy';
+import type { RemediationContext } from '../../remediation-context';
 import { decodeProposalRef, type ProposalRef } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
@@ -30,7 +31,7 @@ export function proposalButton(
     try {
       const decided = await decide(ref, body.user.id);
       if (!decided.ok) {
-        await say(refusalText(decided.refusal, { approversConfigured: approversConfigured(ctx.config) }));
+        await say(refusalText(decided.refusal, { approversConfigured: hasApprovers(ctx.config.approval) }));
         return;
       }
       await show(decided.proposal);
