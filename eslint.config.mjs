@@ -35,8 +35,16 @@ export default tseslint.config(
   },
   // Dependencies point one way: slack (edge) → feed, remediation (use cases) → domain (pure) ← aws, store (adapters).
   // compose.ts and main.ts, the composition root, may import anything.
-  ...layer(['src/domain/**/*.ts'], ['slack', 'feed', 'remediation', 'aws', 'store', 'config', 'logger', 'compose', 'main'], ['@slack/*', '@aws-sdk/*', '@smithy/*', 'pino']),
-  ...layer(['src/feed/**/*.ts', 'src/remediation/**/*.ts'], ['slack', 'aws', 'store', 'compose', 'main'], ['@slack/*', '@aws-sdk/*', '@smithy/*']),
+  ...layer(
+    ['src/domain/**/*.ts'],
+    ['slack', 'feed', 'remediation', 'aws', 'store', 'config', 'logger', 'compose', 'main'],
+    ['@slack/*', '@aws-sdk/*', '@smithy/*', 'pino'],
+  ),
+  ...layer(
+    ['src/feed/**/*.ts', 'src/remediation/**/*.ts'],
+    ['slack', 'aws', 'store', 'compose', 'main'],
+    ['@slack/*', '@aws-sdk/*', '@smithy/*'],
+  ),
   ...layer(['src/aws/**/*.ts', 'src/store/**/*.ts'], ['slack', 'feed', 'remediation', 'compose', 'main'], ['@slack/*']),
   ...layer(['src/slack/**/*.ts'], ['aws', 'store', 'compose', 'main'], ['@aws-sdk/*', '@smithy/*']),
   {

@@ -28,7 +28,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const REGIONS = ['us-east-1', 'us-west-2'];
 const ROOT = join(__dirname, '..');
 
-
 async function waitHealthy(base: string, child: ChildProcess, path = '/healthz'): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -52,7 +51,20 @@ async function seedStore(dataDir: string, ids: { id: string; region: string }[])
   for (let i = 0; i < ids.length; i += 25) {
     const items = ids.slice(i, i + 25).map(({ id, region }, k) => ({
       PutRequest: {
-        Item: { pk: `finding#${id}`, sk: 'card', findingId: id, region, accountId: '123456789012', state: 'posted', channel: 'C0FINDINGS1', ts: `1700000000.${String(i + k).padStart(6, '0')}`, severity: 5, updatedAtMs: 0, count: 1, archived: false },
+        Item: {
+          pk: `finding#${id}`,
+          sk: 'card',
+          findingId: id,
+          region,
+          accountId: '123456789012',
+          state: 'posted',
+          channel: 'C0FINDINGS1',
+          ts: `1700000000.${String(i + k).padStart(6, '0')}`,
+          severity: 5,
+          updatedAtMs: 0,
+          count: 1,
+          archived: false,
+        },
       },
     }));
     let pending: typeof items = items;
@@ -146,7 +158,11 @@ async function load(events: string, responseBase: string, refs: string[], second
         const form =
           n % 2 === 0
             ? commandForm({ text: 'findings high', userId, responseUrl })
-            : { payload: JSON.stringify(blockAction({ actionId: 'finding_view', value: refs[(worker * 7919 + n) % refs.length] ?? '', userId, responseUrl })) };
+            : {
+                payload: JSON.stringify(
+                  blockAction({ actionId: 'finding_view', value: refs[(worker * 7919 + n) % refs.length] ?? '', userId, responseUrl }),
+                ),
+              };
         const { body, headers } = signedForm(form);
         try {
           const sent = performance.now();
@@ -174,7 +190,14 @@ function pct(sorted: number[], p: number): number {
 
 function summary(r: Result) {
   const s = [...r.latencies].sort((a, b) => a - b);
-  return { median: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? Number.NaN, throughput: r.latencies.length / r.seconds, requests: r.latencies.length, errors: r.errors };
+  return {
+    median: pct(s, 50),
+    p99: pct(s, 99),
+    max: s[s.length - 1] ?? Number.NaN,
+    throughput: r.latencies.length / r.seconds,
+    requests: r.latencies.length,
+    errors: r.errors,
+  };
 }
 type Summary = ReturnType<typeof summary> & { cpuMs: number };
 
@@ -250,7 +273,10 @@ async function main(): Promise<void> {
   const standIns = await startStandIns();
   const refs = Array.from({ length: FINDINGS }, (_, i) => `${REGIONS[i % REGIONS.length] ?? 'us-east-1'} a${String(i).padStart(31, '0')}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-ack-'));
-  await seedStore(dataDir, refs.map((r) => ({ region: r.split(' ')[0] ?? '', id: r.split(' ')[1] ?? '' })));
+  await seedStore(
+    dataDir,
+    refs.map((r) => ({ region: r.split(' ')[0] ?? '', id: r.split(' ')[1] ?? '' })),
+  );
 
   const botPort = await freePort();
   const env = {
@@ -271,27 +297,60 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   };
-  const bot = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist', 'main.js')], { cwd: dataDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const bot = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), join(ROOT, 'dist', 'main.js')],
+    { cwd: dataDir, env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const barePort = await freePort();
-  const bare = spawn(process.execPath, [join(ROOT, 'scripts', 'bare-bolt-app.js')], { cwd: ROOT, env: { ...env, PORT: String(barePort) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const bare = spawn(process.execPath, [join(ROOT, 'scripts', 'bare-bolt-app.js')], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(barePort) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   await waitHealthy(`http://127.0.0.1:${botPort}`, bot);
   await waitHealthy(`http://127.0.0.1:${barePort}`, bare, '/slack/events');
   const sides: Side[] = [
-    { name: 'bot', events: `http://127.0.0.1:${botPort}/slack/events`, child: bot, latencies: [], errors: 0, busyInAck: 0, seconds: 0, cpu: 0 },
-    { name: 'bare Bolt', events: `http://127.0.0.1:${barePort}/slack/events`, child: bare, latencies: [], errors: 0, busyInAck: 0, seconds: 0, cpu: 0 },
+    {
+      name: 'bot',
+      events: `http://127.0.0.1:${botPort}/slack/events`,
+      child: bot,
+      latencies: [],
+      errors: 0,
+      busyInAck: 0,
+      seconds: 0,
+      cpu: 0,
+    },
+    {
+      name: 'bare Bolt',
+      events: `http://127.0.0.1:${barePort}/slack/events`,
+      child: bare,
+      latencies: [],
+      errors: 0,
+      busyInAck: 0,
+      seconds: 0,
+      cpu: 0,
+    },
   ];
   // Warm-up (JIT, connections, caches), not counted.
   for (const side of sides) await load(side.events, standIns.responseBase, refs.slice(0, 50), 2);
   for (const side of sides) await settled(side.child.pid);
   const before = await standIns.counts();
 
-  console.log(`load: ${CLIENTS} clients × ${SECONDS} s on each app, in ${ROUNDS} alternating rounds; half /guardduty findings high, half View clicks; ${FINDINGS} findings in GuardDuty and the store`);
-  for (let i = 0; i < ROUNDS; i++) for (const side of sides) await round(side, standIns.responseBase, refs, SECONDS / ROUNDS, standIns.child);
+  console.log(
+    `load: ${CLIENTS} clients × ${SECONDS} s on each app, in ${ROUNDS} alternating rounds; half /guardduty findings high, half View clicks; ${FINDINGS} findings in GuardDuty and the store`,
+  );
+  for (let i = 0; i < ROUNDS; i++)
+    for (const side of sides) await round(side, standIns.responseBase, refs, SECONDS / ROUNDS, standIns.child);
   await stopChild(bot);
   await stopChild(bare);
 
-  const [botSide, bareSide] = sides.map((side) => ({ ...summary(side), cpuMs: (1000 * side.cpu) / Math.max(1, side.latencies.length) })) as [Summary, Summary];
-  const row = (name: string, f: (r: Summary) => string) => console.log(`  ${name.padEnd(34)} ${f(botSide).padStart(12)} ${f(bareSide).padStart(12)}`);
+  const [botSide, bareSide] = sides.map((side) => ({
+    ...summary(side),
+    cpuMs: (1000 * side.cpu) / Math.max(1, side.latencies.length),
+  })) as [Summary, Summary];
+  const row = (name: string, f: (r: Summary) => string) =>
+    console.log(`  ${name.padEnd(34)} ${f(botSide).padStart(12)} ${f(bareSide).padStart(12)}`);
   console.log(`\n  ${''.padEnd(34)} ${'bot'.padStart(12)} ${'bare Bolt'.padStart(12)}`);
   row('ack median (ms)', (r) => r.median.toFixed(1));
   row('ack p99 (ms)', (r) => r.p99.toFixed(1));
@@ -312,8 +371,12 @@ async function main(): Promise<void> {
   const busyInAck = sides[0]?.busyInAck ?? 0;
   const answered = counts.responses - counts.busy;
   const quiet = botRequests - answered - counts.busy - busyInAck;
-  console.log(`  bot answers to ${botRequests} requests: ${answered} with content (${(answered / (sides[0]?.seconds ?? 1)).toFixed(0)}/s), ${counts.busy + busyInAck} "busy, try again" (${busyInAck} in the ack, ${counts.busy} by response_url)`);
-  console.log(`  and ${quiet} clicks left quiet: their clicker had been told "busy" less than 10 s before (each of the ${CLIENTS} clients clicks many times a second)`);
+  console.log(
+    `  bot answers to ${botRequests} requests: ${answered} with content (${(answered / (sides[0]?.seconds ?? 1)).toFixed(0)}/s), ${counts.busy + busyInAck} "busy, try again" (${busyInAck} in the ack, ${counts.busy} by response_url)`,
+  );
+  console.log(
+    `  and ${quiet} clicks left quiet: their clicker had been told "busy" less than 10 s before (each of the ${CLIENTS} clients clicks many times a second)`,
+  );
   console.log(`  GuardDuty calls during the bot's rounds: ${JSON.stringify(counts.guarddutyCalls)}`);
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -48,7 +48,10 @@ async function run(target: Target, concurrency: number, round: number): Promise<
     while (next < N) {
       const i = next++;
       await client.send(
-        new PutItemCommand({ TableName: 'bench', Item: { pk: { S: `r${round}c${concurrency}#${i}` }, sk: { S: 'card' }, body: { S: 'x'.repeat(400) } } }),
+        new PutItemCommand({
+          TableName: 'bench',
+          Item: { pk: { S: `r${round}c${concurrency}#${i}` }, sk: { S: 'card' }, body: { S: 'x'.repeat(400) } },
+        }),
       );
     }
   };
@@ -83,7 +86,9 @@ async function main(): Promise<void> {
     const best = (name: string, key: keyof Sample): number => Math.min(...(samples[`${name} ${concurrency}`] ?? []).map((s) => s[key]));
     const label = concurrency === 1 ? 'one at a time' : `${concurrency} in flight`;
     for (const name of ['bare', 'guarded']) {
-      console.log(`${`${label}, ${name}`.padEnd(28)}${perRequest(best(name, 'wallMs')).padStart(8)}${perRequest(best(name, 'cpuMs')).padStart(9)}`);
+      console.log(
+        `${`${label}, ${name}`.padEnd(28)}${perRequest(best(name, 'wallMs')).padStart(8)}${perRequest(best(name, 'cpuMs')).padStart(9)}`,
+      );
     }
     const extra = (key: keyof Sample): number => best('guarded', key) - best('bare', key);
     console.log(`${`${label}, guard costs`.padEnd(28)}${perRequest(extra('wallMs')).padStart(8)}${perRequest(extra('cpuMs')).padStart(9)}`);

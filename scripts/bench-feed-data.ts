@@ -7,10 +7,19 @@ export const FEED_BENCH = {
   mix: { critical: 0.01, high: 0.02, medium: 0.03 },
 };
 
-const FIXTURES = ['recon-ec2-portprobe-ssh', 'unauthorizedaccess-ec2-sshbruteforce', 'backdoor-ec2-ccactivity-dns', 'unauthorizedaccess-iamuser-credential-exfiltration', 'policy-s3-bucketblockpublicaccessdisabled'];
+const FIXTURES = [
+  'recon-ec2-portprobe-ssh',
+  'unauthorizedaccess-ec2-sshbruteforce',
+  'backdoor-ec2-ccactivity-dns',
+  'unauthorizedaccess-iamuser-credential-exfiltration',
+  'policy-s3-bucketblockpublicaccessdisabled',
+];
 
 /** `base`: epoch ms of the first finding's UpdatedAt (the parent picks it and hands it to the stand-ins). */
-export function benchFinding(i: number, base = Number(process.env.BENCH_BASE)): { id: string; severity: number; region: string; updatedAt: string; fixture: string } {
+export function benchFinding(
+  i: number,
+  base = Number(process.env.BENCH_BASE),
+): { id: string; severity: number; region: string; updatedAt: string; fixture: string } {
   const r = ((i * 7919) % 10_000) / 10_000;
   const { critical, high, medium } = FEED_BENCH.mix;
   const severity = r < critical ? 9.5 : r < critical + high ? 8 : r < critical + high + medium ? 5 : 2;

@@ -29,7 +29,13 @@ async function main(): Promise<void> {
         const id = (m.metadata as { event_payload?: { finding_id?: string } } | undefined)?.event_payload?.finding_id;
         return id && !m.thread_ts ? [id] : [];
       });
-      say({ cards, updates: slack.callsTo('chat.update').length, replies: [...slack.messages.values()].flat().filter((m) => m.thread_ts).length, rateLimited: slack.rateLimited, calls: gd.calls });
+      say({
+        cards,
+        updates: slack.callsTo('chat.update').length,
+        replies: [...slack.messages.values()].flat().filter((m) => m.thread_ts).length,
+        rateLimited: slack.rateLimited,
+        calls: gd.calls,
+      });
       for (const c of slack.calls) c.body = {};
     } else if (msg.cmd === 'recur') {
       const now = Date.now();

@@ -35,9 +35,13 @@ interface Stats {
 
 async function dynaliteProcess(dir: string) {
   const port = await freePort();
-  const child = spawn(process.execPath, [require.resolve('dynalite/cli.js'), '--host', '127.0.0.1', '--port', String(port), '--path', dir, '--createTableMs', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [require.resolve('dynalite/cli.js'), '--host', '127.0.0.1', '--port', String(port), '--path', dir, '--createTableMs', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
     child.stdout.on('data', (chunk: Buffer) => {
@@ -50,11 +54,15 @@ async function dynaliteProcess(dir: string) {
 }
 
 function standIns(base: number) {
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'bench-feed-stand-ins.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, BENCH_BASE: String(base) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'bench-feed-stand-ins.ts')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_BASE: String(base) },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
   const next = async <T>(): Promise<T> => JSON.parse(String((await lines.next()).value)) as T;
   let chain: Promise<unknown> = Promise.resolve();
@@ -87,7 +95,8 @@ async function main(): Promise<void> {
     { step: 'initialize', name: 'countRequests' },
   );
   const total = () => Object.values(dynamoRequests).reduce((a, b) => a + b, 0);
-  const writes = () => (dynamoRequests.PutItemCommand ?? 0) + (dynamoRequests.UpdateItemCommand ?? 0) + (dynamoRequests.BatchWriteItemCommand ?? 0);
+  const writes = () =>
+    (dynamoRequests.PutItemCommand ?? 0) + (dynamoRequests.UpdateItemCommand ?? 0) + (dynamoRequests.BatchWriteItemCommand ?? 0);
   const store = new DynamoStateStore(db.doc, db.tableName);
 
   const all = Array.from({ length: N }, (_, i) => benchFinding(i, base));
@@ -105,7 +114,9 @@ async function main(): Promise<void> {
   }, 50);
   const feed = feedInstance(store, { apiUrl: urls.slackApiUrl }, { postIntervalMs: POST_INTERVAL_MS, slackRetries: 5, regions: REGIONS });
 
-  console.log(`feed benchmark: ${N} findings in ${REGIONS.length} regions (${urgent.size} high/critical, ${cardsExpected} at or above medium), then ${R} recurrences`);
+  console.log(
+    `feed benchmark: ${N} findings in ${REGIONS.length} regions (${urgent.size} high/critical, ${cardsExpected} at or above medium), then ${R} recurrences`,
+  );
   const started = Date.now();
   let urgentDoneMs = Number.NaN;
   let watching = true;
@@ -145,14 +156,20 @@ async function main(): Promise<void> {
   console.log(`  GetFindings calls             ${first.calls.GetFindings}   (floor ${perRegion(all)})`);
   console.log(`  DynamoDB requests             ${dynamoFirst}  = ${(dynamoFirst / N).toFixed(2)} per finding`);
   console.log(`  DynamoDB writes               ${writesFirst}  = ${(writesFirst / N).toFixed(2)} per new finding`);
-  console.log(`  cards posted                  ${first.cards.length} for ${cardsExpected} findings at or above medium; ${new Set(first.cards).size} unique`);
+  console.log(
+    `  cards posted                  ${first.cards.length} for ${cardsExpected} findings at or above medium; ${new Set(first.cards).size} unique`,
+  );
   console.log(`  time to every high/critical   ${(urgentDoneMs / 1000).toFixed(1)} s for ${urgent.size} cards at 1 msg/s per channel`);
   console.log(`  first poll done               ${(firstPollMs / 1000).toFixed(1)} s`);
   console.log(`  HTTP 429 answers              ${first.rateLimited}`);
   console.log('\nsecond poll (recurrences)');
   console.log(`  recurring findings            ${recurring.length} (${recurringWithCards} of them have a card)`);
-  console.log(`  ListFindings / GetFindings    ${second.calls.ListFindings} / ${second.calls.GetFindings}   (floor ${perRegion(recurring)} each)`);
-  console.log(`  DynamoDB requests             ${dynamoSecond} = ${(dynamoSecond / Math.max(1, recurring.length)).toFixed(2)} per recurring finding`);
+  console.log(
+    `  ListFindings / GetFindings    ${second.calls.ListFindings} / ${second.calls.GetFindings}   (floor ${perRegion(recurring)} each)`,
+  );
+  console.log(
+    `  DynamoDB requests             ${dynamoSecond} = ${(dynamoSecond / Math.max(1, recurring.length)).toFixed(2)} per recurring finding`,
+  );
   console.log(`  new cards                     ${second.cards.length - first.cards.length}`);
   console.log(`  chat.update calls             ${second.updates - first.updates}`);
   console.log(`  thread replies                ${second.replies - first.replies}`);
@@ -160,7 +177,9 @@ async function main(): Promise<void> {
   console.log('\ntotals');
   console.log(`  Slack cards per unique finding  ${(second.cards.length / new Set(second.cards).size).toFixed(2)}`);
   console.log(`  digest items pending          ${(await store.listDigestItems(CHANNEL)).length}`);
-  console.log(`  peak RSS                      ${(peakRss / 1024 / 1024).toFixed(0)} MB (this process: the bot's feed; ${(baselineRss / 1024 / 1024).toFixed(0)} MB before the poll; peak heap used ${(peakHeap / 1024 / 1024).toFixed(0)} MB)`);
+  console.log(
+    `  peak RSS                      ${(peakRss / 1024 / 1024).toFixed(0)} MB (this process: the bot's feed; ${(baselineRss / 1024 / 1024).toFixed(0)} MB before the poll; peak heap used ${(peakHeap / 1024 / 1024).toFixed(0)} MB)`,
+  );
   console.log(`  DynamoDB requests by command  ${JSON.stringify(dynamoRequests)}`);
 
   stand.child.stdin?.end();

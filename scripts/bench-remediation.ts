@@ -53,7 +53,10 @@ async function main(): Promise<void> {
       });
       if (res.status !== 200) throw new Error(`approve answered ${res.status}`);
       const reply = await slack.waitFor(
-        () => slack.callsTo('chat.postMessage').find((c) => c.body.thread_ts === proposal.threadTs && String(c.body.text).includes('executed by the bot')),
+        () =>
+          slack
+            .callsTo('chat.postMessage')
+            .find((c) => c.body.thread_ts === proposal.threadTs && String(c.body.text).includes('executed by the bot')),
         10_000,
         `outcome ${i}`,
       );
@@ -70,9 +73,13 @@ async function main(): Promise<void> {
     await rig.stop();
   }
   const same = (xs: number[]) => (new Set(xs).size === 1 ? String(xs[0]) : `${Math.min(...xs)}–${Math.max(...xs)}`);
-  console.log(`two-person remediation, ${RUNS} runs after ${WARMUP} warm-up (seed: 22 open to 0.0.0.0/0 and ::/0, 443 open, 22 from 10.0.0.0/8):`);
+  console.log(
+    `two-person remediation, ${RUNS} runs after ${WARMUP} warm-up (seed: 22 open to 0.0.0.0/0 and ::/0, 443 open, 22 from 10.0.0.0/8):`,
+  );
   console.log(`  EC2 calls at proposal (DescribeInstances, DescribeSecurityGroupRules, 2 DryRun): ${same(proposeCalls)}`);
-  console.log(`  EC2 calls per remediation after approval: ${same(approveCalls)} (writes: ${same(approveWrites)} = 1 authorize + 2 revokes; reads: the rules before any write + verify)`);
+  console.log(
+    `  EC2 calls per remediation after approval: ${same(approveCalls)} (writes: ${same(approveWrites)} = 1 authorize + 2 revokes; reads: the rules before any write + verify)`,
+  );
   console.log(`  approve click ack (HTTP response):          ${stats(acks)}`);
   console.log(`  approve click sent → outcome reply posted:  ${stats(toOutcome)}`);
 }

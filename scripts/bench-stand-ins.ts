@@ -16,7 +16,14 @@ async function main(): Promise<void> {
   const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
   for (let i = 0; i < FINDINGS; i++) {
     const id = `a${String(i).padStart(31, '0')}`;
-    gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id, region: REGIONS[i % REGIONS.length], severity: 1 + ((i * 37) % 90) / 10, updatedAt: old }));
+    gd.put(
+      variant('unauthorizedaccess-ec2-sshbruteforce', {
+        id,
+        region: REGIONS[i % REGIONS.length],
+        severity: 1 + ((i * 37) % 90) / 10,
+        updatedAt: old,
+      }),
+    );
   }
   // Request bodies are not needed here; keeping them would grow without bound under load.
   setInterval(() => {

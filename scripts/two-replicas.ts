@@ -45,7 +45,8 @@ async function main(): Promise<number> {
   const replicas: Replica[] = [];
   const failures: string[] = [];
   const expect = (what: string, actual: unknown, wanted: unknown) => {
-    if (JSON.stringify(actual) !== JSON.stringify(wanted)) failures.push(`${what}: ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
+    if (JSON.stringify(actual) !== JSON.stringify(wanted))
+      failures.push(`${what}: ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
   };
   try {
     replicas.push(await startReplica(world, { name: 'A' }), await startReplica(world, { name: 'B' }));
@@ -53,7 +54,9 @@ async function main(): Promise<number> {
     seedProbeGroups(world.ec2, set.probes);
     const { rounds, lease } = splitForRounds(set.findings, ROUNDS);
     const regions = REPLICA_REGIONS.length;
-    console.log(`two replicas (${replicas.map((r) => r.owner).join(', ')}) on one dynalite table, ${regions} regions, cards from severity medium (4.0)`);
+    console.log(
+      `two replicas (${replicas.map((r) => r.owner).join(', ')}) on one dynalite table, ${regions} regions, cards from severity medium (4.0)`,
+    );
 
     // (a) feed: concurrent polls ignoring leases, then the lease loops.
     let t = performance.now();
@@ -65,7 +68,11 @@ async function main(): Promise<number> {
     pollFailures += (await pollAllConcurrently(replicas)).failed;
     const concurrentMs = performance.now() - t;
     const early = new Set(rounds.flat().map((f) => f.Id ?? ''));
-    const afterConcurrent = await cardFigures(world, set, [...set.wanted].filter((id) => early.has(id)));
+    const afterConcurrent = await cardFigures(
+      world,
+      set,
+      [...set.wanted].filter((id) => early.has(id)),
+    );
     const wantedEarly = [...set.wanted].filter((id) => early.has(id)).length;
 
     world.gd.put(...lease);
@@ -74,12 +81,26 @@ async function main(): Promise<number> {
     const cards = await cardFigures(world, set);
 
     console.log(`\n(a) feed: ${FINDINGS} findings → ${set.wanted.size} at/above the threshold, ${set.below.size} below`);
-    console.log(`  ${ROUNDS} rounds + 1 idle round, both replicas × ${regions} regions pollOnce at once (leases ignored): ${early.size} findings in ${seconds(concurrentMs)}, ${pollFailures} failed polls`);
-    console.log(`    cards ${afterConcurrent.posted} for ${wantedEarly} wanted · duplicates ${afterConcurrent.duplicates} · missing ${afterConcurrent.missing - (set.wanted.size - wantedEarly)}`);
-    console.log(`  lease loops (both started at once): ${lease.length} newer findings in ${seconds(leased.ms)}; ListFindings sweeps per region [A, B]:`);
-    console.log(`    ${Object.entries(leased.sweeps).map(([region, n]) => `${region} [${n.join(', ')}]`).join(' · ')}`);
-    console.log(`  findings: ${FINDINGS} · cards posted: ${cards.posted} (A ${replicas[0]?.messenger.cardsPosted}, B ${replicas[1]?.messenger.cardsPosted}) · duplicates: ${cards.duplicates}`);
-    console.log(`    missing ${cards.missing} · below threshold posted ${cards.belowPosted} · deleted ${cards.deleted} · store record ≠ the one card ${cards.recordMismatches}`);
+    console.log(
+      `  ${ROUNDS} rounds + 1 idle round, both replicas × ${regions} regions pollOnce at once (leases ignored): ${early.size} findings in ${seconds(concurrentMs)}, ${pollFailures} failed polls`,
+    );
+    console.log(
+      `    cards ${afterConcurrent.posted} for ${wantedEarly} wanted · duplicates ${afterConcurrent.duplicates} · missing ${afterConcurrent.missing - (set.wanted.size - wantedEarly)}`,
+    );
+    console.log(
+      `  lease loops (both started at once): ${lease.length} newer findings in ${seconds(leased.ms)}; ListFindings sweeps per region [A, B]:`,
+    );
+    console.log(
+      `    ${Object.entries(leased.sweeps)
+        .map(([region, n]) => `${region} [${n.join(', ')}]`)
+        .join(' · ')}`,
+    );
+    console.log(
+      `  findings: ${FINDINGS} · cards posted: ${cards.posted} (A ${replicas[0]?.messenger.cardsPosted}, B ${replicas[1]?.messenger.cardsPosted}) · duplicates: ${cards.duplicates}`,
+    );
+    console.log(
+      `    missing ${cards.missing} · below threshold posted ${cards.belowPosted} · deleted ${cards.deleted} · store record ≠ the one card ${cards.recordMismatches}`,
+    );
     console.log(`    digest items ${cards.digestItems} (of findings not below the threshold: ${cards.digestNotBelow})`);
     expect('failed polls', pollFailures, 0);
     expect('cards after the concurrent rounds', afterConcurrent.posted, wantedEarly);
@@ -112,13 +133,29 @@ async function main(): Promise<number> {
     const rem = await remediationFigures(world, replicas, set.probes, proposals, clicks, appliesBefore);
     const cardsAfter = await cardFigures(world, set);
 
-    console.log(`\n(b) remediation: ${proposals.length} proposals via signed view submissions (alternating replicas) in ${seconds(proposeMs)}; ${planCalls} EC2 calls to plan them (describe + DryRun), groups changed before approval: ${untouched}`);
-    console.log(`  ${clicks.length} signed Approve clicks at once (<@${APPROVER}> on both replicas + <@${SECOND_APPROVER}> on the other), acked in ${seconds(clicksMs)}; all outcomes posted after ${seconds(approveMs)}`);
-    console.log(`  proposals: ${rem.proposals} · executed: ${rem.executed} · executions: ${rem.executions} (${Object.entries(rem.executionsByReplica).map(([k, v]) => `${k} ${v}`).join(', ')}) · duplicate executions: ${rem.duplicateExecutions}`);
-    console.log(`  EC2: ${rem.authorizeCalls} AuthorizeSecurityGroupIngress, ${rem.revokeCalls} RevokeSecurityGroupIngress; per remediation ${rem.ec2CallsPerRemediation[0] === rem.ec2CallsPerRemediation[1] ? rem.ec2CallsPerRemediation[0] : rem.ec2CallsPerRemediation.join('–')} calls (1 authorize, 1 describe, 2 revokes, 1 verify)`);
-    console.log(`    groups not authorized exactly once ${rem.groupsNotAuthorizedOnce} · world-open rules not revoked exactly once ${rem.groupsNotRevokedOnce} · groups in a wrong state ${rem.groupsWrongState}`);
-    console.log(`  outcome replies: ${rem.outcomeReplies} · threads without exactly one ${rem.threadsNotOneOutcome} · proposals without exactly one winning click ${rem.proposalsNotOneWinner} · cards without exactly one note ${rem.cardsNotOneNote}`);
-    console.log(`  approve ack latency (all ${clicks.length} clicks sent at once; both replicas, clients and stand-ins share one event loop): median ${rem.ackMs.median.toFixed(1)} ms · p99 ${rem.ackMs.p99.toFixed(1)} ms · max ${rem.ackMs.max.toFixed(1)} ms · non-200 ${rem.badAcks}`);
+    console.log(
+      `\n(b) remediation: ${proposals.length} proposals via signed view submissions (alternating replicas) in ${seconds(proposeMs)}; ${planCalls} EC2 calls to plan them (describe + DryRun), groups changed before approval: ${untouched}`,
+    );
+    console.log(
+      `  ${clicks.length} signed Approve clicks at once (<@${APPROVER}> on both replicas + <@${SECOND_APPROVER}> on the other), acked in ${seconds(clicksMs)}; all outcomes posted after ${seconds(approveMs)}`,
+    );
+    console.log(
+      `  proposals: ${rem.proposals} · executed: ${rem.executed} · executions: ${rem.executions} (${Object.entries(rem.executionsByReplica)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}) · duplicate executions: ${rem.duplicateExecutions}`,
+    );
+    console.log(
+      `  EC2: ${rem.authorizeCalls} AuthorizeSecurityGroupIngress, ${rem.revokeCalls} RevokeSecurityGroupIngress; per remediation ${rem.ec2CallsPerRemediation[0] === rem.ec2CallsPerRemediation[1] ? rem.ec2CallsPerRemediation[0] : rem.ec2CallsPerRemediation.join('–')} calls (1 authorize, 1 describe, 2 revokes, 1 verify)`,
+    );
+    console.log(
+      `    groups not authorized exactly once ${rem.groupsNotAuthorizedOnce} · world-open rules not revoked exactly once ${rem.groupsNotRevokedOnce} · groups in a wrong state ${rem.groupsWrongState}`,
+    );
+    console.log(
+      `  outcome replies: ${rem.outcomeReplies} · threads without exactly one ${rem.threadsNotOneOutcome} · proposals without exactly one winning click ${rem.proposalsNotOneWinner} · cards without exactly one note ${rem.cardsNotOneNote}`,
+    );
+    console.log(
+      `  approve ack latency (all ${clicks.length} clicks sent at once; both replicas, clients and stand-ins share one event loop): median ${rem.ackMs.median.toFixed(1)} ms · p99 ${rem.ackMs.p99.toFixed(1)} ms · max ${rem.ackMs.max.toFixed(1)} ms · non-200 ${rem.badAcks}`,
+    );
     console.log(`  cards after (b): ${cardsAfter.posted} · duplicates ${cardsAfter.duplicates}`);
     expect('EC2 groups changed before approval', untouched, 0);
     expect('proposals', rem.proposals, PROPOSALS);

@@ -91,15 +91,28 @@ export function composeBot(parts: BotParts): Bot {
       parts.findings,
       store,
       publisher,
-      { regions: config.aws.regions, pollIntervalSeconds: config.feed.pollIntervalSeconds, backfillHours: config.feed.backfillHours, owner },
+      {
+        regions: config.aws.regions,
+        pollIntervalSeconds: config.feed.pollIntervalSeconds,
+        backfillHours: config.feed.backfillHours,
+        owner,
+      },
       logger.child({ component: 'feed' }),
     );
-    digest = new DigestPublisher(store, cards, queue, { channel: feedChannel, intervalMinutes: config.feed.digestIntervalMinutes, owner }, logger.child({ component: 'digest' }));
+    digest = new DigestPublisher(
+      store,
+      cards,
+      queue,
+      { channel: feedChannel, intervalMinutes: config.feed.digestIntervalMinutes, owner },
+      logger.child({ component: 'digest' }),
+    );
   } else if (!feedChannel) {
     logger.warn('FINDINGS_CHANNEL is not set: no finding cards are posted; /guardduty still answers');
   }
 
-  const approvers = parts.approvers ?? new SlackApproverPolicy({ userIds: config.approval.userIds, usergroupId: config.approval.usergroupId, client: parts.web });
+  const approvers =
+    parts.approvers ??
+    new SlackApproverPolicy({ userIds: config.approval.userIds, usergroupId: config.approval.usergroupId, client: parts.web });
   const remediationService =
     store && parts.executors && parts.sealer
       ? new RemediationService({

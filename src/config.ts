@@ -26,7 +26,7 @@ const positiveInt = (fallback: number) =>
     .transform((s) => (s === undefined || s.trim() === '' ? String(fallback) : s.trim()))
     .pipe(z.string().regex(/^-?\d+$/, 'must be a whole number'))
     .transform(Number)
-    .pipe(z.number({ error: "must be a whole number" }).int("must be a whole number").positive("must be positive"));
+    .pipe(z.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be positive'));
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
@@ -37,9 +37,16 @@ const schema = z
     SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).startsWith('xoxb-', 'must start with xoxb-'),
     SLACK_APP_TOKEN: optionalString.pipe(z.string().startsWith('xapp-', 'must start with xapp-').optional()),
     SLACK_SIGNING_SECRET: optionalString,
-    SLACK_TEAM_ID: optionalString.pipe(z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'must be a Slack team ID (T…)').optional()),
+    SLACK_TEAM_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[TE][A-Z0-9]{2,}$/, 'must be a Slack team ID (T…)')
+        .optional(),
+    ),
     PORT: positiveInt(3000).pipe(z.number().max(65535)),
-    SLACK_API_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()).transform((u) => u ?? 'https://slack.com/api/'),
+    SLACK_API_URL: optionalString
+      .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional())
+      .transform((u) => u ?? 'https://slack.com/api/'),
     AWS_REGION: optionalString.pipe(z.string().regex(REGION, 'must be a region such as us-east-1').optional()),
     GUARDDUTY_REGIONS: list(REGION, 'a region such as us-east-1'),
     FINDINGS_CHANNEL: optionalString.pipe(z.string().regex(SLACK_CHANNEL, 'must be a channel ID such as C0123ABCD').optional()),
@@ -50,18 +57,28 @@ const schema = z
     DYNAMODB_TABLE: optionalString,
     DATA_DIR: optionalString.transform((d) => d ?? './data'),
     APPROVER_USER_IDS: list(SLACK_USER, 'a Slack user ID such as U0123ABCD'),
-    APPROVER_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)').optional()),
+    APPROVER_USERGROUP_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)')
+        .optional(),
+    ),
     PROPOSAL_TTL_MINUTES: positiveInt(60),
     TRUSTED_CIDRS: list(/^[0-9a-fA-F:./]+$/, 'a CIDR such as 203.0.113.0/24'),
     REMEDIATION_ROLE_NAME: optionalString,
     ALLOWED_CHANNEL_IDS: list(SLACK_CHANNEL, 'a channel ID such as C0123ABCD'),
     ALLOWED_USER_IDS: list(SLACK_USER, 'a Slack user ID such as U0123ABCD'),
-    ALLOWED_USERGROUP_ID: optionalString.pipe(z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)').optional()),
-    APPROVAL_SIGNING_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional()),
+    ALLOWED_USERGROUP_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)')
+        .optional(),
+    ),
+    APPROVAL_SIGNING_KEY: optionalString.pipe(
+      z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)').optional(),
+    ),
     APPROVAL_SIGNING_KEY_PREVIOUS: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-    LOG_LEVEL: optionalString
-      .transform((l) => l ?? 'info')
-      .pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+    LOG_LEVEL: optionalString.transform((l) => l ?? 'info').pipe(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   })
   .superRefine((env, ctx) => {
     if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
@@ -127,13 +144,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
   // zod skips object-level checks once a field fails; these two are checked on the raw values so every problem is named at once.
   const blank = (name: string) => (env[name] ?? '').trim() === '';
-  if (!parsed.success && blank('SLACK_APP_TOKEN') && blank('SLACK_SIGNING_SECRET') && !problems.some((p) => p.startsWith('SLACK_SIGNING_SECRET'))) {
+  if (
+    !parsed.success &&
+    blank('SLACK_APP_TOKEN') &&
+    blank('SLACK_SIGNING_SECRET') &&
+    !problems.some((p) => p.startsWith('SLACK_SIGNING_SECRET'))
+  ) {
     problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)');
   }
-  if (!parsed.success && !blank('DYNAMODB_TABLE') && blank('APPROVAL_SIGNING_KEY') && !problems.some((p) => p.startsWith('APPROVAL_SIGNING_KEY'))) {
-    problems.push('APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE (a secret of at least 32 characters, e.g. openssl rand -base64 48)');
+  if (
+    !parsed.success &&
+    !blank('DYNAMODB_TABLE') &&
+    blank('APPROVAL_SIGNING_KEY') &&
+    !problems.some((p) => p.startsWith('APPROVAL_SIGNING_KEY'))
+  ) {
+    problems.push(
+      'APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE (a secret of at least 32 characters, e.g. openssl rand -base64 48)',
+    );
   }
-  if (blank('AWS_REGION') && blank('GUARDDUTY_REGIONS')) problems.push('AWS_REGION is required (or GUARDDUTY_REGIONS), e.g. AWS_REGION=us-east-1');
+  if (blank('AWS_REGION') && blank('GUARDDUTY_REGIONS'))
+    problems.push('AWS_REGION is required (or GUARDDUTY_REGIONS), e.g. AWS_REGION=us-east-1');
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`The bot is not configured:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }

@@ -87,7 +87,8 @@ function redactWholeValues(text: string, key: RegExp): string {
 
 const isKeyChar = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
 /** Where a `key=value` value ends: & , ; ) < > quotes, backslash (an escape in JSON text) or whitespace. */
-const isValueEnd = (c: number) => c === 38 || c === 44 || c === 59 || c === 41 || c === 60 || c === 62 || c === 34 || c === 39 || c === 92 || c <= 32;
+const isValueEnd = (c: number) =>
+  c === 38 || c === 44 || c === 59 || c === 41 || c === 60 || c === 62 || c === 34 || c === 39 || c === 92 || c <= 32;
 
 /** Redacts the values of secret keys in `key=value` pairs: found from each `=`, so text without one costs a scan. */
 function redactFormValues(text: string): string {
@@ -134,9 +135,7 @@ export function scrubSecrets(text: string): string {
   if (out.includes('redential')) out = redactWholeValues(out, CREDENTIALS);
   // The same inside a payload stringified into this text: scrubbed unescaped, then escaped again.
   if (ESCAPED_WHOLE_VALUE.test(out)) out = out.replace(STRING_LITERAL, scrubStringLiteral);
-  out = out
-    .replace(JSON_KEY, `"$1":"${CENSOR}"`)
-    .replace(ESCAPED_JSON_KEY, `\\"$1\\":\\"${CENSOR}\\"`);
+  out = out.replace(JSON_KEY, `"$1":"${CENSOR}"`).replace(ESCAPED_JSON_KEY, `\\"$1\\":\\"${CENSOR}\\"`);
   out = redactFormValues(out);
   for (const [re, replacement] of SECRET_PATTERNS) out = out.replace(re, replacement);
   if (known) for (const s of knownSecrets) out = out.split(s).join(CENSOR);
@@ -195,9 +194,7 @@ function safeJson(value: unknown): string {
  */
 function joinArgs(args: unknown[]): string {
   return scrubSecrets(
-    args
-      .map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : safeJson(a)))
-      .join(' '),
+    args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : safeJson(a))).join(' '),
   );
 }
 

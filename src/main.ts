@@ -40,12 +40,16 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const opened = await openStore({ table: config.store.table, dataDir: config.store.dataDir, region: config.aws.homeRegion }, logger).catch((err: unknown) =>
-    fail(`The bot's state store could not be opened: ${describeError(err)}`, 1),
+  const opened = await openStore({ table: config.store.table, dataDir: config.store.dataDir, region: config.aws.homeRegion }, logger).catch(
+    (err: unknown) => fail(`The bot's state store could not be opened: ${describeError(err)}`, 1),
   );
   let sealer;
   try {
-    sealer = approvalSealer({ key: config.approval.signingKey, previousKey: config.approval.previousSigningKey, dataDir: config.store.dataDir });
+    sealer = approvalSealer({
+      key: config.approval.signingKey,
+      previousKey: config.approval.previousSigningKey,
+      dataDir: config.store.dataDir,
+    });
   } catch (err) {
     fail(`The approval signing key could not be loaded: ${describeError(err)}`, 78);
   }
@@ -62,7 +66,14 @@ async function main(): Promise<void> {
   });
   await bot.start(config.port);
   logger.info(
-    { mode: config.slack.mode, port: config.port, regions: config.aws.regions, store: opened.description, feed: Boolean(bot.poller), owner },
+    {
+      mode: config.slack.mode,
+      port: config.port,
+      regions: config.aws.regions,
+      store: opened.description,
+      feed: Boolean(bot.poller),
+      owner,
+    },
     'guardduty-chatops is running',
   );
 

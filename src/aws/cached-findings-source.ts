@@ -28,7 +28,9 @@ export class CachedFindingsSource implements FindingsSource {
 
   list(region: string, query: FindingQuery, pageSize: number, nextToken?: string): Promise<FindingPage> {
     if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
-    return this.cached(JSON.stringify(['list', region, query, pageSize, nextToken ?? '']), () => this.inner.list(region, query, pageSize, nextToken));
+    return this.cached(JSON.stringify(['list', region, query, pageSize, nextToken ?? '']), () =>
+      this.inner.list(region, query, pageSize, nextToken),
+    );
   }
 
   listIds(region: string, query: FindingQuery): Promise<string[]> {

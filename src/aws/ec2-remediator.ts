@@ -75,7 +75,13 @@ export class Ec2Remediator implements RemediationExecutor {
       const revoke = plan.revoke.filter((r) => r.groupId === groupId);
       if (authorize.length > 0) {
         await check(AUTHORIZE, groupId, () =>
-          this.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: authorize.map((r) => toIpPermission(r, true)), DryRun: true })),
+          this.ec2.send(
+            new AuthorizeSecurityGroupIngressCommand({
+              GroupId: groupId,
+              IpPermissions: authorize.map((r) => toIpPermission(r, true)),
+              DryRun: true,
+            }),
+          ),
         );
       }
       if (revoke.length > 0) {
@@ -105,11 +111,18 @@ export class Ec2Remediator implements RemediationExecutor {
     const live = read.rules;
     const attribution = attributionOf(plan, journal?.rulesBefore, live);
     const { before, resumed } = attribution;
-    const unchanged = (code: string, message: string): ExecutionResult => ({ ...result, error: { code, message: `Nothing was changed: ${message}` } });
+    const unchanged = (code: string, message: string): ExecutionResult => ({
+      ...result,
+      error: { code, message: `Nothing was changed: ${message}` },
+    });
     if (journal && !resumed) {
       // Without the record a later resumed run could not tell its predecessor's changes; the record's conditional
       // write is also the last check that this process still holds the execution.
-      if (!before) return unchanged(awsErrorCode(read.error), `the security groups could not be read before changing them (${awsErrorMessage(read.error)}).`);
+      if (!before)
+        return unchanged(
+          awsErrorCode(read.error),
+          `the security groups could not be read before changing them (${awsErrorMessage(read.error)}).`,
+        );
       try {
         await journal.recordRulesBefore(before);
       } catch (err) {
@@ -141,7 +154,12 @@ export class Ec2Remediator implements RemediationExecutor {
 
   // ---------------------------------------------------------------- steps
 
-  private async authorizeOne(rule: IngressRule, attribution: Attribution, result: ExecutionResult, count: () => void): Promise<StepError | undefined> {
+  private async authorizeOne(
+    rule: IngressRule,
+    attribution: Attribution,
+    result: ExecutionResult,
+    count: () => void,
+  ): Promise<StepError | undefined> {
     count();
     const failed = (code: string, detail: string): StepError => ({
       code,
@@ -150,7 +168,9 @@ export class Ec2Remediator implements RemediationExecutor {
         'Nothing was revoked: the world-open rules are still in place.',
     });
     try {
-      const out = await this.ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: rule.groupId, IpPermissions: [toIpPermission(rule, true)] }));
+      const out = await this.ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({ GroupId: rule.groupId, IpPermissions: [toIpPermission(rule, true)] }),
+      );
       if (out.Return === false) return failed('AuthorizeReturnedFalse', 'EC2 answered Return=false');
       const added = withoutRuleId(rule);
       const ruleId = out.SecurityGroupRules?.[0]?.SecurityGroupRuleId;
@@ -212,19 +232,28 @@ export class Ec2Remediator implements RemediationExecutor {
     }
   }
 
-  private async verify(plan: RemediationPlan, result: ExecutionResult, count: () => void, error: StepError | undefined): Promise<ExecutionResult> {
+  private async verify(
+    plan: RemediationPlan,
+    result: ExecutionResult,
+    count: () => void,
+    error: StepError | undefined,
+  ): Promise<ExecutionResult> {
     const groups = groupsOf(plan);
     if (groups.length === 0) return { ...result, ok: !error, ...(error ? { error } : {}) };
     let rules: IngressRule[];
     try {
       rules = await this.describeIngress(groups, count);
     } catch (err) {
-      const verifyError = { code: awsErrorCode(err), message: `Could not read the security groups back to verify: ${awsErrorMessage(err)}` };
+      const verifyError = {
+        code: awsErrorCode(err),
+        message: `Could not read the security groups back to verify: ${awsErrorMessage(err)}`,
+      };
       return { ...result, ok: false, error: error ?? verifyError };
     }
 
     const remainingOpen = rules.filter((r) => plan.revoke.some((t) => sameRule(r, t)));
-    const stillExposed = plan.playbook === RESTRICT_INGRESS ? exposingRules(rules, plan.ports).filter((r) => !remainingOpen.includes(r)) : [];
+    const stillExposed =
+      plan.playbook === RESTRICT_INGRESS ? exposingRules(rules, plan.ports).filter((r) => !remainingOpen.includes(r)) : [];
     const missing = plan.authorize.filter((a) => !rules.some((r) => sameRule(r, a)));
     let finalError = error;
     if (!finalError && (remainingOpen.length > 0 || missing.length > 0)) {
@@ -234,7 +263,13 @@ export class Ec2Remediator implements RemediationExecutor {
       ];
       finalError = { code: 'VerificationFailed', message: `After the run, ${parts.join('; ')}.` };
     }
-    return { ...result, remainingOpen, ...(stillExposed.length > 0 ? { stillExposed } : {}), ok: !finalError, ...(finalError ? { error: finalError } : {}) };
+    return {
+      ...result,
+      remainingOpen,
+      ...(stillExposed.length > 0 ? { stillExposed } : {}),
+      ok: !finalError,
+      ...(finalError ? { error: finalError } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- reads
@@ -291,8 +326,10 @@ function groupsOf(plan: RemediationPlan): string[] {
 function validatePlan(plan: RemediationPlan): void {
   for (const rule of [...plan.authorize, ...plan.revoke]) {
     const sources = [rule.cidrIpv4, rule.cidrIpv6, rule.referencedGroupId, rule.prefixListId].filter((s) => s !== undefined && s !== '');
-    if (!/^sg-[0-9a-f]+$/.test(rule.groupId)) throw new Error(`Plan rule has an invalid security group ID: ${JSON.stringify(rule.groupId)}`);
+    if (!/^sg-[0-9a-f]+$/.test(rule.groupId))
+      throw new Error(`Plan rule has an invalid security group ID: ${JSON.stringify(rule.groupId)}`);
     if (sources.length !== 1) throw new Error(`Plan rule on ${rule.groupId} must have exactly one source, has ${sources.length}`);
-    if (!Number.isInteger(rule.fromPort) || !Number.isInteger(rule.toPort)) throw new Error(`Plan rule on ${rule.groupId} has non-integer ports`);
+    if (!Number.isInteger(rule.fromPort) || !Number.isInteger(rule.toPort))
+      throw new Error(`Plan rule on ${rule.groupId} has non-integer ports`);
   }
 }

@@ -18,7 +18,8 @@ function wellFormed(text: string): string {
 /** The finding in the GuardDuty console; a region that is not a region name gets the console's home instead. */
 export function consoleUrl(partition: string, region: string, findingId: string): string {
   const host = CONSOLE_HOST[partition] ?? CONSOLE_HOST.aws;
-  if (!REGION_NAME.test(region)) return `https://${host}/guardduty/home#/findings?macros=current&fId=${encodeURIComponent(wellFormed(findingId))}`;
+  if (!REGION_NAME.test(region))
+    return `https://${host}/guardduty/home#/findings?macros=current&fId=${encodeURIComponent(wellFormed(findingId))}`;
   return `https://${region}.${host}/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(wellFormed(findingId))}`;
 }
 

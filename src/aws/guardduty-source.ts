@@ -64,7 +64,9 @@ export class GuardDutySource implements FindingsSource {
         const out = await this.client(region).send(new ListDetectorsCommand({}));
         const first = out.DetectorIds?.[0];
         if (!first) {
-          throw new NotFoundError(`GuardDuty is not enabled in ${region} (no detector). Enable it or remove ${region} from GUARDDUTY_REGIONS.`);
+          throw new NotFoundError(
+            `GuardDuty is not enabled in ${region} (no detector). Enable it or remove ${region} from GUARDDUTY_REGIONS.`,
+          );
         }
         return first;
       });

@@ -13,10 +13,7 @@ export interface FindingsFilter {
   archived: boolean;
 }
 
-export type Command =
-  | { kind: 'help' }
-  | { kind: 'findings'; filter: FindingsFilter }
-  | { kind: 'finding'; id: string; region?: string };
+export type Command = { kind: 'help' } | { kind: 'findings'; filter: FindingsFilter } | { kind: 'finding'; id: string; region?: string };
 
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 export const ACCOUNT_PATTERN = /^\d{12}$/;
@@ -44,7 +41,8 @@ function configuredHint(regions: readonly string[]): string {
 
 /** Refuses a well-formed region the bot is not configured for (GUARDDUTY_REGIONS), naming the ones it is. */
 function configured(region: string, regions: readonly string[]): string {
-  if (!isConfiguredRegion(regions, region)) throw new CommandSyntaxError(`The bot is not configured for region ${region}. ${configuredHint(regions)}`);
+  if (!isConfiguredRegion(regions, region))
+    throw new CommandSyntaxError(`The bot is not configured for region ${region}. ${configuredHint(regions)}`);
   return region;
 }
 
@@ -65,19 +63,24 @@ function parseFindings(args: string[], regions: readonly string[]): Command {
       filter.region = configured(region, regions);
     } else if (lower.startsWith('account:')) {
       const account = arg.slice('account:'.length);
-      if (!ACCOUNT_PATTERN.test(account)) throw new CommandSyntaxError(`"${shown(arg)}" is not an account ID; write 12 digits, like account:123456789012.`);
+      if (!ACCOUNT_PATTERN.test(account))
+        throw new CommandSyntaxError(`"${shown(arg)}" is not an account ID; write 12 digits, like account:123456789012.`);
       filter.accountId = account;
     } else if (lower.startsWith('type:')) {
       const value = arg.slice('type:'.length);
       if (value.length > 200) throw new CommandSyntaxError('That type filter is too long; use a type prefix such as type:Recon:EC2.');
       const types = value === '' ? [] : expandTypeFilter(value);
       if (types.length === 0) {
-        throw new CommandSyntaxError(`No GuardDuty finding type starts with "${shown(value)}"; try type:Recon:EC2 or a full type such as type:UnauthorizedAccess:EC2/SSHBruteForce.`);
+        throw new CommandSyntaxError(
+          `No GuardDuty finding type starts with "${shown(value)}"; try type:Recon:EC2 or a full type such as type:UnauthorizedAccess:EC2/SSHBruteForce.`,
+        );
       }
       filter.typeFilter = value;
       filter.types = types;
     } else {
-      throw new CommandSyntaxError(`I don't understand "${shown(arg)}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived.`);
+      throw new CommandSyntaxError(
+        `I don't understand "${shown(arg)}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived.`,
+      );
     }
   }
   return { kind: 'findings', filter };
@@ -87,7 +90,9 @@ function parseFinding(args: string[], regions: readonly string[]): Command {
   const [id, ...rest] = args;
   if (!id) throw new CommandSyntaxError('Which finding? Give its ID: /guardduty finding <id>.');
   if (!FINDING_ID_PATTERN.test(id)) {
-    throw new CommandSyntaxError(`"${shown(id)}" is not a finding ID. IDs are letters and digits (usually 32), as shown on a card or in the console.`);
+    throw new CommandSyntaxError(
+      `"${shown(id)}" is not a finding ID. IDs are letters and digits (usually 32), as shown on a card or in the console.`,
+    );
   }
   let region: string | undefined;
   for (const arg of rest) {
@@ -104,7 +109,10 @@ function parseFinding(args: string[], regions: readonly string[]): Command {
  */
 export function parseCommand(text: string | undefined, regions: readonly string[]): Command {
   const trimmed = (text ?? '').trim();
-  if (trimmed.length > MAX_INPUT) throw new CommandSyntaxError(`That command is too long (${trimmed.length} characters); the longest useful one is well under ${MAX_INPUT}.`);
+  if (trimmed.length > MAX_INPUT)
+    throw new CommandSyntaxError(
+      `That command is too long (${trimmed.length} characters); the longest useful one is well under ${MAX_INPUT}.`,
+    );
   const [verb, ...args] = trimmed.split(/\s+/).filter(Boolean);
   switch (verb?.toLowerCase()) {
     case undefined:

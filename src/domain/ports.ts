@@ -101,7 +101,12 @@ export interface CardStore {
   getCards(findingIds: readonly string[]): Promise<Map<string, CardRecord>>;
   getCard(findingId: string): Promise<CardRecord | undefined>;
   /** Put with `attribute_not_exists(pk)`; false when any record for the finding exists. */
-  claimCard(record: Omit<CardRecord, 'claimOwner' | 'claimExpiresAt' | 'claimedAt'>, owner: string, claimSeconds: number, nowS: number): Promise<boolean>;
+  claimCard(
+    record: Omit<CardRecord, 'claimOwner' | 'claimExpiresAt' | 'claimedAt'>,
+    owner: string,
+    claimSeconds: number,
+    nowS: number,
+  ): Promise<boolean>;
   /** Takes over a `claimed` record whose claim expired (or a `digest` record being promoted); false otherwise. */
   takeOverClaim(findingId: string, owner: string, claimSeconds: number, nowS: number, fromState: 'claimed' | 'digest'): Promise<boolean>;
   /** Condition: state = claimed AND claimOwner = owner. Sets posted, channel, ts, the observation; removes the claim. */
@@ -186,9 +191,22 @@ export interface ProposalStore {
   /** state = proposed AND requester = actor → cancelled. */
   cancel(findingId: string, proposalId: string, actor: string, nowS: number): Promise<TransitionOutcome>;
   /** state = executing AND execLeaseExpiresAt <= now → new owner and lease (resume after a crash). */
-  takeOverExecution(findingId: string, proposalId: string, execOwner: string, leaseSeconds: number, nowS: number): Promise<TransitionOutcome>;
+  takeOverExecution(
+    findingId: string,
+    proposalId: string,
+    execOwner: string,
+    leaseSeconds: number,
+    nowS: number,
+  ): Promise<TransitionOutcome>;
   /** state = executing AND execOwner = owner → executed | failed, with the result and an audit entry. */
-  finishExecution(findingId: string, proposalId: string, execOwner: string, result: ExecutionResult, nowS: number, resultSeal?: string): Promise<TransitionOutcome>;
+  finishExecution(
+    findingId: string,
+    proposalId: string,
+    execOwner: string,
+    result: ExecutionResult,
+    nowS: number,
+    resultSeal?: string,
+  ): Promise<TransitionOutcome>;
   /**
    * Keeps which of the plan's rules were in place before the first write. Condition: state = executing AND
    * execOwner = owner AND nothing recorded yet; throws a LeaseLostError otherwise.

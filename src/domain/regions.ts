@@ -10,7 +10,10 @@ export class RegionNotConfiguredError extends ChatOpsError {
     readonly region: string,
     readonly configured: readonly string[],
   ) {
-    super('REGION_NOT_CONFIGURED', `The bot is not configured for region ${shownRegion(region)}; it reads ${regionList(configured)} (GUARDDUTY_REGIONS).`);
+    super(
+      'REGION_NOT_CONFIGURED',
+      `The bot is not configured for region ${shownRegion(region)}; it reads ${regionList(configured)} (GUARDDUTY_REGIONS).`,
+    );
   }
 }
 

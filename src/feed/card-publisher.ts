@@ -79,7 +79,10 @@ export class CardPublisher {
     // Update the card first (idempotent), then record: a failed update leaves the record behind, so the next poll retries.
     await this.cards.updateCard(known.channel, known.ts, finding, known);
     if (!(await this.store.recordActivity(finding.id, seen))) return { outcome: 'unchanged' };
-    if ((seen.count > known.count || seen.updatedAtMs > known.updatedAtMs) && (await this.store.claimThreadReply(finding.id, nowS(), THREAD_REPLY_INTERVAL_S))) {
+    if (
+      (seen.count > known.count || seen.updatedAtMs > known.updatedAtMs) &&
+      (await this.store.claimThreadReply(finding.id, nowS(), THREAD_REPLY_INTERVAL_S))
+    ) {
       const channel = known.channel;
       const ts = known.ts;
       void this.queue
@@ -117,7 +120,9 @@ export class CardPublisher {
       }
       if (record.state === 'posted') return record;
       if (record.state === 'digest') {
-        const posted = await this.postUnder(finding, () => this.store.takeOverClaim(finding.id, this.options.owner, this.options.claimSeconds, nowS(), 'digest'));
+        const posted = await this.postUnder(finding, () =>
+          this.store.takeOverClaim(finding.id, this.options.owner, this.options.claimSeconds, nowS(), 'digest'),
+        );
         if (posted) return posted;
         continue;
       }
@@ -128,7 +133,11 @@ export class CardPublisher {
         continue;
       }
       const claimedAt = record.claimedAt ?? nowS() - this.options.claimSeconds;
-      const posted = await this.postUnder(finding, () => this.store.takeOverClaim(finding.id, this.options.owner, this.options.claimSeconds, nowS(), 'claimed'), claimedAt);
+      const posted = await this.postUnder(
+        finding,
+        () => this.store.takeOverClaim(finding.id, this.options.owner, this.options.claimSeconds, nowS(), 'claimed'),
+        claimedAt,
+      );
       if (posted) return posted;
     }
     throw new Error(`could not settle the card of finding ${finding.id}`);

@@ -56,7 +56,12 @@ export class FeedPoller {
   async pollOnce(region: string): Promise<PollStats> {
     const since = (await this.store.getCursor(region)) ?? Date.now() - this.options.backfillHours * 3_600_000;
     const ids = await this.source.listIds(region, { updatedSinceMs: since, sortBy: 'updatedAt', order: 'ASC' });
-    const stats: PollStats = { region, listed: ids.length, fetched: 0, outcomes: { posted: 0, digest: 0, updated: 0, unchanged: 0, failed: 0 } };
+    const stats: PollStats = {
+      region,
+      listed: ids.length,
+      fetched: 0,
+      outcomes: { posted: 0, digest: 0, updated: 0, unchanged: 0, failed: 0 },
+    };
     const settled: { at: number; ok: boolean }[] = [];
     const posts: Promise<void>[] = [];
     for (let i = 0; i < ids.length; i += GET_BATCH) {
@@ -126,14 +131,17 @@ export class FeedPoller {
       try {
         if (await this.store.acquireLease(leaseName(region), this.options.owner, this.leaseSeconds, nowS())) {
           this.held.add(region);
-          renew = setInterval(() => {
-            this.store.acquireLease(leaseName(region), this.options.owner, this.leaseSeconds, nowS()).then(
-              (ok) => {
-                if (!ok) this.logger.warn({ region }, 'lost the feed lease during a poll');
-              },
-              (err: unknown) => this.logger.warn({ err, region }, 'could not renew the feed lease'),
-            );
-          }, (this.leaseSeconds * 1000) / 3);
+          renew = setInterval(
+            () => {
+              this.store.acquireLease(leaseName(region), this.options.owner, this.leaseSeconds, nowS()).then(
+                (ok) => {
+                  if (!ok) this.logger.warn({ region }, 'lost the feed lease during a poll');
+                },
+                (err: unknown) => this.logger.warn({ err, region }, 'could not renew the feed lease'),
+              );
+            },
+            (this.leaseSeconds * 1000) / 3,
+          );
           const stats = await this.pollOnce(region);
           const changed = stats.outcomes.posted + stats.outcomes.digest + stats.outcomes.updated > 0;
           this.logger[changed ? 'info' : 'debug'](stats, 'feed poll');
@@ -147,7 +155,8 @@ export class FeedPoller {
       } finally {
         if (renew) clearInterval(renew);
       }
-      const backoff = failures === 0 ? 0 : Math.min(this.options.maxBackoffSeconds ?? 900, this.options.pollIntervalSeconds * 2 ** (failures - 1));
+      const backoff =
+        failures === 0 ? 0 : Math.min(this.options.maxBackoffSeconds ?? 900, this.options.pollIntervalSeconds * 2 ** (failures - 1));
       await this.sleep((this.options.pollIntervalSeconds + backoff) * 1000);
     }
   }

@@ -55,8 +55,16 @@ export class RemediationPlanner {
       log.info({ groupIds, untouched: plan.untouched.length }, 'nothing world-open to replace');
       const ports = plan.ports.join(', ');
       const still = plan.untouched.map((u) => describeRule(u.rule));
-      const reachable = still.length > 0 ? ` Port ${ports} is still reachable through ${still.slice(0, 5).join('; ')}${still.length > 5 ? ` and ${still.length - 5} more` : ''}: change those by hand.` : '';
-      return { ok: false, code: 'NOTHING_TO_CHANGE', message: `No rule opens port ${ports} to 0.0.0.0/0 or ::/0 any more.${reachable}`, plan };
+      const reachable =
+        still.length > 0
+          ? ` Port ${ports} is still reachable through ${still.slice(0, 5).join('; ')}${still.length > 5 ? ` and ${still.length - 5} more` : ''}: change those by hand.`
+          : '';
+      return {
+        ok: false,
+        code: 'NOTHING_TO_CHANGE',
+        message: `No rule opens port ${ports} to 0.0.0.0/0 or ::/0 any more.${reachable}`,
+        plan,
+      };
     }
     plan.dryRun = await this.dryRun(executor, plan);
     log.info({ revoke: plan.revoke.length, authorize: plan.authorize.length, dryRunOk: plan.dryRun.ok }, 'plan computed');
@@ -88,10 +96,14 @@ export class RemediationPlanner {
         const live = await executor.instanceGroupIds(instanceId);
         if (live.length > 0) return live;
       } catch (err) {
-        this.log.warn({ findingId: finding.id, instanceId, err: describeError(err) }, "instance not readable; using the finding's security groups");
+        this.log.warn(
+          { findingId: finding.id, instanceId, err: describeError(err) },
+          "instance not readable; using the finding's security groups",
+        );
       }
     }
-    if (fromFinding.length === 0) throw new RemediationError('NO_SECURITY_GROUPS', `No security group is known for the instance of finding ${finding.id}.`);
+    if (fromFinding.length === 0)
+      throw new RemediationError('NO_SECURITY_GROUPS', `No security group is known for the instance of finding ${finding.id}.`);
     return fromFinding;
   }
 

@@ -45,13 +45,20 @@ export class ProposalExecution {
         {
           rulesBefore: claimed.rulesBefore,
           recordRulesBefore: (rules) =>
-            this.deps.store.recordRulesBefore(claimed.findingId, claimed.id, execOwner, rules, this.deps.seals.sealRulesBefore(claimed, digest, rules)),
+            this.deps.store.recordRulesBefore(
+              claimed.findingId,
+              claimed.id,
+              execOwner,
+              rules,
+              this.deps.seals.sealRulesBefore(claimed, digest, rules),
+            ),
         },
         undo,
       );
     } catch (err) {
       const code = err instanceof ChatOpsError ? err.code : err instanceof Error ? err.name : 'Error';
-      if (err instanceof TamperedError) log.error({ err: err.message, planDigest: digest }, 'execution refused: the stored proposal fails its seal; no AWS call made');
+      if (err instanceof TamperedError)
+        log.error({ err: err.message, planDigest: digest }, 'execution refused: the stored proposal fails its seal; no AWS call made');
       result = { ok: false, authorized: [], revoked: [], remainingOpen: [], ec2Calls: 0, error: { code, message: describeError(err) } };
     }
     const summary = {
@@ -75,7 +82,10 @@ export class ProposalExecution {
       );
     }
     if (!finished.ok || !finished.proposal) {
-      log.warn({ ...summary, state: finished.proposal?.state, owner: finished.proposal?.execOwner }, 'execution lease lost; outcome recorded by another process');
+      log.warn(
+        { ...summary, state: finished.proposal?.state, owner: finished.proposal?.execOwner },
+        'execution lease lost; outcome recorded by another process',
+      );
       return finished.proposal ?? claimed;
     }
     if (result.ok) log.info(summary, 'proposal executed');

@@ -50,7 +50,7 @@ export class ProposalSeals {
   async checkBeforeExecution(p: Proposal, digest: string, nowS: number): Promise<{ undo?: UndoBasis }> {
     if (!p.approver || !this.approvalIntact(p, digest)) {
       throw new TamperedError(
-        'The stored fix does not match what a second person approved (its plan, approval or people fail the bot\'s seal). Nothing was changed in AWS.',
+        "The stored fix does not match what a second person approved (its plan, approval or people fail the bot's seal). Nothing was changed in AWS.",
       );
     }
     if (approvalTooOld(p.approvedAt, nowS)) {
@@ -59,8 +59,13 @@ export class ProposalSeals {
         `It was approved more than ${EXECUTION_WINDOW_SECONDS / 60} minutes ago and did not finish then, so it is not run now. Nothing was changed in AWS by this run; check the security groups and propose the fix again if it is still needed.`,
       );
     }
-    if (p.rulesBefore !== undefined && !this.sealer.verify('rules-before', rulesBeforeSealFields(p, digest, p.rulesBefore), p.rulesBeforeSeal)) {
-      throw new TamperedError('The journal of the interrupted run fails the bot\'s seal. Nothing was changed in AWS; check the security groups by hand.');
+    if (
+      p.rulesBefore !== undefined &&
+      !this.sealer.verify('rules-before', rulesBeforeSealFields(p, digest, p.rulesBefore), p.rulesBeforeSeal)
+    ) {
+      throw new TamperedError(
+        "The journal of the interrupted run fails the bot's seal. Nothing was changed in AWS; check the security groups by hand.",
+      );
     }
     if (p.kind !== 'revert') return {};
     const original = p.revertOf ? await this.store.getProposal(p.findingId, p.revertOf) : undefined;
@@ -72,11 +77,16 @@ export class ProposalSeals {
   sealedResult(p: Proposal): UndoBasis {
     const digest = planDigest(p.plan);
     const sealed = p.result !== undefined && this.sealer.verify('result', resultSealFields(p, digest, p.result), p.resultSeal);
-    if (!this.approvalIntact(p, digest) || !sealed || !p.result) throw new TamperedError(`The record of fix ${p.id} fails the bot's seal (altered outside the bot).`);
+    if (!this.approvalIntact(p, digest) || !sealed || !p.result)
+      throw new TamperedError(`The record of fix ${p.id} fails the bot's seal (altered outside the bot).`);
     return p.result;
   }
 
   private approvalIntact(p: Proposal, digest: string): p is Proposal & { approver: string; approvedAt: number } {
-    return p.approver !== undefined && p.approvedAt !== undefined && this.sealer.verify('approval', approvalSealFields(p, digest, p.approver, p.approvedAt), p.approvalSeal);
+    return (
+      p.approver !== undefined &&
+      p.approvedAt !== undefined &&
+      this.sealer.verify('approval', approvalSealFields(p, digest, p.approver, p.approvedAt), p.approvalSeal)
+    );
   }
 }

@@ -79,7 +79,15 @@ export class RemediationService {
     this.planner = new RemediationPlanner(deps.executors, deps.sourceLimits ?? DEFAULT_SOURCE_LIMITS, this.log);
     this.seals = new ProposalSeals(deps.sealer, deps.store);
     const { store, executors, owner } = deps;
-    this.execution = new ProposalExecution({ store, executors, owner, seals: this.seals, leaseSeconds: this.leaseSeconds, log: this.log, now: this.now });
+    this.execution = new ProposalExecution({
+      store,
+      executors,
+      owner,
+      seals: this.seals,
+      leaseSeconds: this.leaseSeconds,
+      log: this.log,
+      now: this.now,
+    });
   }
 
   private nowS(): number {
@@ -119,10 +127,20 @@ export class RemediationService {
       threadTs: input.threadTs,
       history: [{ at: nowS, actor: input.requester, action: 'proposed' }],
     };
-    if (!PROPOSAL_ID_PATTERN.test(proposal.id)) throw new RemediationError('INVALID_PROPOSAL_ID', `Invalid proposal ID ${JSON.stringify(proposal.id)}`);
+    if (!PROPOSAL_ID_PATTERN.test(proposal.id))
+      throw new RemediationError('INVALID_PROPOSAL_ID', `Invalid proposal ID ${JSON.stringify(proposal.id)}`);
     proposal.proposalSeal = this.seals.sealProposal(proposal, proposal.planDigest as string);
     await this.deps.store.createProposal(proposal);
-    this.log.info({ findingId: proposal.findingId, proposalId: proposal.id, kind: proposal.kind, requester: proposal.requester, expiresAt: proposal.expiresAt }, 'proposal created');
+    this.log.info(
+      {
+        findingId: proposal.findingId,
+        proposalId: proposal.id,
+        kind: proposal.kind,
+        requester: proposal.requester,
+        expiresAt: proposal.expiresAt,
+      },
+      'proposal created',
+    );
     return proposal;
   }
 

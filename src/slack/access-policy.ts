@@ -26,7 +26,10 @@ export class AccessPolicy {
 
   async check(userId: string, channelId: string | undefined, capability: Capability): Promise<AccessDecision> {
     if (this.channels.size > 0 && channelId !== undefined && !this.channels.has(channelId)) {
-      return { ok: false, reason: 'The GuardDuty bot is not available in this channel. Use it in one of the security channels it is set up for.' };
+      return {
+        ok: false,
+        reason: 'The GuardDuty bot is not available in this channel. Use it in one of the security channels it is set up for.',
+      };
     }
     if (this.options.allowedUsers && !(await this.options.allowedUsers.isApprover(userId))) {
       return { ok: false, reason: 'You are not on the list of people who may use the GuardDuty bot. Ask your security team to add you.' };

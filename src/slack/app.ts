@@ -66,11 +66,15 @@ function createReceiver(deps: SlackDeps, limits: HttpLimits): Receiver {
 
 function accessPolicy(app: App, deps: SlackDeps): AccessPolicy {
   const { access, approval } = deps.config;
-  const approvers = deps.remediation?.approvers ?? new SlackApproverPolicy({ userIds: approval.userIds, usergroupId: approval.usergroupId, client: app.client });
+  const approvers =
+    deps.remediation?.approvers ??
+    new SlackApproverPolicy({ userIds: approval.userIds, usergroupId: approval.usergroupId, client: app.client });
   const restricted = access.userIds.length > 0 || access.usergroupId !== undefined;
   return new AccessPolicy({
     channelIds: access.channelIds,
-    allowedUsers: restricted ? new SlackApproverPolicy({ userIds: access.userIds, usergroupId: access.usergroupId, client: app.client }) : undefined,
+    allowedUsers: restricted
+      ? new SlackApproverPolicy({ userIds: access.userIds, usergroupId: access.usergroupId, client: app.client })
+      : undefined,
     approvers,
   });
 }

@@ -13,7 +13,9 @@ import { channelCardOptions } from './card-options';
 export async function recordOnCard(channel: ChannelDeps, finding: Finding, note: string, log: pino.Logger): Promise<boolean> {
   const record = await channel.store.addCardNote(finding.id, note);
   if (!(await redrawCard(channel, finding, record)) || !record?.channel || !record.ts) return false;
-  channel.publisher.replyInThread(record.channel, record.ts, { text: note }).catch((err: unknown) => log.warn({ err, findingId: finding.id }, 'thread reply not posted'));
+  channel.publisher
+    .replyInThread(record.channel, record.ts, { text: note })
+    .catch((err: unknown) => log.warn({ err, findingId: finding.id }, 'thread reply not posted'));
   return true;
 }
 

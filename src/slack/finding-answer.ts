@@ -26,7 +26,9 @@ export async function findingAnswer(deps: SlackDeps, finding: Finding): Promise<
     deps.logger.warn({ err, findingId: finding.id }, 'card record unavailable');
     return findingCard(finding, {
       actions,
-      notes: [`:warning: The bot's state store did not answer (${mrkdwn(describeError(err), 300)}): thread link and proposals are unavailable right now.`],
+      notes: [
+        `:warning: The bot's state store did not answer (${mrkdwn(describeError(err), 300)}): thread link and proposals are unavailable right now.`,
+      ],
     });
   }
 }

@@ -167,7 +167,10 @@ export class LimitedHttpReceiver implements Receiver {
 
   /** `app.start(port)` / `app.start(listenOptions, serverOptions)`; the limits win over conflicting server options. */
   async start(portOrListenOptions?: number | string | ListenOptions, options: ServerOptions = {}): Promise<Server> {
-    const server = await this.inner.start(portOrListenOptions as number | string | ListenOptions, { ...options, ...serverOptions(this.limits) });
+    const server = await this.inner.start(portOrListenOptions as number | string | ListenOptions, {
+      ...options,
+      ...serverOptions(this.limits),
+    });
     // Bolt resolves inside the listen callback: no connection has been accepted yet.
     applyServerLimits(server, this.limits);
     this.server = server;

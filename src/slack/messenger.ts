@@ -41,7 +41,14 @@ export class SlackMessenger {
 
   /** `text` must already be mrkdwn-safe. */
   async postInThread(channel: string, threadTs: string, text: string, blocks?: KnownBlock[]): Promise<string> {
-    const res = await this.client.chat.postMessage({ channel, thread_ts: threadTs, text, blocks, unfurl_links: false, unfurl_media: false });
+    const res = await this.client.chat.postMessage({
+      channel,
+      thread_ts: threadTs,
+      text,
+      blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+    });
     return res.ts ?? '';
   }
 

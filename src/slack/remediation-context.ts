@@ -24,7 +24,15 @@ export function remediationContext(deps: SlackDeps): RemediationContext | undefi
   const { channel, remediation } = deps;
   if (!channel || !remediation) return undefined;
   const messages = new ProposalMessages(channel, deps.findings, deps.logger);
-  return { config: deps.config, logger: deps.logger, findings: deps.findings, channel, remediation, service: remediation.service, messages };
+  return {
+    config: deps.config,
+    logger: deps.logger,
+    findings: deps.findings,
+    channel,
+    remediation,
+    service: remediation.service,
+    messages,
+  };
 }
 
 /** The Slack side of a proposal's life: its message in the finding's thread, the outcome reply, the card note. */

@@ -26,7 +26,8 @@ function headersOf(raw: Record<string, string | string[] | undefined>): Headers 
 function simple(input: FetchInput, init: FetchInit): boolean {
   const body = init.body;
   const bodyOk = body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
-  const headersOk = init.headers === undefined || init.headers instanceof Headers || (typeof init.headers === 'object' && !Array.isArray(init.headers));
+  const headersOk =
+    init.headers === undefined || init.headers instanceof Headers || (typeof init.headers === 'object' && !Array.isArray(init.headers));
   return bodyOk && headersOk && !(input instanceof Request);
 }
 
@@ -43,7 +44,8 @@ export function undiciFetch(dispatcher: Dispatcher = new Agent()): typeof fetch 
     const res = await request(urlOf(input), {
       dispatcher,
       method: init.method ?? 'GET',
-      headers: init.headers instanceof Headers ? Object.fromEntries(init.headers.entries()) : (init.headers as Record<string, string> | undefined),
+      headers:
+        init.headers instanceof Headers ? Object.fromEntries(init.headers.entries()) : (init.headers as Record<string, string> | undefined),
       body: init.body as string | Uint8Array | null | undefined,
       signal: init.signal ?? undefined,
     });

@@ -11,7 +11,8 @@ import type { EmbeddedCredentials } from './embedded';
 /** dynalite's own limit (it answers 413 above it). */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=(?<credential>[^,\s]+), ?SignedHeaders=(?<signedHeaders>[a-z0-9-;]+), ?Signature=(?<signature>[0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=(?<credential>[^,\s]+), ?SignedHeaders=(?<signedHeaders>[a-z0-9-;]+), ?Signature=(?<signature>[0-9a-f]{64})$/;
 const AMZ_DATE = /^(?<y>\d{4})(?<mo>\d{2})(?<d>\d{2})T(?<h>\d{2})(?<mi>\d{2})(?<s>\d{2})Z$/;
 const SCOPE_PART = /^[a-z0-9-]{1,64}$/;
 

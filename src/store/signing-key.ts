@@ -12,7 +12,10 @@ export const SIGNING_KEY_FILE = 'approval-signing.key';
  */
 export function approvalSealer(options: { key?: string; previousKey?: string; dataDir: string }): ApprovalSealer {
   const current = options.key ?? embeddedKey(options.dataDir);
-  return new ApprovalSealer(Buffer.from(current, 'utf8'), options.previousKey === undefined ? undefined : Buffer.from(options.previousKey, 'utf8'));
+  return new ApprovalSealer(
+    Buffer.from(current, 'utf8'),
+    options.previousKey === undefined ? undefined : Buffer.from(options.previousKey, 'utf8'),
+  );
 }
 
 function embeddedKey(dataDir: string): string {
@@ -39,5 +42,7 @@ function embeddedKey(dataDir: string): string {
 }
 
 function keyError(path: string, err: unknown): ConfigError {
-  return new ConfigError(`The approval signing key could not be created at ${path} (${err instanceof Error ? err.message : String(err)}). Set DATA_DIR to a writable directory or set APPROVAL_SIGNING_KEY.`);
+  return new ConfigError(
+    `The approval signing key could not be created at ${path} (${err instanceof Error ? err.message : String(err)}). Set DATA_DIR to a writable directory or set APPROVAL_SIGNING_KEY.`,
+  );
 }

@@ -129,7 +129,8 @@ function checkText(p: Problems, path: string, value: unknown, max: number, kinds
     return;
   }
   if (value.text.trim() === '') p.add(`${path}.text`, 'must not be empty or blank');
-  if (value.text.length > max) p.add(`${path}.text`, `is ${value.text.length} characters, over the limit of ${max}: ${preview(value.text)}`);
+  if (value.text.length > max)
+    p.add(`${path}.text`, `is ${value.text.length} characters, over the limit of ${max}: ${preview(value.text)}`);
   if (value.emoji !== undefined && (value.type !== 'plain_text' || typeof value.emoji !== 'boolean')) {
     p.add(`${path}.emoji`, 'is only a boolean on plain_text');
   }
@@ -161,7 +162,8 @@ function checkConfirm(p: Problems, path: string, value: unknown): void {
   checkText(p, `${path}.text`, value.text, BLOCK_KIT_LIMITS.confirmText, ['plain_text', 'mrkdwn']);
   checkText(p, `${path}.confirm`, value.confirm, BLOCK_KIT_LIMITS.confirmButton, ['plain_text']);
   checkText(p, `${path}.deny`, value.deny, BLOCK_KIT_LIMITS.confirmButton, ['plain_text']);
-  if (value.style !== undefined && value.style !== 'primary' && value.style !== 'danger') p.add(`${path}.style`, 'must be primary or danger');
+  if (value.style !== undefined && value.style !== 'primary' && value.style !== 'danger')
+    p.add(`${path}.style`, 'must be primary or danger');
 }
 
 function checkOptions(p: Problems, path: string, value: unknown, max: number, textKinds: readonly ('plain_text' | 'mrkdwn')[]): void {
@@ -184,7 +186,8 @@ function checkOptions(p: Problems, path: string, value: unknown, max: number, te
       if (values.has(option.value)) p.add(`${at}.value`, `duplicates another option's value ${preview(option.value)}`);
       values.add(option.value);
     }
-    if (option.description !== undefined) checkText(p, `${at}.description`, option.description, BLOCK_KIT_LIMITS.optionDescription, textKinds);
+    if (option.description !== undefined)
+      checkText(p, `${at}.description`, option.description, BLOCK_KIT_LIMITS.optionDescription, textKinds);
     if (option.url !== undefined) checkUrl(p, `${at}.url`, option.url, BLOCK_KIT_LIMITS.url);
   });
 }
@@ -271,7 +274,9 @@ function checkBlock(p: Problems, path: string, block: unknown, blockIds: Set<str
           if (block.fields.length > BLOCK_KIT_LIMITS.fields) {
             p.add(`${path}.fields`, `has ${block.fields.length} fields, over the limit of ${BLOCK_KIT_LIMITS.fields}`);
           }
-          block.fields.forEach((f: unknown, i) => checkText(p, `${path}.fields[${i}]`, f, BLOCK_KIT_LIMITS.fieldText, ['plain_text', 'mrkdwn']));
+          block.fields.forEach((f: unknown, i) =>
+            checkText(p, `${path}.fields[${i}]`, f, BLOCK_KIT_LIMITS.fieldText, ['plain_text', 'mrkdwn']),
+          );
         }
       }
       if (block.accessory !== undefined) checkElement(p, `${path}.accessory`, block.accessory, ACCESSORY_TYPES, actionIds);
@@ -326,7 +331,9 @@ export function assertValidMessage(blocks: unknown[], opts: { modal?: boolean } 
   const blockIds = new Set<string>();
   blocks.forEach((block, i) => checkBlock(p, `blocks[${i}]`, block, blockIds));
   if (p.list.length > 0) {
-    throw new Error(`Invalid Block Kit ${opts.modal ? 'modal' : 'message'} (${p.list.length} problem${p.list.length > 1 ? 's' : ''}):\n  - ${p.list.join('\n  - ')}`);
+    throw new Error(
+      `Invalid Block Kit ${opts.modal ? 'modal' : 'message'} (${p.list.length} problem${p.list.length > 1 ? 's' : ''}):\n  - ${p.list.join('\n  - ')}`,
+    );
   }
 }
 

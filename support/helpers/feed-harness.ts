@@ -28,11 +28,23 @@ export interface FeedInstance {
 export function feedInstance(
   store: StateStore,
   slack: Pick<SlackStandIn, 'apiUrl'>,
-  options: { owner?: string; minBand?: SeverityBand; claimSeconds?: number; postIntervalMs?: number; regions?: string[]; slackRetries?: number } = {},
+  options: {
+    owner?: string;
+    minBand?: SeverityBand;
+    claimSeconds?: number;
+    postIntervalMs?: number;
+    regions?: string[];
+    slackRetries?: number;
+  } = {},
 ): FeedInstance {
   const owner = options.owner ?? `test-${Math.random().toString(36).slice(2, 8)}`;
   const regions = options.regions ?? ['us-east-1', 'us-west-2'];
-  const config = testConfig(slack, { FINDINGS_CHANNEL: CHANNEL, POST_MIN_SEVERITY: options.minBand ?? 'medium', GUARDDUTY_REGIONS: regions.join(','), LOG_LEVEL: 'silent' });
+  const config = testConfig(slack, {
+    FINDINGS_CHANNEL: CHANNEL,
+    POST_MIN_SEVERITY: options.minBand ?? 'medium',
+    GUARDDUTY_REGIONS: regions.join(','),
+    LOG_LEVEL: 'silent',
+  });
   const web = new WebClient('xoxb-test-token', {
     slackApiUrl: slack.apiUrl,
     fetch: undiciFetch(),

@@ -22,7 +22,16 @@ export function allFixtures(): SdkFinding[] {
 /** A copy of a fixture with another ID, severity, region, timestamps or count. */
 export function variant(
   name: string,
-  patch: { id?: string; severity?: number; region?: string; updatedAt?: string; count?: number; archived?: boolean; accountId?: string; title?: string },
+  patch: {
+    id?: string;
+    severity?: number;
+    region?: string;
+    updatedAt?: string;
+    count?: number;
+    archived?: boolean;
+    accountId?: string;
+    title?: string;
+  },
 ): SdkFinding {
   const f = loadFixture(name);
   if (patch.id) f.Id = patch.id;

@@ -49,7 +49,14 @@ export async function startRemediationRig(env: Record<string, string> = {}, part
   };
   const bot = await startBot(
     slack,
-    { FINDINGS_CHANNEL: RH.channel, POST_MIN_SEVERITY: 'low', APPROVER_USER_IDS: `${RH.alice},${RH.bob},${RH.carol}`, TRUSTED_CIDRS: '203.0.113.0/24', LOG_LEVEL: 'warn', ...env },
+    {
+      FINDINGS_CHANNEL: RH.channel,
+      POST_MIN_SEVERITY: 'low',
+      APPROVER_USER_IDS: `${RH.alice},${RH.bob},${RH.carol}`,
+      TRUSTED_CIDRS: '203.0.113.0/24',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     { web, store, executors, sealer: testSealer(), postIntervalMs: 10, claimSeconds: 30, ...parts },
   );
   return {

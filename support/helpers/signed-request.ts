@@ -105,7 +105,12 @@ export function blockAction(c: ButtonClick): Record<string, unknown> {
     api_app_id: 'A0APP00001',
     token: 'legacy-verification-token',
     trigger_id: '1234.5678.abcdef',
-    container: c.container ?? { type: 'message', message_ts: c.message?.ts ?? '1700000000.000001', channel_id: c.channelId ?? 'C0CHAN0001', is_ephemeral: !c.message },
+    container: c.container ?? {
+      type: 'message',
+      message_ts: c.message?.ts ?? '1700000000.000001',
+      channel_id: c.channelId ?? 'C0CHAN0001',
+      is_ephemeral: !c.message,
+    },
     channel: { id: c.channelId ?? 'C0CHAN0001', name: 'security' },
     message: c.message ? { type: 'message', text: '', ...c.message } : undefined,
     response_url: c.responseUrl,

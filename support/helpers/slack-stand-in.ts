@@ -13,7 +13,10 @@ export interface ResponseUrlPost {
   body: Record<string, unknown>;
 }
 
-type Handler = (body: Record<string, unknown>, call: ApiCall) => Record<string, unknown> | { status: number; headers?: Record<string, string>; body: Record<string, unknown> };
+type Handler = (
+  body: Record<string, unknown>,
+  call: ApiCall,
+) => Record<string, unknown> | { status: number; headers?: Record<string, string>; body: Record<string, unknown> };
 
 function parseBody(raw: string, type: string | undefined): Record<string, unknown> {
   if (!raw) return {};
@@ -93,7 +96,11 @@ export class SlackStandIn {
           const last = this.lastPost.get(channel) ?? 0;
           if (call.at - last < this.postIntervalMs) {
             this.rateLimited++;
-            reply(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(Math.ceil((this.postIntervalMs - (call.at - last)) / 1000)) });
+            reply(
+              429,
+              { ok: false, error: 'ratelimited' },
+              { 'retry-after': String(Math.ceil((this.postIntervalMs - (call.at - last)) / 1000)) },
+            );
             return;
           }
           this.lastPost.set(channel, call.at);
@@ -148,7 +155,11 @@ export class SlackStandIn {
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
       case 'chat.getPermalink':
-        return { ok: true, channel: body.channel, permalink: `https://example.slack.com/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}` };
+        return {
+          ok: true,
+          channel: body.channel,
+          permalink: `https://example.slack.com/archives/${String(body.channel)}/p${String(body.message_ts).replace('.', '')}`,
+        };
       case 'views.open':
         return { ok: true, view: { id: 'V0VIEW0001' } };
       case 'conversations.history': {

@@ -46,8 +46,12 @@ export class SocketModeStandIn {
   async start(): Promise<this> {
     this.server = createServer((_req, res) => res.writeHead(404).end());
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
-      const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}${GUID}`).digest('base64');
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      const accept = createHash('sha1')
+        .update(`${String(req.headers['sec-websocket-key'])}${GUID}`)
+        .digest('base64');
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      );
       this.socket = socket;
       let buffered = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
@@ -60,7 +64,14 @@ export class SocketModeStandIn {
       });
       socket.on('error', () => undefined);
       socket.once('close', () => this.disconnected?.());
-      this.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'applink-stand-in' }, connection_info: { app_id: 'A0APP00001' } }));
+      this.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: 1,
+          debug_info: { host: 'applink-stand-in' },
+          connection_info: { app_id: 'A0APP00001' },
+        }),
+      );
       this.connected?.();
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));

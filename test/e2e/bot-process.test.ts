@@ -43,7 +43,6 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
   }
 }
 
-
 function build(): Promise<void> {
   return new Promise((done, fail) => {
     execFile('npm', ['run', 'build', '--silent'], { cwd: ROOT, timeout: 90_000 }, (err, stdout, stderr) => {
@@ -166,7 +165,19 @@ describe('GuardDuty HTTP stand-in through the real SDK client', () => {
     expect(wire.resource.instanceDetails.networkInterfaces[0]?.securityGroups[0]?.groupId).toBe(
       f.Resource?.InstanceDetails?.NetworkInterfaces?.[0]?.SecurityGroups?.[0]?.GroupId,
     );
-    expect(toWire({ Code: 'abc', ProductType: 'marketplace' }, [3, 'x', 'ProductCode', 0, ['Code', 'ProductType'], [[0, { jsonName: 'productCodeId' }], [0, { jsonName: 'productCodeType' }]]])).toEqual({
+    expect(
+      toWire({ Code: 'abc', ProductType: 'marketplace' }, [
+        3,
+        'x',
+        'ProductCode',
+        0,
+        ['Code', 'ProductType'],
+        [
+          [0, { jsonName: 'productCodeId' }],
+          [0, { jsonName: 'productCodeType' }],
+        ],
+      ]),
+    ).toEqual({
       productCodeId: 'abc',
       productCodeType: 'marketplace',
     });
@@ -177,13 +188,27 @@ describe('GuardDuty HTTP stand-in through the real SDK client', () => {
     gd.regions.clear();
     const now = Date.now();
     for (let i = 0; i < 60; i++) {
-      gd.put(variant('recon-ec2-portprobe-ssh', { id: `page${String(i).padStart(3, '0')}`, region: REGION, severity: i % 2 ? 8 : 2, updatedAt: new Date(now - i * 1000).toISOString() }));
+      gd.put(
+        variant('recon-ec2-portprobe-ssh', {
+          id: `page${String(i).padStart(3, '0')}`,
+          region: REGION,
+          severity: i % 2 ? 8 : 2,
+          updatedAt: new Date(now - i * 1000).toISOString(),
+        }),
+      );
     }
     gd.resetCalls();
     const high = await client.send(
       new ListFindingsCommand({
         DetectorId: gd.detectorId,
-        FindingCriteria: { Criterion: { severity: { Gte: 7 }, 'service.archived': { Eq: ['false'] }, accountId: { Equals: ['123456789012'] }, type: { Equals: ['Recon:EC2/PortProbeUnprotectedPort'] } } },
+        FindingCriteria: {
+          Criterion: {
+            severity: { Gte: 7 },
+            'service.archived': { Eq: ['false'] },
+            accountId: { Equals: ['123456789012'] },
+            type: { Equals: ['Recon:EC2/PortProbeUnprotectedPort'] },
+          },
+        },
         SortCriteria: { AttributeName: 'updatedAt', OrderBy: 'DESC' },
         MaxResults: 20,
       }),
@@ -192,17 +217,29 @@ describe('GuardDuty HTTP stand-in through the real SDK client', () => {
     expect(high.FindingIds?.[0]).toBe('page001');
     expect(high.NextToken).toBeTruthy();
     const rest = await client.send(
-      new ListFindingsCommand({ DetectorId: gd.detectorId, FindingCriteria: { Criterion: { severity: { GreaterThanOrEqual: 7 } } }, SortCriteria: { AttributeName: 'updatedAt', OrderBy: 'DESC' }, MaxResults: 20, NextToken: high.NextToken }),
+      new ListFindingsCommand({
+        DetectorId: gd.detectorId,
+        FindingCriteria: { Criterion: { severity: { GreaterThanOrEqual: 7 } } },
+        SortCriteria: { AttributeName: 'updatedAt', OrderBy: 'DESC' },
+        MaxResults: 20,
+        NextToken: high.NextToken,
+      }),
     );
     expect(rest.FindingIds).toHaveLength(10);
     expect(rest.NextToken).toBeUndefined();
     expect(gd.requestsTo('ListFindings')[0]?.body).toMatchObject({
-      findingCriteria: { criterion: { severity: { gte: 7 }, 'service.archived': { eq: ['false'] }, accountId: { equals: ['123456789012'] } } },
+      findingCriteria: {
+        criterion: { severity: { gte: 7 }, 'service.archived': { eq: ['false'] }, accountId: { equals: ['123456789012'] } },
+      },
       sortCriteria: { attributeName: 'updatedAt', orderBy: 'DESC' },
       maxResults: 20,
     });
-    await expect(client.send(new ListFindingsCommand({ DetectorId: gd.detectorId, MaxResults: 51 }))).rejects.toMatchObject({ name: 'BadRequestException' });
-    await expect(client.send(new GetFindingsCommand({ DetectorId: gd.detectorId, FindingIds: Array.from({ length: 51 }, (_, i) => `x${i}`) }))).rejects.toMatchObject({
+    await expect(client.send(new ListFindingsCommand({ DetectorId: gd.detectorId, MaxResults: 51 }))).rejects.toMatchObject({
+      name: 'BadRequestException',
+    });
+    await expect(
+      client.send(new GetFindingsCommand({ DetectorId: gd.detectorId, FindingIds: Array.from({ length: 51 }, (_, i) => `x${i}`) })),
+    ).rejects.toMatchObject({
       name: 'BadRequestException',
     });
 
@@ -215,7 +252,9 @@ describe('GuardDuty HTTP stand-in through the real SDK client', () => {
     expect((await source.get(REGION, all)).map((f) => f.id)).toEqual(all);
 
     await client.send(new ArchiveFindingsCommand({ DetectorId: gd.detectorId, FindingIds: ['page001'] }));
-    await client.send(new UpdateFindingsFeedbackCommand({ DetectorId: gd.detectorId, FindingIds: ['page003'], Feedback: 'USEFUL', Comments: 'ok' }));
+    await client.send(
+      new UpdateFindingsFeedbackCommand({ DetectorId: gd.detectorId, FindingIds: ['page003'], Feedback: 'USEFUL', Comments: 'ok' }),
+    );
     expect(gd.get(REGION, 'page001')?.Service?.Archived).toBe(true);
     expect(gd.feedback).toEqual([{ region: REGION, ids: ['page003'], feedback: 'USEFUL', comments: 'ok' }]);
     expect(gd.calls).toMatchObject({ ListDetectors: 1, ListFindings: 6, GetFindings: 3, ArchiveFindings: 1, UpdateFindingsFeedback: 1 });
@@ -227,7 +266,9 @@ describe('GuardDuty HTTP stand-in through the real SDK client', () => {
       gd.put(variant('recon-ec2-portprobe-ssh', { id: 'west0001', region: 'us-west-2' }));
       const out = await west.send(new ListFindingsCommand({ DetectorId: gd.detectorId }));
       expect(out.FindingIds).toEqual(['west0001']);
-      await expect(west.send(new GetFindingsCommand({ DetectorId: 'nope', FindingIds: ['west0001'] }))).rejects.toMatchObject({ name: 'BadRequestException' });
+      await expect(west.send(new GetFindingsCommand({ DetectorId: 'nope', FindingIds: ['west0001'] }))).rejects.toMatchObject({
+        name: 'BadRequestException',
+      });
     } finally {
       west.destroy();
     }
@@ -242,9 +283,27 @@ describe('the bot process (node dist/main.js)', () => {
   let base: string;
   let first: BotProcess;
   const iso = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
-  const high = variant('unauthorizedaccess-ec2-sshbruteforce', { id: 'e2ehigh0000000000000000000000001', region: REGION, severity: 8, count: 3, updatedAt: iso(120_000) });
-  const medium = variant('recon-ec2-portprobe-ssh', { id: 'e2emedium00000000000000000000002', region: REGION, severity: 5, count: 1, updatedAt: iso(90_000) });
-  const low = variant('policy-s3-bucketblockpublicaccessdisabled', { id: 'e2elow000000000000000000000000003', region: REGION, severity: 2, count: 1, updatedAt: iso(60_000) });
+  const high = variant('unauthorizedaccess-ec2-sshbruteforce', {
+    id: 'e2ehigh0000000000000000000000001',
+    region: REGION,
+    severity: 8,
+    count: 3,
+    updatedAt: iso(120_000),
+  });
+  const medium = variant('recon-ec2-portprobe-ssh', {
+    id: 'e2emedium00000000000000000000002',
+    region: REGION,
+    severity: 5,
+    count: 1,
+    updatedAt: iso(90_000),
+  });
+  const low = variant('policy-s3-bucketblockpublicaccessdisabled', {
+    id: 'e2elow000000000000000000000000003',
+    region: REGION,
+    severity: 2,
+    count: 1,
+    updatedAt: iso(60_000),
+  });
 
   beforeAll(async () => {
     slack = await new SlackStandIn().start();
@@ -282,7 +341,10 @@ describe('the bot process (node dist/main.js)', () => {
   afterAll(async () => {
     // E2E_DUMP=<file>: keep every child's exit, stdout and stderr for a look after the run.
     if (process.env.E2E_DUMP) {
-      writeFileSync(process.env.E2E_DUMP, children.map((c) => `=== exit ${JSON.stringify(c.exit)}\n--- stdout\n${c.stdout}\n--- stderr\n${c.stderr}`).join('\n'));
+      writeFileSync(
+        process.env.E2E_DUMP,
+        children.map((c) => `=== exit ${JSON.stringify(c.exit)}\n--- stdout\n${c.stdout}\n--- stderr\n${c.stderr}`).join('\n'),
+      );
     }
     await killAll();
     await Promise.all([slack?.close(), gd?.close()]);
@@ -292,7 +354,8 @@ describe('the bot process (node dist/main.js)', () => {
   async function healthy(bot: BotProcess): Promise<number> {
     const started = performance.now();
     await until('GET /healthz to answer 200', 20_000, async () => {
-      if (!bot.running) throw new Error(`the bot exited (${JSON.stringify(bot.exit)}) before it was healthy:\n${bot.stderr}\n${bot.stdout}`);
+      if (!bot.running)
+        throw new Error(`the bot exited (${JSON.stringify(bot.exit)}) before it was healthy:\n${bot.stderr}\n${bot.stdout}`);
       try {
         const res = await fetch(`${base}/healthz`);
         return res.status === 200;
@@ -334,14 +397,17 @@ describe('the bot process (node dist/main.js)', () => {
     const responseUrl = slack.responseUrl('findings-high');
     const res = await slashCommand(`${base}/slack/events`, { text: 'findings high', responseUrl });
     expect(res.status).toBe(200);
-    const answer = await until('the answer at response_url', 10_000, () => slack.responses.find((r) => r.path === '/respond/findings-high'));
+    const answer = await until('the answer at response_url', 10_000, () =>
+      slack.responses.find((r) => r.path === '/respond/findings-high'),
+    );
     expect(answer.body.response_type).toBe('ephemeral');
     const text = JSON.stringify(answer.body);
     expect(text).toContain(high.Title);
     expect(text).not.toContain(medium.Title);
     // Filtered in GuardDuty, not in the bot: the severity floor of the band went out as FindingCriteria.
     const severityFloors = gd.requestsTo('ListFindings').map((r) => {
-      const c = (r.body.findingCriteria as { criterion?: Record<string, { gte?: number; greaterThanOrEqual?: number }> } | undefined)?.criterion?.severity;
+      const c = (r.body.findingCriteria as { criterion?: Record<string, { gte?: number; greaterThanOrEqual?: number }> } | undefined)
+        ?.criterion?.severity;
       return c?.greaterThanOrEqual ?? c?.gte;
     });
     expect(severityFloors).toContain(7);
@@ -383,7 +449,10 @@ describe('the bot process (node dist/main.js)', () => {
       f.UpdatedAt = new Date().toISOString();
     });
     const update = await until('chat.update of the high card', 10_000, () =>
-      slack.callsTo('chat.update').slice(updatesBefore).find((c) => c.body.channel === CHANNEL && c.body.ts === highCard?.ts),
+      slack
+        .callsTo('chat.update')
+        .slice(updatesBefore)
+        .find((c) => c.body.channel === CHANNEL && c.body.ts === highCard?.ts),
     );
     expect(JSON.stringify(update.body.blocks)).toContain(JSON.stringify('*Count*\n7').slice(1, -1));
     expect(cardMetadata(update.body)).toMatchObject({ event_type: 'guardduty_finding', event_payload: { finding_id: high.Id } });

@@ -30,7 +30,13 @@ describe('access control in front of every listener', () => {
   });
 
   const command = (b: Bot, opts: { user?: string; channel?: string; team?: string }) =>
-    slashCommand(b.events, { text: 'findings high', userId: opts.user, channelId: opts.channel, teamId: opts.team, responseUrl: slack.responseUrl(`c-${Math.random()}`) });
+    slashCommand(b.events, {
+      text: 'findings high',
+      userId: opts.user,
+      channelId: opts.channel,
+      teamId: opts.team,
+      responseUrl: slack.responseUrl(`c-${Math.random()}`),
+    });
 
   it('ALLOWED_CHANNEL_IDS: the command answers only in those channels', async () => {
     bot = await startBot(slack, { ALLOWED_CHANNEL_IDS: 'C0SECURE01' });
@@ -62,12 +68,22 @@ describe('access control in front of every listener', () => {
 
   it('archiving needs an approver; the default lets nobody archive', async () => {
     bot = await startBot(slack, { APPROVER_USER_IDS: 'U0APPROVE1' });
-    await click(bot.events, { actionId: 'finding_archive', value: `us-east-1 ${FINDING}`, userId: 'U0ALICE001', responseUrl: slack.responseUrl('a1') });
+    await click(bot.events, {
+      actionId: 'finding_archive',
+      value: `us-east-1 ${FINDING}`,
+      userId: 'U0ALICE001',
+      responseUrl: slack.responseUrl('a1'),
+    });
     const refused = await slack.waitFor(() => slack.responses[0], 5000, 'refusal');
     expect(String(refused.body.text)).toContain('Only approvers may archive');
     expect(gd.calls.ArchiveFindings).toBe(0);
 
-    await click(bot.events, { actionId: 'finding_archive', value: `us-east-1 ${FINDING}`, userId: 'U0APPROVE1', responseUrl: slack.responseUrl('a2') });
+    await click(bot.events, {
+      actionId: 'finding_archive',
+      value: `us-east-1 ${FINDING}`,
+      userId: 'U0APPROVE1',
+      responseUrl: slack.responseUrl('a2'),
+    });
     await slack.waitFor(() => slack.responses[1], 5000, 'archived');
     expect(gd.archived.map((a) => a.ids)).toEqual([[FINDING]]);
     expect(String(slack.responses[1]?.body.text)).toContain('Archived in GuardDuty by <@U0APPROVE1>');

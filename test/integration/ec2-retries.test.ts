@@ -106,27 +106,33 @@ describe('EC2 retries through the real EC2Client', () => {
   it.each([
     ['InternalError', 500, 'An internal error has occurred'],
     ['RequestLimitExceeded', 503, 'Request limit exceeded.'],
-  ])('gives up after exactly maxAttempts when every attempt gets %s (%i) and names EC2, the region and the code', async (code, status, message) => {
-    const { remediator: r, backoff } = remediator();
-    stand.fail('DescribeSecurityGroupRules', { code, status });
+  ])(
+    'gives up after exactly maxAttempts when every attempt gets %s (%i) and names EC2, the region and the code',
+    async (code, status, message) => {
+      const { remediator: r, backoff } = remediator();
+      stand.fail('DescribeSecurityGroupRules', { code, status });
 
-    const err: unknown = await r.ingressRules([SEED_GROUP]).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+      const err: unknown = await r.ingressRules([SEED_GROUP]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
 
-    expect(err).toBeInstanceOf(AwsCallError);
-    const e = err as AwsCallError;
-    expect(e.message).toBe(`EC2 in ${REGION} did not answer: ${code} (${message})`);
-    expect(e).toMatchObject({ code: 'AWS_CALL_FAILED', service: 'EC2', region: REGION, awsCode: code });
-    expect((e.cause as { $metadata?: { attempts?: number; httpStatusCode?: number } }).$metadata).toMatchObject({ attempts: MAX_ATTEMPTS, httpStatusCode: status });
+      expect(err).toBeInstanceOf(AwsCallError);
+      const e = err as AwsCallError;
+      expect(e.message).toBe(`EC2 in ${REGION} did not answer: ${code} (${message})`);
+      expect(e).toMatchObject({ code: 'AWS_CALL_FAILED', service: 'EC2', region: REGION, awsCode: code });
+      expect((e.cause as { $metadata?: { attempts?: number; httpStatusCode?: number } }).$metadata).toMatchObject({
+        attempts: MAX_ATTEMPTS,
+        httpStatusCode: status,
+      });
 
-    const calls = stand.callsTo('DescribeSecurityGroupRules');
-    expect(calls).toHaveLength(MAX_ATTEMPTS);
-    expect(calls.map((c) => c.status)).toEqual([status, status, status]);
-    expectOneInvocation(calls, MAX_ATTEMPTS);
-    expect(backoff).toHaveBeenCalledTimes(MAX_ATTEMPTS - 1);
-  });
+      const calls = stand.callsTo('DescribeSecurityGroupRules');
+      expect(calls).toHaveLength(MAX_ATTEMPTS);
+      expect(calls.map((c) => c.status)).toEqual([status, status, status]);
+      expectOneInvocation(calls, MAX_ATTEMPTS);
+      expect(backoff).toHaveBeenCalledTimes(MAX_ATTEMPTS - 1);
+    },
+  );
 
   it('does not retry UnauthorizedOperation (403) on the DryRun authorize, and dryRun names the missing permission', async () => {
     const { remediator: r, backoff } = remediator();
@@ -210,7 +216,9 @@ describe('EC2 retries through the real EC2Client', () => {
       'RevokeSecurityGroupIngress',
     ]);
     expectOneInvocation(stand.callsTo('RevokeSecurityGroupIngress'), MAX_ATTEMPTS);
-    expect(stand.state()).toEqual([`tcp 22-22 ${OFFICE} (guardduty-chatops: replaces world-open 22)`, 'tcp 22-22 0.0.0.0/0 (ssh from anywhere)'].sort());
+    expect(stand.state()).toEqual(
+      [`tcp 22-22 ${OFFICE} (guardduty-chatops: replaces world-open 22)`, 'tcp 22-22 0.0.0.0/0 (ssh from anywhere)'].sort(),
+    );
   });
 
   it('a write EC2 carried out but whose answer was lost (500, then the SDK retry meets Duplicate / NotFound) is still recorded, so Revert undoes it', async () => {
@@ -239,7 +247,7 @@ describe('EC2 retries through the real EC2Client', () => {
     expect(undo.revoke).toEqual(result.authorized);
   });
 
-  it('a Duplicate on the first attempt (someone added the same rule meanwhile) is not claimed as this run\'s', async () => {
+  it("a Duplicate on the first attempt (someone added the same rule meanwhile) is not claimed as this run's", async () => {
     const { remediator: r } = remediator();
     const plan = await sshPlan(r);
     stand.resetCalls();
@@ -251,7 +259,7 @@ describe('EC2 retries through the real EC2Client', () => {
     expect(result.revoked).toEqual(plan.revoke);
   });
 
-  it('records the plan\'s rules in place before the first write, and stops unwritten when it cannot', async () => {
+  it("records the plan's rules in place before the first write, and stops unwritten when it cannot", async () => {
     const { remediator: r } = remediator();
     const plan = await sshPlan(r);
     const recorded: IngressRule[][] = [];
@@ -262,7 +270,12 @@ describe('EC2 retries through the real EC2Client', () => {
     stand.seed();
     stand.resetCalls();
     const refused = await r.apply(plan, { recordRulesBefore: () => Promise.reject(new LeaseLostError('taken over by bot-2')) });
-    expect(refused).toMatchObject({ ok: false, authorized: [], revoked: [], error: { code: 'LEASE_LOST', message: 'Nothing was changed: taken over by bot-2' } });
+    expect(refused).toMatchObject({
+      ok: false,
+      authorized: [],
+      revoked: [],
+      error: { code: 'LEASE_LOST', message: 'Nothing was changed: taken over by bot-2' },
+    });
     expect(stand.writes()).toEqual([]);
 
     // Nor does a run write when it cannot read the rules first (it could not record them).
@@ -283,7 +296,10 @@ describe('EC2 retries through the real EC2Client', () => {
     await r.apply({ ...plan, revoke: [] });
     stand.resetCalls();
 
-    const resumed = await r.apply(plan, { rulesBefore: plan.revoke, recordRulesBefore: () => Promise.reject(new Error('a resumed run records nothing')) });
+    const resumed = await r.apply(plan, {
+      rulesBefore: plan.revoke,
+      recordRulesBefore: () => Promise.reject(new Error('a resumed run records nothing')),
+    });
     expect(summary(stand.calls)).toContain('AuthorizeSecurityGroupIngress → 400 InvalidPermission.Duplicate');
     expect(resumed.ok).toBe(true);
     expect(resumed.authorized).toEqual([withoutId(trusted)]);

@@ -33,7 +33,11 @@ const PUT_ITEM = (pk: string): string => JSON.stringify({ TableName: 'guardduty-
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: SourceData): string | Uint8Array =>
-  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+  typeof data === 'string'
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
 
 /** The signer's hash, on node:crypto (the test signs independently of the guard's own code). */
 class Sha256 {
@@ -98,7 +102,10 @@ describe('the embedded store refuses browsers', () => {
   });
 
   test('Origin: null (a sandboxed frame, a file: page) is refused too', async () => {
-    const res = await post({ 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', origin: 'null' }, LIST_TABLES);
+    const res = await post(
+      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', origin: 'null' },
+      LIST_TABLES,
+    );
     await expectRefused(res);
   });
 
@@ -135,7 +142,10 @@ describe('the embedded store refuses browsers', () => {
 
 describe('the embedded store refuses requests not signed with the process key', () => {
   test('an unsigned request is refused (and a GET too)', async () => {
-    const res = await post({ 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem' }, PUT_ITEM('unsigned'));
+    const res = await post(
+      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem' },
+      PUT_ITEM('unsigned'),
+    );
     const body = await expectRefused(res);
     expect(body.__type).toBe('com.amazon.coral.service#UnrecognizedClientException');
     expect(await exists('unsigned')).toBe(false);
@@ -144,7 +154,10 @@ describe('the embedded store refuses requests not signed with the process key', 
 
   test('a request with an Authorization header that only looks like SigV4 is refused', async () => {
     const headers = await signedHeaders(embeddedCredentials(), 'ListTables', LIST_TABLES);
-    const forged = { ...headers, authorization: String(headers.authorization).replace(/Signature=[0-9a-f]{64}/, `Signature=${'0'.repeat(64)}`) };
+    const forged = {
+      ...headers,
+      authorization: String(headers.authorization).replace(/Signature=[0-9a-f]{64}/, `Signature=${'0'.repeat(64)}`),
+    };
     await expectRefused(await post(forged, LIST_TABLES));
     // A signed header that names an Object property, not a header the request has.
     const odd = String(headers.authorization).replace(/SignedHeaders=[^,]+/, 'SignedHeaders=constructor;host;x-amz-date');
@@ -159,7 +172,10 @@ describe('the embedded store refuses requests not signed with the process key', 
   });
 
   test('the SDK client with another key gets UnrecognizedClientException', async () => {
-    const client = new DynamoDBClient({ ...localClientConfig(dynamo.endpoint), credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } });
+    const client = new DynamoDBClient({
+      ...localClientConfig(dynamo.endpoint),
+      credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
+    });
     try {
       await expect(client.send(new ListTablesCommand({}))).rejects.toMatchObject({
         name: 'UnrecognizedClientException',
@@ -200,7 +216,10 @@ describe('the embedded store refuses requests not signed with the process key', 
   });
 
   test('a correctly signed body over 16 MB is refused with 413, and the store still answers', async () => {
-    const big = JSON.stringify({ TableName: dynamo.tableName, Item: { pk: { S: 'big' }, sk: { S: 'x' }, b: { S: 'x'.repeat(16 * 1024 * 1024) } } });
+    const big = JSON.stringify({
+      TableName: dynamo.tableName,
+      Item: { pk: { S: 'big' }, sk: { S: 'x' }, b: { S: 'x'.repeat(16 * 1024 * 1024) } },
+    });
     const res = await post(await signedHeaders(embeddedCredentials(), 'PutItem', big), big).catch((err: unknown) => err);
     // The server answers 413 and closes; the client may see the answer or, still sending, a reset.
     if (res instanceof Response) {

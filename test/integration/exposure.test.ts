@@ -31,26 +31,45 @@ test('near-world ranges and a prefix list are listed as exposing, and the outcom
   await interaction(rig.bot.events, proposeSubmission(RH.alice, '203.0.113.0/24', 'V0EXPOSE01', `us-east-1 ${FINDING_ID} ${RH.channel}`));
   const message = await rig.slack.waitFor(() => threadPosts().find((c) => allText(c).includes('*Fix proposed*')), 5000, 'proposal');
   const shown = allText(message);
-  for (const source of ['0.0.0.0/1', '128.0.0.0/1', 'pl-0123456789abcdef0', '2001:db8::/32']) expect(shown).toContain(`tcp 22 from ${source} also exposes port 22`);
+  for (const source of ['0.0.0.0/1', '128.0.0.0/1', 'pl-0123456789abcdef0', '2001:db8::/32'])
+    expect(shown).toContain(`tcp 22 from ${source} also exposes port 22`);
   expect(shown).not.toContain('10.0.0.0/8 also exposes');
 
   const [proposal] = await rig.store.listProposals(FINDING_ID);
   await eventually(async () => (await rig.store.getProposal(FINDING_ID, proposal?.id ?? ''))?.messageTs, 'messageTs');
   const approve = `${FINDING_ID} ${proposal?.id} ${proposal?.planDigest}`;
-  await click(rig.bot.events, { actionId: 'remediation_approve', value: approve, userId: RH.bob, channelId: RH.channel, responseUrl: rig.slack.responseUrl('bob'), message: { ts: '1.1', thread_ts: '1.0' } });
-  const outcome = await rig.slack.waitFor(() => threadPosts().find((c) => String(c.body.text).includes('executed by the bot')), 5000, 'outcome');
+  await click(rig.bot.events, {
+    actionId: 'remediation_approve',
+    value: approve,
+    userId: RH.bob,
+    channelId: RH.channel,
+    responseUrl: rig.slack.responseUrl('bob'),
+    message: { ts: '1.1', thread_ts: '1.0' },
+  });
+  const outcome = await rig.slack.waitFor(
+    () => threadPosts().find((c) => String(c.body.text).includes('executed by the bot')),
+    5000,
+    'outcome',
+  );
   const text = String(outcome.body.text);
   expect(text).toContain('Restricted, but port 22 still reachable');
   for (const source of ['0.0.0.0/1', '128.0.0.0/1', 'pl-0123456789abcdef0', '2001:db8::/32']) expect(text).toContain(source);
   expect(text).not.toContain('Verified by reading the groups back');
   const stored = await rig.store.getProposal(FINDING_ID, proposal?.id ?? '');
-  expect(stored?.result?.stillExposed?.map((r) => r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId)).toEqual(['0.0.0.0/1', '128.0.0.0/1', 'pl-0123456789abcdef0', '2001:db8::/32']);
+  expect(stored?.result?.stillExposed?.map((r) => r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId)).toEqual([
+    '0.0.0.0/1',
+    '128.0.0.0/1',
+    'pl-0123456789abcdef0',
+    '2001:db8::/32',
+  ]);
   // The world-open exact rules were replaced all the same.
   expect(rig.ec2.state(SEED_GROUP)).not.toContain('tcp 22-22 0.0.0.0/0 (ssh from anywhere)');
 });
 
 test('proposing when only near-world rules are left names them instead of saying nothing is open', async () => {
-  rig.ec2.seed([...seedRules().filter((r) => !(r.from === 22 && (r.v4 === '0.0.0.0/0' || r.v6 === '::/0'))), ...NEAR_WORLD], { [SEED_INSTANCE]: [SEED_GROUP] });
+  rig.ec2.seed([...seedRules().filter((r) => !(r.from === 22 && (r.v4 === '0.0.0.0/0' || r.v6 === '::/0'))), ...NEAR_WORLD], {
+    [SEED_INSTANCE]: [SEED_GROUP],
+  });
   const before = rig.slack.callsTo('chat.postEphemeral').length;
   await interaction(rig.bot.events, proposeSubmission(RH.carol, '203.0.113.0/24', 'V0EXPOSE02', `us-east-1 ${FINDING_ID} ${RH.channel}`));
   const told = await rig.slack.waitFor(() => rig.slack.callsTo('chat.postEphemeral')[before], 5000, 'ephemeral');

@@ -102,7 +102,8 @@ describe('finding feed against dynalite, the Slack stand-in and in-memory GuardD
   });
 
   it('a Slack failure mid-poll keeps the cursor behind it; the next process loses nothing and duplicates nothing', async () => {
-    for (let i = 0; i < 6; i++) gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(10 + i), severity: 7 + i / 10, updatedAt: isoMinutesAgo(60 - i) }));
+    for (let i = 0; i < 6; i++)
+      gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(10 + i), severity: 7 + i / 10, updatedAt: isoMinutesAgo(60 - i) }));
     let posts = 0;
     slack.handlers.set('chat.postMessage', (body) => {
       posts++;
@@ -149,7 +150,8 @@ describe('finding feed against dynalite, the Slack stand-in and in-memory GuardD
   });
 
   it('two feed processes on one table post exactly one card per finding', async () => {
-    for (let i = 0; i < 30; i++) gd.put(variant('recon-ec2-portprobe-ssh', { id: id(100 + i), severity: 4 + (i % 6), updatedAt: isoMinutesAgo(90 - i) }));
+    for (let i = 0; i < 30; i++)
+      gd.put(variant('recon-ec2-portprobe-ssh', { id: id(100 + i), severity: 4 + (i % 6), updatedAt: isoMinutesAgo(90 - i) }));
     const a = feedInstance(store, slack, { owner: 'replica-a' });
     const b = feedInstance(store, slack, { owner: 'replica-b' });
     await Promise.all([a.poller.pollOnce('us-east-1'), b.poller.pollOnce('us-east-1'), a.poller.pollOnce('us-east-1')]);
@@ -169,7 +171,8 @@ describe('finding feed against dynalite, the Slack stand-in and in-memory GuardD
 
   it('HTTP 429 with Retry-After: every card is delivered exactly once, high severity first', async () => {
     slack.postIntervalMs = 300;
-    for (let i = 0; i < 4; i++) gd.put(variant('recon-ec2-portprobe-ssh', { id: id(200 + i), severity: 4 + i, updatedAt: isoMinutesAgo(30 - i) }));
+    for (let i = 0; i < 4; i++)
+      gd.put(variant('recon-ec2-portprobe-ssh', { id: id(200 + i), severity: 4 + i, updatedAt: isoMinutesAgo(30 - i) }));
     const feed = feedInstance(store, slack, { slackRetries: 5, postIntervalMs: 0 });
     await feed.poller.pollOnce('us-east-1');
     expect(slack.rateLimited).toBeGreaterThan(0);

@@ -45,11 +45,18 @@ describe('feedback once per person, audit notes kept, button replies through the
   /** Clicks and returns the response_url path the answer (if any) goes to. */
   async function press(actionId: string, findingId: string, userId: string): Promise<string> {
     const name = `c${++clickNo}`;
-    const res = await click(bot.events, { actionId, value: `us-east-1 ${findingId}`, userId, channelId: CHANNEL, responseUrl: slack.responseUrl(name) });
+    const res = await click(bot.events, {
+      actionId,
+      value: `us-east-1 ${findingId}`,
+      userId,
+      channelId: CHANNEL,
+      responseUrl: slack.responseUrl(name),
+    });
     expect(res.status).toBe(200);
     return `/respond/${name}`;
   }
-  const answerTo = async (path: string): Promise<ResponseUrlPost> => slack.waitFor(() => slack.responses.find((r) => r.path === path), 5000, `answer on ${path}`);
+  const answerTo = async (path: string): Promise<ResponseUrlPost> =>
+    slack.waitFor(() => slack.responses.find((r) => r.path === path), 5000, `answer on ${path}`);
   const answerText = async (path: string): Promise<string> => String((await answerTo(path)).body.text);
   const threadPosts = (ts: string) => slack.callsTo('chat.postMessage').filter((c) => c.body.thread_ts === ts);
   const cardMessage = (ts: string) => JSON.stringify(slack.channelMessages(CHANNEL).find((m) => m.ts === ts)?.blocks ?? []);
@@ -58,9 +65,14 @@ describe('feedback once per person, audit notes kept, button replies through the
   async function fillNotesToTheLimit(findingId: string): Promise<number> {
     const Key = { pk: `finding#${findingId}`, sk: 'card' };
     const update = (UpdateExpression: string, notes: string[]) =>
-      dynamo.doc.send(new UpdateCommand({ TableName: dynamo.tableName, Key, UpdateExpression, ExpressionAttributeValues: { ':n': notes } }));
+      dynamo.doc.send(
+        new UpdateCommand({ TableName: dynamo.tableName, Key, UpdateExpression, ExpressionAttributeValues: { ':n': notes } }),
+      );
     let count = 360;
-    await update('SET notes = :n', Array.from({ length: count }, (_, i) => `:thumbsup: <@${user(i)}> marked this finding useful ${'x'.repeat(1000)}`));
+    await update(
+      'SET notes = :n',
+      Array.from({ length: count }, (_, i) => `:thumbsup: <@${user(i)}> marked this finding useful ${'x'.repeat(1000)}`),
+    );
     for (const size of [1000, 100, 10, 1]) {
       for (;;) {
         try {
@@ -91,13 +103,20 @@ describe('feedback once per person, audit notes kept, button replies through the
     const clients = new Map<string, GuardDutyClient>();
     const clientFor = (region: string) => {
       let c = clients.get(region);
-      if (!c) clients.set(region, (c = new GuardDutyClient({ region, endpoint: gd.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 })));
+      if (!c)
+        clients.set(region, (c = new GuardDutyClient({ region, endpoint: gd.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 })));
       return c;
     };
     source = new GuardDutySource(clientFor, REGIONS);
     bot = await startBot(
       slack,
-      { FINDINGS_CHANNEL: CHANNEL, POST_MIN_SEVERITY: 'low', APPROVER_USER_IDS: APPROVER, GUARDDUTY_REGIONS: REGIONS.join(','), LOG_LEVEL: 'warn' },
+      {
+        FINDINGS_CHANNEL: CHANNEL,
+        POST_MIN_SEVERITY: 'low',
+        APPROVER_USER_IDS: APPROVER,
+        GUARDDUTY_REGIONS: REGIONS.join(','),
+        LOG_LEVEL: 'warn',
+      },
       { store, findings: new CachedFindingsSource(source), postIntervalMs: INTERVAL_MS, claimSeconds: 30 },
     );
     ({ queue } = bot.composed);
@@ -140,7 +159,9 @@ describe('feedback once per person, audit notes kept, button replies through the
   test('the same person clicking 8 times at once: the conditional write lets exactly one through', async () => {
     await postCard(id(1));
     gd.resetCalls();
-    const paths = await Promise.all(Array.from({ length: 8 }, (_, i) => press(i % 2 === 0 ? ACTION.feedbackUseful : ACTION.feedbackNotUseful, id(1), user(2))));
+    const paths = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => press(i % 2 === 0 ? ACTION.feedbackUseful : ACTION.feedbackNotUseful, id(1), user(2))),
+    );
     const texts = await Promise.all(paths.map(answerText));
     expect(texts.filter((t) => t.includes('Recorded: you marked'))).toHaveLength(1);
     expect(texts.filter((t) => t.includes('You already marked this finding'))).toHaveLength(7);
@@ -155,7 +176,10 @@ describe('feedback once per person, audit notes kept, button replies through the
     expect(await answerText(await press(ACTION.feedbackUseful, id(2), user(3)))).toContain('Feedback so far: 1 useful, 0 not useful');
     expect(await answerText(await press(ACTION.feedbackUseful, id(2), user(4)))).toContain('Feedback so far: 2 useful, 0 not useful');
     expect(gd.calls.UpdateFindingsFeedback).toBe(2);
-    expect(gd.requestsTo('UpdateFindingsFeedback').map((r) => r.body.comments)).toEqual([`via Slack by ${user(3)}`, `via Slack by ${user(4)}`]);
+    expect(gd.requestsTo('UpdateFindingsFeedback').map((r) => r.body.comments)).toEqual([
+      `via Slack by ${user(3)}`,
+      `via Slack by ${user(4)}`,
+    ]);
     expect(cardMessage(ts)).toContain('Feedback: 2 useful, 0 not useful');
   });
 
@@ -163,7 +187,9 @@ describe('feedback once per person, audit notes kept, button replies through the
     await postCard(id(3));
     gd.faults.UpdateFindingsFeedback = { name: 'InternalServerErrorException', status: 500, times: 1 };
     expect(await answerText(await press(ACTION.feedbackNotUseful, id(3), user(5)))).toContain('Feedback was not recorded');
-    expect(await answerText(await press(ACTION.feedbackNotUseful, id(3), user(5)))).toContain('Recorded: you marked this finding not useful');
+    expect(await answerText(await press(ACTION.feedbackNotUseful, id(3), user(5)))).toContain(
+      'Recorded: you marked this finding not useful',
+    );
     expect((await store.getCard(id(3)))?.feedback).toMatchObject({ useful: 0, notUseful: 1 });
   });
 
@@ -174,7 +200,8 @@ describe('feedback once per person, audit notes kept, button replies through the
     await slack.waitFor(() => cardMessage(ts).includes(archiveNote), 5000, 'the archive note on the card');
     gd.resetCalls();
     const voters = Array.from({ length: 50 }, (_, i) => user(100 + i));
-    for (let i = 0; i < 49; i += 7) await Promise.all(voters.slice(i, Math.min(i + 7, 49)).map(async (u) => answerText(await press(ACTION.feedbackUseful, id(4), u))));
+    for (let i = 0; i < 49; i += 7)
+      await Promise.all(voters.slice(i, Math.min(i + 7, 49)).map(async (u) => answerText(await press(ACTION.feedbackUseful, id(4), u))));
     await answerText(await press(ACTION.feedbackUseful, id(4), voters[49] ?? ''));
 
     expect(gd.calls.UpdateFindingsFeedback).toBe(50);
@@ -188,7 +215,7 @@ describe('feedback once per person, audit notes kept, button replies through the
     expect(threadPosts(ts).map((c) => c.body.text)).toEqual([`:file_cabinet: ${archiveNote}`]);
   });
 
-  test('a card whose notes had grown to DynamoDB\'s 400 KB item limit: archiving succeeds, says so, and trims them', async () => {
+  test("a card whose notes had grown to DynamoDB's 400 KB item limit: archiving succeeds, says so, and trims them", async () => {
     const ts = await postCard(id(5));
     const legacy = await fillNotesToTheLimit(id(5));
     const archived = await press(ACTION.archive, id(5), APPROVER);
@@ -209,7 +236,9 @@ describe('feedback once per person, audit notes kept, button replies through the
   test('500 note writes, 10 at a time: the stored notes stay at the cap and the item stays small', async () => {
     await postCard(id(6));
     for (let i = 0; i < 500; i += 10) {
-      await Promise.all(Array.from({ length: 10 }, (_, j) => store.addCardNote(id(6), `note ${i + j} ${'y'.repeat(j === 0 ? 5000 : 100)}`)));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => store.addCardNote(id(6), `note ${i + j} ${'y'.repeat(j === 0 ? 5000 : 100)}`)),
+      );
     }
     const card = await store.getCard(id(6));
     const kept = card?.notes ?? [];
@@ -225,7 +254,7 @@ describe('feedback once per person, audit notes kept, button replies through the
     // dynalite runs in this process: 1,500+ writes and reads take seconds on a busy machine.
   }, 60_000);
 
-  test('a button\'s thread reply goes through the channel queue: spaced from the feed\'s posts, ahead of waiting ones', async () => {
+  test("a button's thread reply goes through the channel queue: spaced from the feed's posts, ahead of waiting ones", async () => {
     const ts = await postCard(id(7));
     await queue.idle();
     slack.postIntervalMs = INTERVAL_MS - 50;
@@ -242,7 +271,12 @@ describe('feedback once per person, audit notes kept, button replies through the
     slack.postIntervalMs = 0;
 
     const posts = slack.callsTo('chat.postMessage').filter((c) => c.body.channel === CHANNEL && c.body.thread_ts === ts);
-    expect(posts.map((c) => String(c.body.text))).toEqual(['feed reply 1', `:file_cabinet: Archived in GuardDuty by <@${APPROVER}>`, 'feed reply 2', 'feed reply 3']);
+    expect(posts.map((c) => String(c.body.text))).toEqual([
+      'feed reply 1',
+      `:file_cabinet: Archived in GuardDuty by <@${APPROVER}>`,
+      'feed reply 2',
+      'feed reply 3',
+    ]);
     const gaps = posts.slice(1).map((c, i) => c.at - (posts[i]?.at ?? 0));
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(INTERVAL_MS - 50);
     expect(slack.rateLimited).toBe(0);
@@ -251,8 +285,11 @@ describe('feedback once per person, audit notes kept, button replies through the
   test('the per-person limit refuses the 11th side-effect click within a minute, never View, and not other people', async () => {
     await postCard(id(8));
     const busy = user(9);
-    for (let i = 0; i < 10; i++) expect(await answerText(await press(ACTION.postToChannel, id(8), busy))).toContain("The finding's card is in the channel");
-    expect(await answerText(await press(ACTION.postToChannel, id(8), busy))).toMatch(/^:hourglass: You're doing that too fast; nothing was changed\. Try again in [1-6] s\.$/);
+    for (let i = 0; i < 10; i++)
+      expect(await answerText(await press(ACTION.postToChannel, id(8), busy))).toContain("The finding's card is in the channel");
+    expect(await answerText(await press(ACTION.postToChannel, id(8), busy))).toMatch(
+      /^:hourglass: You're doing that too fast; nothing was changed\. Try again in [1-6] s\.$/,
+    );
     const feedbackCalls = gd.calls.UpdateFindingsFeedback;
     const quiet = await press(ACTION.feedbackUseful, id(8), busy);
     for (let i = 0; i < 15; i++) {
@@ -295,7 +332,9 @@ describe('feedback without FINDINGS_CHANNEL: still once per person, in the state
       await click(bot.events, { actionId, value: `us-east-1 ${id(50)}`, userId: user(60), responseUrl: slack.responseUrl(name) });
       return String((await slack.waitFor(() => slack.responses.find((r) => r.path === `/respond/${name}`), 5000, name)).body.text);
     };
-    expect(await answer('first', ACTION.feedbackNotUseful)).toContain('Recorded: you marked this finding not useful. Feedback so far: 0 useful, 1 not useful.');
+    expect(await answer('first', ACTION.feedbackNotUseful)).toContain(
+      'Recorded: you marked this finding not useful. Feedback so far: 0 useful, 1 not useful.',
+    );
     expect(await answer('second', ACTION.feedbackUseful)).toContain('You already marked this finding not useful');
     expect(gd.calls.UpdateFindingsFeedback).toBe(1);
     const store = new DynamoStateStore(dynamo.doc, dynamo.tableName);

@@ -33,7 +33,8 @@ const WEST_ID = 'bbbb000000000000000000000000000b';
 /** A finding whose title and description carry mentions, links and markup. */
 const HOSTILE_ID = 'dddd00000000000000000000000000dd';
 const KNOWN_IDS = [SSH_ID, PROBE_ID, WEST_ID, HOSTILE_ID];
-const HOSTILE_TEXT = '<!channel> <!here> <@U0MALLORY1> <#C0GENERAL1> <https://evil.example|click> &lt; *bold* `x` ~y~ > quote \u202Egnp.exe\u200B';
+const HOSTILE_TEXT =
+  '<!channel> <!here> <@U0MALLORY1> <#C0GENERAL1> <https://evil.example|click> &lt; *bold* `x` ~y~ > quote \u202Egnp.exe\u200B';
 
 const RLO = '\u202E';
 const ZWSP = '\u200B';
@@ -52,10 +53,41 @@ const regionArb = fc.oneof(fc.constantFrom('us-east-1', 'us-west-2', 'eu-west-1'
 const idArb = fc.oneof(fc.constantFrom(...KNOWN_IDS), fc.stringMatching(/^[0-9a-f]{32}$/), fc.stringMatching(/^[A-Za-z0-9]{8,128}$/));
 
 const WORDS = [
-  'findings', 'finding', 'list', 'show', 'help', 'low', 'medium', 'high', 'critical', 'HIGH', 'archived', 'extreme',
-  'region:us-east-1', 'region:us-west-2', 'region:mars', 'account:123456789012', 'account:12', 'type:Recon', 'type:Recon:EC2',
-  'type:UnauthorizedAccess:EC2/SSHBruteForce', 'type:Nonsense', 'type:A:B/<!channel>', '<!channel>', '<!here>', '<@U0MALLORY1>',
-  '<https://evil.example|click>', '&', '*', '`', '~', '>', RLO, ZWSP, NUL, ...KNOWN_IDS,
+  'findings',
+  'finding',
+  'list',
+  'show',
+  'help',
+  'low',
+  'medium',
+  'high',
+  'critical',
+  'HIGH',
+  'archived',
+  'extreme',
+  'region:us-east-1',
+  'region:us-west-2',
+  'region:mars',
+  'account:123456789012',
+  'account:12',
+  'type:Recon',
+  'type:Recon:EC2',
+  'type:UnauthorizedAccess:EC2/SSHBruteForce',
+  'type:Nonsense',
+  'type:A:B/<!channel>',
+  '<!channel>',
+  '<!here>',
+  '<@U0MALLORY1>',
+  '<https://evil.example|click>',
+  '&',
+  '*',
+  '`',
+  '~',
+  '>',
+  RLO,
+  ZWSP,
+  NUL,
+  ...KNOWN_IDS,
 ];
 const tokenArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...WORDS) },
@@ -65,9 +97,27 @@ const tokenArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('a', '<!channel>', RLO).map((c) => c.repeat(10_000)) },
 );
 const commandTextArb = fc.oneof(
-  { weight: 5, arbitrary: fc.tuple(fc.constantFrom('findings', 'finding', 'list', 'show', 'help', ''), fc.array(tokenArb, { maxLength: 6 })).map(([v, t]) => [v, ...t].join(' ')) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(fc.constantFrom('findings', 'finding', 'list', 'show', 'help', ''), fc.array(tokenArb, { maxLength: 6 }))
+      .map(([v, t]) => [v, ...t].join(' ')),
+  },
   { weight: 2, arbitrary: fc.string({ unit: unicodeUnit, maxLength: 60 }) },
-  { weight: 2, arbitrary: fc.constantFrom('findings high', 'findings low', 'findings low archived', `finding ${SSH_ID}`, `finding ${HOSTILE_ID}`, `finding ${WEST_ID} region:us-west-2`, 'findings low type:Recon:EC2', 'help', '') },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      'findings high',
+      'findings low',
+      'findings low archived',
+      `finding ${SSH_ID}`,
+      `finding ${HOSTILE_ID}`,
+      `finding ${WEST_ID} region:us-west-2`,
+      'findings low type:Recon:EC2',
+      'help',
+      '',
+    ),
+  },
   { weight: 1, arbitrary: idArb.map((id) => `finding ${id}`) },
 );
 
@@ -78,7 +128,9 @@ const refArb = fc.oneof(
     arbitrary: fc.oneof(
       fc.tuple(regionArb, idArb, fc.constantFrom('  ', '\t', ' x ', '\n', '')).map(([r, id, sep]) => `${r}${sep}${id}`),
       fc.tuple(fc.constantFrom('US-EAST-1', 'mars', '<!channel>', 'us-east-1\n', ''), idArb).map(([r, id]) => `${r} ${id}`),
-      fc.tuple(regionArb, fc.constantFrom('<!channel>', 'abc', 'a'.repeat(129), `${SSH_ID}${RLO}`, `${SSH_ID} ${SSH_ID}`)).map(([r, id]) => `${r} ${id}`),
+      fc
+        .tuple(regionArb, fc.constantFrom('<!channel>', 'abc', 'a'.repeat(129), `${SSH_ID}${RLO}`, `${SSH_ID} ${SSH_ID}`))
+        .map(([r, id]) => `${r} ${id}`),
       fc.string({ unit: unicodeUnit, maxLength: 60 }),
       fc.json(),
       fc.constantFrom('', ' ', `us-east-1 ${SSH_ID} `, `us-east-1  ${SSH_ID}`, 'x'.repeat(2000)),
@@ -101,14 +153,34 @@ const pageArb = fc.oneof(
   {
     weight: 5,
     arbitrary: fc.oneof(
-      fc.record({ b: fc.oneof(fc.constantFrom('high', 'extreme'), junk), r: fc.constantFrom('us-east-1', 'mars', '<!channel>'), a: fc.constantFrom('123', '123456789012'), t: fc.constantFrom('Recon', 'x'.repeat(201), '<!here>'), x: fc.constantFrom(false, 'true'), p: fc.constantFrom(0, -1, 101, 1.5, '1') }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+      fc
+        .record(
+          {
+            b: fc.oneof(fc.constantFrom('high', 'extreme'), junk),
+            r: fc.constantFrom('us-east-1', 'mars', '<!channel>'),
+            a: fc.constantFrom('123', '123456789012'),
+            t: fc.constantFrom('Recon', 'x'.repeat(201), '<!here>'),
+            x: fc.constantFrom(false, 'true'),
+            p: fc.constantFrom(0, -1, 101, 1.5, '1'),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o)),
       fc.json(),
       fc.string({ unit: unicodeUnit, maxLength: 60 }),
     ),
   },
 );
-const digestArb = fc.oneof(fc.uuid(), fc.stringMatching(/^[0-9a-f-]{36}$/), fc.string({ unit: unicodeUnit, maxLength: 40 }), fc.constantFrom('<!channel>', '', '../../etc/passwd'));
-const proposalRefArb = fc.oneof(fc.tuple(idArb, fc.stringMatching(/^[0-9a-f]{16}$/)).map(([f, p]) => `${f} ${p}`), fc.string({ unit: unicodeUnit, maxLength: 60 }));
+const digestArb = fc.oneof(
+  fc.uuid(),
+  fc.stringMatching(/^[0-9a-f-]{36}$/),
+  fc.string({ unit: unicodeUnit, maxLength: 40 }),
+  fc.constantFrom('<!channel>', '', '../../etc/passwd'),
+);
+const proposalRefArb = fc.oneof(
+  fc.tuple(idArb, fc.stringMatching(/^[0-9a-f]{16}$/)).map(([f, p]) => `${f} ${p}`),
+  fc.string({ unit: unicodeUnit, maxLength: 60 }),
+);
 
 /** The value shapes the listeners accept, written out here rather than taken from src/slack/values.ts. */
 const REF_SHAPE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d [A-Za-z0-9]{8,128}$/;
@@ -161,13 +233,18 @@ const PINGS = ['<!channel>', '<!here>', '<!everyone>', '<@U0MALLORY1>', '<#C0GEN
 function checkAnswer(where: string, body: Record<string, unknown>): void {
   const mrkdwnTexts = [
     ...(typeof body.text === 'string' ? [body.text] : []),
-    ...(Array.isArray(body.blocks) ? collectTexts(body.blocks).filter((t) => t.type === 'mrkdwn').map((t) => t.text) : []),
+    ...(Array.isArray(body.blocks)
+      ? collectTexts(body.blocks)
+          .filter((t) => t.type === 'mrkdwn')
+          .map((t) => t.text)
+      : []),
   ];
   for (const text of mrkdwnTexts) {
     const ping = PINGS.find((p) => text.includes(p));
     if (ping) throw new Error(`${where}: ${ping} reached Slack unescaped in ${JSON.stringify(text.slice(0, 200))}`);
   }
-  if (body.response_type !== 'ephemeral') throw new Error(`${where}: response_type ${JSON.stringify(body.response_type)}, expected ephemeral`);
+  if (body.response_type !== 'ephemeral')
+    throw new Error(`${where}: response_type ${JSON.stringify(body.response_type)}, expected ephemeral`);
   if (typeof body.text === 'string' && findUnescaped(body.text) !== undefined) {
     throw new Error(`${where}: unescaped ${JSON.stringify(findUnescaped(body.text))} in text ${JSON.stringify(body.text.slice(0, 200))}`);
   }
@@ -229,7 +306,11 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
       variant('unauthorizedaccess-ec2-sshbruteforce', { id: SSH_ID, severity: 8, updatedAt: '2026-11-27T10:00:00.000Z' }),
       variant('recon-ec2-portprobe-ssh', { id: PROBE_ID, severity: 5, updatedAt: '2026-11-27T11:00:00.000Z' }),
       variant('attacksequence-iam-compromisedcredentials', { id: WEST_ID, severity: 9.2, region: 'us-west-2' }),
-      { ...variant('policy-s3-bucketblockpublicaccessdisabled', { id: HOSTILE_ID, severity: 3, title: HOSTILE_TEXT }), Description: HOSTILE_TEXT, Type: `Made:Up/${HOSTILE_TEXT}` },
+      {
+        ...variant('policy-s3-bucketblockpublicaccessdisabled', { id: HOSTILE_ID, severity: 3, title: HOSTILE_TEXT }),
+        Description: HOSTILE_TEXT,
+        Type: `Made:Up/${HOSTILE_TEXT}`,
+      },
     );
     dynamo = await startTestDynamo();
     const store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
@@ -254,10 +335,16 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
   it(`${COMMANDS} random /guardduty texts: each acked 200 and answered exactly once, in the ack or by one response_url post`, async () => {
     const texts = fc.sample(commandTextArb, { numRuns: COMMANDS, seed: SEED });
     resetResponses();
-    const acks: SignedResponse[] = await inBatches(texts, PARALLEL, (text, i) => slashCommand(bot.events, { text, userId: APPROVER, channelId: CHANNEL, responseUrl: slack.responseUrl(`cmd-${i}`) }));
+    const acks: SignedResponse[] = await inBatches(texts, PARALLEL, (text, i) =>
+      slashCommand(bot.events, { text, userId: APPROVER, channelId: CHANNEL, responseUrl: slack.responseUrl(`cmd-${i}`) }),
+    );
 
     const later = texts.flatMap((t, i) => (answeredInAck(t) ? [] : [i]));
-    await slack.waitFor(() => later.every((i) => postsTo(`cmd-${i}`).length > 0), 20_000, 'a response_url post for every command answered later');
+    await slack.waitFor(
+      () => later.every((i) => postsTo(`cmd-${i}`).length > 0),
+      20_000,
+      'a response_url post for every command answered later',
+    );
     await settle();
 
     const inAck = texts.length - later.length;
@@ -284,7 +371,9 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
 
   it(`${VALUES_PER_ACTION} random values for each card and list button (30 for the others): acked 200, answered, forged values never reach GuardDuty writes`, async () => {
     const clicks = ACTIONS.flatMap(({ id, kind, values, runs }, a) =>
-      fc.sample(values, { numRuns: runs, seed: SEED + a }).map((value, i) => ({ id, kind, value, valid: isValid(kind, value), path: `btn-${id}-${i}` })),
+      fc
+        .sample(values, { numRuns: runs, seed: SEED + a })
+        .map((value, i) => ({ id, kind, value, valid: isValid(kind, value), path: `btn-${id}-${i}` })),
     );
     const forged = clicks.filter((c) => !c.valid);
     const wellFormedClicks = clicks.filter((c) => c.valid);
@@ -292,7 +381,14 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
     gd.resetCalls();
 
     const send = (c: (typeof clicks)[number]) =>
-      click(bot.events, { actionId: c.id, value: c.value, userId: APPROVER, channelId: CHANNEL, responseUrl: slack.responseUrl(c.path), message: { ts: '1700000000.000100' } });
+      click(bot.events, {
+        actionId: c.id,
+        value: c.value,
+        userId: APPROVER,
+        channelId: CHANNEL,
+        responseUrl: slack.responseUrl(c.path),
+        message: { ts: '1700000000.000100' },
+      });
 
     // Phase 1: only forged values. None may reach GuardDuty at all, let alone a write.
     const forgedAcks = await inBatches(forged, PARALLEL, send);
@@ -308,8 +404,14 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
       if (c.kind === 'ackOnly') return;
       const body = (posts[0] as ResponseUrlPost).body;
       checkAnswer(where, body);
-      const expected = c.kind === 'digest' ? 'That digest is not available' : c.kind === 'notConfigured' ? 'Remediation is not set up' : 'That button is not valid any more';
-      if (!String(body.text).includes(expected)) throw new Error(`${where}: answered ${JSON.stringify(body.text)}, expected "${expected}…"`);
+      const expected =
+        c.kind === 'digest'
+          ? 'That digest is not available'
+          : c.kind === 'notConfigured'
+            ? 'Remediation is not set up'
+            : 'That button is not valid any more';
+      if (!String(body.text).includes(expected))
+        throw new Error(`${where}: answered ${JSON.stringify(body.text)}, expected "${expected}…"`);
     });
 
     // Phase 2: the well-formed values (known and unknown findings, pages, digests). Each write is one GuardDuty call.
@@ -329,7 +431,13 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
     expect(count(ACTION.digestList)).toBeGreaterThan(10);
     // One person, one effect: one feedback per known finding (a conditional write decides), and an archive only
     // while the finding is not archived yet (clicks racing in the same batch may each archive it once).
-    const knownIn = (...ids: string[]) => new Set(wellFormedClicks.filter((c) => ids.includes(c.id)).map((c) => c.value.split(' ')[1] ?? '').filter((f) => KNOWN_IDS.includes(f)));
+    const knownIn = (...ids: string[]) =>
+      new Set(
+        wellFormedClicks
+          .filter((c) => ids.includes(c.id))
+          .map((c) => c.value.split(' ')[1] ?? '')
+          .filter((f) => KNOWN_IDS.includes(f)),
+      );
     expect(gd.calls.UpdateFindingsFeedback).toBe(knownIn(ACTION.feedbackUseful, ACTION.feedbackNotUseful).size);
     const archivable = knownIn(ACTION.archive);
     expect(new Set(gd.archived.flatMap((a) => a.ids))).toEqual(archivable);
@@ -340,7 +448,12 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
     for (const posted of cards) checkAnswer(`${posted.method} to the channel`, { ...posted.body, response_type: 'ephemeral' });
 
     // Still alive and answering after all of it.
-    const help = await slashCommand(bot.events, { text: 'help', userId: APPROVER, channelId: CHANNEL, responseUrl: slack.responseUrl('final-help') });
+    const help = await slashCommand(bot.events, {
+      text: 'help',
+      userId: APPROVER,
+      channelId: CHANNEL,
+      responseUrl: slack.responseUrl('final-help'),
+    });
     expect(help.status).toBe(200);
     expect(help.json?.response_type).toBe('ephemeral');
     expect(JSON.stringify(help.json?.blocks)).toContain('How to use /guardduty');

@@ -99,7 +99,12 @@ function raw(port: number, drive: (socket: Socket) => void): { socket: Socket; d
   const done = new Promise<RawResult>((resolve) =>
     socket.once('close', () => {
       const status = /^HTTP\/1\.1 (\d{3})/.exec(received)?.[1];
-      resolve({ status: status ? Number(status) : undefined, head: received.split('\r\n\r\n')[0] ?? '', closedAfterMs: performance.now() - started, error });
+      resolve({
+        status: status ? Number(status) : undefined,
+        head: received.split('\r\n\r\n')[0] ?? '',
+        closedAfterMs: performance.now() - started,
+        error,
+      });
     }),
   );
   return { socket, done };
@@ -166,14 +171,21 @@ describe('request bodies', () => {
     if (res.status !== undefined) expect(res.status).toBe(413);
     expect(res.closedAfterMs).toBeLessThan(1000);
     // What the guard held when it refused: the limit and at most the one chunk that crossed it, which it drops.
-    const refusal = bot.logs.text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === 'request refused: body over the limit').pop();
+    const refusal = bot.logs.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((r) => r.msg === 'request refused: body over the limit')
+      .pop();
     if (chunked) expect(refusal?.received).toBeLessThanOrEqual(HTTP_LIMITS.bodyBytes + CHUNK);
     else expect(refusal).toMatchObject({ declared: 4 * MiB });
     // What the socket read: for a declared length, the first reads only; chunked, the limit plus the reads
     // already under way before the connection closed (1.09–1.15 MB seen). Either way 4 MB was never read.
     if (chunked) expect(side.bytesRead).toBeLessThan(HTTP_LIMITS.bodyBytes + 3 * CHUNK);
     else expect(side.bytesRead).toBeLessThan(4 * CHUNK);
-    process.stdout.write(`4 MB ${chunked ? 'chunked' : 'with Content-Length'}: closed after ${res.closedAfterMs.toFixed(0)} ms, server read ${side.bytesRead} bytes, guard counted ${Number(refusal?.received ?? 0)}, client saw ${res.status ?? res.error}\n`);
+    process.stdout.write(
+      `4 MB ${chunked ? 'chunked' : 'with Content-Length'}: closed after ${res.closedAfterMs.toFixed(0)} ms, server read ${side.bytesRead} bytes, guard counted ${Number(refusal?.received ?? 0)}, client saw ${res.status ?? res.error}\n`,
+    );
   });
 
   it('never hands an oversized request to Bolt: no signature check, no parse', () => {
@@ -183,9 +195,17 @@ describe('request bodies', () => {
   });
 
   it('still verifies signatures: unsigned or forged small bodies get 401, signed ones 200', async () => {
-    const unsigned = await fetch(bot.events, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'command=%2Fguardduty&text=help' });
+    const unsigned = await fetch(bot.events, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'command=%2Fguardduty&text=help',
+    });
     expect(unsigned.status).toBe(401);
-    const forged = await slashCommand(bot.events, { text: 'help', responseUrl: slack.responseUrl('forged') }, { signature: `v0=${'0'.repeat(64)}` });
+    const forged = await slashCommand(
+      bot.events,
+      { text: 'help', responseUrl: slack.responseUrl('forged') },
+      { signature: `v0=${'0'.repeat(64)}` },
+    );
     expect(forged.status).toBe(401);
     const signed = await slashCommand(bot.events, { text: 'help', responseUrl: slack.responseUrl('signed') });
     expect(signed.status).toBe(200);
@@ -198,11 +218,22 @@ describe('request bodies', () => {
     const sdk = variant('unauthorizedaccess-ec2-sshbruteforce', { id: 'a'.repeat(32), title: hostile(5000) });
     sdk.Description = hostile(10_000);
     sdk.Type = hostile(1000);
-    const blocks = findingCard(toFinding(sdk), { actions: ['propose', 'archive', 'feedback', 'post'], notes: Array.from({ length: 10 }, () => hostile(3000)), threadLink: 'https://x.slack.com/archives/C1/p1' });
-    const payload = blockAction({ actionId: ACTION.openConsole, value: 'us-east-1 x', responseUrl: slack.responseUrl('big'), message: { ts: '1700000000.000100', blocks } });
+    const blocks = findingCard(toFinding(sdk), {
+      actions: ['propose', 'archive', 'feedback', 'post'],
+      notes: Array.from({ length: 10 }, () => hostile(3000)),
+      threadLink: 'https://x.slack.com/archives/C1/p1',
+    });
+    const payload = blockAction({
+      actionId: ACTION.openConsole,
+      value: 'us-east-1 x',
+      responseUrl: slack.responseUrl('big'),
+      message: { ts: '1700000000.000100', blocks },
+    });
     (payload.message as Record<string, unknown>).text = hostile(3000);
     // Slack escapes non-ASCII and slashes in its JSON, which form encoding then triples.
-    const json = JSON.stringify(payload).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\//g, '\\/');
+    const json = JSON.stringify(payload)
+      .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+      .replace(/\//g, '\\/');
     const { body } = signedForm({ payload: json });
     process.stdout.write(`largest click from our own messages: ${body.length} bytes form-encoded (limit ${HTTP_LIMITS.bodyBytes})\n`);
     expect(body.length).toBeLessThan(HTTP_LIMITS.bodyBytes / 4);
@@ -211,7 +242,15 @@ describe('request bodies', () => {
   });
 
   it('takes a signed body exactly at the limit and refuses one byte more', async () => {
-    const form = (padding: number) => ({ command: '/guardduty', text: 'help', team_id: 'T0TEAM0001', user_id: 'U0ALICE001', channel_id: 'C0CHAN0001', response_url: slack.responseUrl('at-limit'), padding: 'p'.repeat(padding) });
+    const form = (padding: number) => ({
+      command: '/guardduty',
+      text: 'help',
+      team_id: 'T0TEAM0001',
+      user_id: 'U0ALICE001',
+      channel_id: 'C0CHAN0001',
+      response_url: slack.responseUrl('at-limit'),
+      padding: 'p'.repeat(padding),
+    });
     const padding = HTTP_LIMITS.bodyBytes - signedForm(form(0)).body.length;
     expect(signedForm(form(padding)).body.length).toBe(HTTP_LIMITS.bodyBytes);
     expect((await signedPost(bot.events, form(padding))).status).toBe(200);
@@ -239,7 +278,11 @@ describe('unverified bytes held at once', () => {
       await a.done;
       await sleep(100);
       // Through the guard to Bolt, which finds no signature.
-      const fourth = await fetch(bot.events, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x'.repeat(16 * 1024) });
+      const fourth = await fetch(bot.events, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'x'.repeat(16 * 1024),
+      });
       expect(fourth.status).toBe(401);
       b.socket.destroy();
       expect(bot.logs.text).toContain('too many request bodies in flight');

@@ -49,7 +49,9 @@ describe('list buttons: View and Next', () => {
     }
     expect(seen).toHaveLength(25);
     expect(new Set(seen).size).toBe(25);
-    const expectedOrder = Array.from({ length: 25 }, (_, i) => 24 - i).map((i) => `${i % 2 === 0 ? 'us-east-1' : 'us-west-2'} f${String(i).padStart(31, '0')}`);
+    const expectedOrder = Array.from({ length: 25 }, (_, i) => 24 - i).map(
+      (i) => `${i % 2 === 0 ? 'us-east-1' : 'us-west-2'} f${String(i).padStart(31, '0')}`,
+    );
     expect(seen).toEqual(expectedOrder);
 
     const before = slack.responses.length;
@@ -71,11 +73,19 @@ describe('list buttons: View and Next', () => {
   it('a button with an unknown action_id is acked at once and does nothing', async () => {
     const before = slack.responses.length;
     const calls = { ...gd.calls };
-    const res = await click(bot.events, { actionId: 'made_up_action', value: 'us-east-1 f0000000000000000000000000000001', responseUrl: slack.responseUrl('unknown') });
+    const res = await click(bot.events, {
+      actionId: 'made_up_action',
+      value: 'us-east-1 f0000000000000000000000000000001',
+      responseUrl: slack.responseUrl('unknown'),
+    });
     expect(res.status).toBe(200);
     // Acked by the router, not by the receiver's unhandled-request timeout (2.9 s).
     expect(res.latencyMs).toBeLessThan(2000);
-    const view = await click(bot.events, { actionId: 'finding_view', value: 'us-east-1 f0000000000000000000000000000001', responseUrl: slack.responseUrl('after-unknown') });
+    const view = await click(bot.events, {
+      actionId: 'finding_view',
+      value: 'us-east-1 f0000000000000000000000000000001',
+      responseUrl: slack.responseUrl('after-unknown'),
+    });
     expect(view.status).toBe(200);
     await slack.waitFor(() => slack.responses.find((r) => r.path === '/respond/after-unknown'), 5000, 'the View answer');
     expect(slack.responses.filter((r) => r.path === '/respond/unknown')).toHaveLength(0);

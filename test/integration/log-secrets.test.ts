@@ -52,7 +52,18 @@ function viewSubmission(responseUrl: string): Record<string, unknown> {
 }
 
 function expectNoSecrets(logs: string): void {
-  const leaks = [VERIFICATION, TRIGGER, TYPED, TICKET, APP_TOKEN, 'xoxb-test-token-0000', SIGNING_SECRET, HOOK_SECRET, 'T0TEAM0001\\/5ecretHookPart', ...RESPONSE_PATHS].filter((s) => logs.includes(s));
+  const leaks = [
+    VERIFICATION,
+    TRIGGER,
+    TYPED,
+    TICKET,
+    APP_TOKEN,
+    'xoxb-test-token-0000',
+    SIGNING_SECRET,
+    HOOK_SECRET,
+    'T0TEAM0001\\/5ecretHookPart',
+    ...RESPONSE_PATHS,
+  ].filter((s) => logs.includes(s));
   expect(leaks).toEqual([]);
   for (const line of logs.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
 }
@@ -84,12 +95,30 @@ describe('Socket Mode at debug level', () => {
       await app.start();
       await ws.connection;
 
-      const command = { token: VERIFICATION, team_id: 'T0TEAM0001', team_domain: 'test', channel_id: 'C0CHAN0001', user_id: 'U0ALICE001', command: '/guardduty', text: 'help', api_app_id: 'A0APP00001', response_url: slack.responseUrl(RESPONSE_PATHS[0]), trigger_id: TRIGGER };
+      const command = {
+        token: VERIFICATION,
+        team_id: 'T0TEAM0001',
+        team_domain: 'test',
+        channel_id: 'C0CHAN0001',
+        user_id: 'U0ALICE001',
+        command: '/guardduty',
+        text: 'help',
+        api_app_id: 'A0APP00001',
+        response_url: slack.responseUrl(RESPONSE_PATHS[0]),
+        trigger_id: TRIGGER,
+      };
       ws.send(slackJson({ envelope_id: 'env-cmd-0001', type: 'slash_commands', accepts_response_payload: true, payload: command }));
       const click = blockAction({ actionId: ACTION.proposeFix, value: 'us-east-1 abc', responseUrl: slack.responseUrl(RESPONSE_PATHS[1]) });
       click.state = { values: { some_block: { some_input: { type: 'plain_text_input', value: TYPED } } } };
       ws.send(slackJson({ envelope_id: 'env-click-0001', type: 'interactive', accepts_response_payload: false, payload: click }));
-      ws.send(slackJson({ envelope_id: 'env-view-0001', type: 'interactive', accepts_response_payload: true, payload: viewSubmission(slack.responseUrl(RESPONSE_PATHS[2])) }));
+      ws.send(
+        slackJson({
+          envelope_id: 'env-view-0001',
+          type: 'interactive',
+          accepts_response_payload: true,
+          payload: viewSubmission(slack.responseUrl(RESPONSE_PATHS[2])),
+        }),
+      );
 
       // Acked through Bolt: the help answer in the ack, the click answered at its response_url.
       const ack = await ws.ackOf('env-cmd-0001');
@@ -124,7 +153,10 @@ describe('signed HTTP at debug level', () => {
     try {
       const cmd = await slashCommand(bot.events, { text: 'help', responseUrl: slack.responseUrl(RESPONSE_PATHS[3]) });
       expect(cmd.status).toBe(200);
-      const click = await interaction(bot.events, blockAction({ actionId: ACTION.proposeFix, value: 'us-east-1 abc', responseUrl: slack.responseUrl(RESPONSE_PATHS[4]) }));
+      const click = await interaction(
+        bot.events,
+        blockAction({ actionId: ACTION.proposeFix, value: 'us-east-1 abc', responseUrl: slack.responseUrl(RESPONSE_PATHS[4]) }),
+      );
       expect(click.status).toBe(200);
       await slack.waitFor(() => slack.responses.find((r) => r.path === `/respond/${RESPONSE_PATHS[4]}`), 5000, 'the click answer');
       // No listener for this view without remediation: Bolt answers it (404) after its ack timeout.
@@ -137,7 +169,7 @@ describe('signed HTTP at debug level', () => {
   });
 });
 
-describe('the Socket Mode receiver\'s /healthz server', () => {
+describe("the Socket Mode receiver's /healthz server", () => {
   it('gets the same timeouts and connection cap', async () => {
     const config = testConfig(slack, { SLACK_APP_TOKEN: APP_TOKEN, PORT: '3999', LOG_LEVEL: 'silent' });
     const verified = slack.callsTo('auth.test').length;
@@ -151,7 +183,11 @@ describe('the Socket Mode receiver\'s /healthz server', () => {
     });
     const server = (app as unknown as { receiver: { httpServer?: Server } }).receiver.httpServer;
     expect(server).toBeDefined();
-    expect({ headersTimeout: server?.headersTimeout, requestTimeout: server?.requestTimeout, maxConnections: server?.maxConnections }).toEqual({ headersTimeout: 5000, requestTimeout: 10_000, maxConnections: 7 });
+    expect({
+      headersTimeout: server?.headersTimeout,
+      requestTimeout: server?.requestTimeout,
+      maxConnections: server?.maxConnections,
+    }).toEqual({ headersTimeout: 5000, requestTimeout: 10_000, maxConnections: 7 });
     // Bolt checks the token at once; let that finish rather than leave its retries running.
     await slack.waitFor(() => slack.callsTo('auth.test').length > verified, 5000, 'the token check');
   });

@@ -24,7 +24,8 @@ const EAST_ID = '0cbd1f0e8a9b3c2d4e5f60718293a4b5';
 const WEST_ID = 'eeee000000000000000000000000000e';
 /** A finding that exists in an unconfigured region: reading it would need a client for eu-west-3. */
 const PARIS_ID = 'ffff000000000000000000000000000f';
-const NOT_CONFIGURED = 'The bot is not configured for region eu-west-3. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.';
+const NOT_CONFIGURED =
+  'The bot is not configured for region eu-west-3. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.';
 const QUERY: FindingQuery = { minBand: 'low', sortBy: 'severity', order: 'DESC' };
 
 /** `zz-fake<letters>-1`: a well-formed region name, distinct for each `i`, never a real one. */
@@ -82,8 +83,10 @@ describe('regions are configuration (GUARDDUTY_REGIONS=us-east-1,eu-west-1)', ()
   });
 
   const command = (text: string, name: string) => slashCommand(bot.events, { text, responseUrl: slack.responseUrl(name) });
-  const press = (actionId: string, value: string, name: string) => click(bot.events, { actionId, value, responseUrl: slack.responseUrl(name) });
-  const answer = async (name: string) => (await slack.waitFor(() => slack.responses.find((r) => r.path === `/respond/${name}`), 5000, `answer to ${name}`)).body;
+  const press = (actionId: string, value: string, name: string) =>
+    click(bot.events, { actionId, value, responseUrl: slack.responseUrl(name) });
+  const answer = async (name: string) =>
+    (await slack.waitFor(() => slack.responses.find((r) => r.path === `/respond/${name}`), 5000, `answer to ${name}`)).body;
   const settle = () => new Promise((r) => setTimeout(r, 150));
 
   it('`findings high region:eu-west-3` is answered in the ack: not configured, with the configured regions; GuardDuty is not called', async () => {
@@ -176,7 +179,9 @@ describe('regions are configuration (GUARDDUTY_REGIONS=us-east-1,eu-west-1)', ()
         expect(err).toBeInstanceOf(RegionNotConfiguredError);
         expect(err).toBeInstanceOf(ChatOpsError);
         expect((err as ChatOpsError).code).toBe('REGION_NOT_CONFIGURED');
-        expect((err as ChatOpsError).message).toMatch(/^The bot is not configured for region (eu-west-3|US-EAST-1); it reads us-east-1, eu-west-1 \(GUARDDUTY_REGIONS\)\.$/);
+        expect((err as ChatOpsError).message).toMatch(
+          /^The bot is not configured for region (eu-west-3|US-EAST-1); it reads us-east-1, eu-west-1 \(GUARDDUTY_REGIONS\)\.$/,
+        );
       }
     }
     await expect(source.detectorId('eu-west-3')).rejects.toBeInstanceOf(RegionNotConfiguredError);
@@ -202,9 +207,15 @@ describe('regions are configuration (GUARDDUTY_REGIONS=us-east-1,eu-west-1)', ()
     // Forged button and page values naming fresh regions.
     const clicks = regions.slice(0, 300);
     await inBatches(clicks, 50, (region, i) =>
-      i % 2 === 0 ? press(ACTION.viewFinding, `${region} ${PARIS_ID}`, `flood-btn-${i}`) : press(ACTION.nextPage, encodePage({ band: 'low', region, archived: false }, 0), `flood-btn-${i}`),
+      i % 2 === 0
+        ? press(ACTION.viewFinding, `${region} ${PARIS_ID}`, `flood-btn-${i}`)
+        : press(ACTION.nextPage, encodePage({ band: 'low', region, archived: false }, 0), `flood-btn-${i}`),
     );
-    await slack.waitFor(() => clicks.every((_, i) => slack.responses.some((r) => r.path === `/respond/flood-btn-${i}`)), 20_000, 'an answer to every forged click');
+    await slack.waitFor(
+      () => clicks.every((_, i) => slack.responses.some((r) => r.path === `/respond/flood-btn-${i}`)),
+      20_000,
+      'an answer to every forged click',
+    );
     // And straight at the sources, as the propose modal's metadata reaches them.
     for (const region of regions) {
       await expect(cached.findById(PARIS_ID, region)).rejects.toBeInstanceOf(RegionNotConfiguredError);
@@ -237,11 +248,16 @@ describe('the propose-fix submission: decodeModalMeta checks the region pattern 
     const { bot, slack, gd, ec2, store } = rig;
     expect(bot.config.aws.regions).toEqual(CONFIGURED);
     gd.resetCalls();
-    const res = await interaction(bot.events, proposeSubmission(RH.alice, '203.0.113.0/24', 'V0VIEWPARIS', `eu-west-3 ${FINDING_ID} ${RH.channel}`));
+    const res = await interaction(
+      bot.events,
+      proposeSubmission(RH.alice, '203.0.113.0/24', 'V0VIEWPARIS', `eu-west-3 ${FINDING_ID} ${RH.channel}`),
+    );
     expect(res.status).toBe(200);
     const told = await slack.waitFor(() => slack.callsTo('chat.postEphemeral')[0], 5000, 'the requester told');
     expect(told.body).toMatchObject({ channel: RH.channel, user: RH.alice });
-    expect(String(told.body.text)).toContain('The fix was not proposed: The bot is not configured for region eu-west-3; it reads us-east-1, eu-west-1 (GUARDDUTY_REGIONS).');
+    expect(String(told.body.text)).toContain(
+      'The fix was not proposed: The bot is not configured for region eu-west-3; it reads us-east-1, eu-west-1 (GUARDDUTY_REGIONS).',
+    );
     await new Promise((r) => setTimeout(r, 100));
     expect(gd.calls).toEqual(noGuardDutyCalls);
     expect(await store.listProposals(FINDING_ID)).toEqual([]);
@@ -252,7 +268,13 @@ describe('the propose-fix submission: decodeModalMeta checks the region pattern 
   it('the Propose fix button with an eu-west-3 value is refused as invalid before the modal opens', async () => {
     const { bot, slack, gd } = rig;
     gd.resetCalls();
-    await click(bot.events, { actionId: ACTION.proposeFix, value: `eu-west-3 ${FINDING_ID}`, userId: RH.alice, channelId: RH.channel, responseUrl: slack.responseUrl('propose-paris') });
+    await click(bot.events, {
+      actionId: ACTION.proposeFix,
+      value: `eu-west-3 ${FINDING_ID}`,
+      userId: RH.alice,
+      channelId: RH.channel,
+      responseUrl: slack.responseUrl('propose-paris'),
+    });
     const reply = await slack.waitFor(() => slack.responses.find((r) => r.path === '/respond/propose-paris'), 5000, 'reply');
     expect(String(reply.body.text)).toContain('That button is not valid any more');
     expect(slack.callsTo('views.open')).toEqual([]);

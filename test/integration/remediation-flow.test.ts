@@ -14,7 +14,13 @@ const TRUSTED = 'guardduty-chatops: replaces world-open 22';
 const ORIGINAL_STATE = ['tcp 22-22 0.0.0.0/0 (ssh from anywhere)', 'tcp 22-22 10.0.0.0/8', 'tcp 22-22 ::/0', 'tcp 443-443 0.0.0.0/0'];
 const FIXED_STATE = ['tcp 22-22 10.0.0.0/8', `tcp 22-22 203.0.113.0/24 (${TRUSTED})`, 'tcp 443-443 0.0.0.0/0'];
 
-type Block = { type: string; block_id?: string; text?: { text: string }; elements?: { action_id?: string; value?: string; confirm?: unknown; text?: unknown }[]; element?: Record<string, unknown> };
+type Block = {
+  type: string;
+  block_id?: string;
+  text?: { text: string };
+  elements?: { action_id?: string; value?: string; confirm?: unknown; text?: unknown }[];
+  element?: Record<string, unknown>;
+};
 
 function submission(user: string, value: string, viewId: string, meta = `us-east-1 ${FINDING_ID} ${CHANNEL}`): Record<string, unknown> {
   return proposeSubmission(user, value, viewId, meta);
@@ -41,7 +47,8 @@ describe('two-person remediation through signed Slack requests', () => {
   let approveValue = '';
 
   const threadPosts = () => slack.callsTo('chat.postMessage').filter((c) => c.body.thread_ts !== undefined);
-  const respondedTo = async (name: string) => (await slack.waitFor(() => slack.responses.find((r) => r.path === `/respond/${name}`), 5000, `response ${name}`)).body;
+  const respondedTo = async (name: string) =>
+    (await slack.waitFor(() => slack.responses.find((r) => r.path === `/respond/${name}`), 5000, `response ${name}`)).body;
   const press = (actionId: string, value: string, userId: string, name: string, retryNum?: number): Promise<SignedResponse> =>
     click(
       bot.events,
@@ -59,14 +66,28 @@ describe('two-person remediation through signed Slack requests', () => {
   });
 
   test('Propose fix opens the modal, then shows what is world-open now', async () => {
-    const res = await click(bot.events, { actionId: 'remediation_propose', value: `us-east-1 ${FINDING_ID}`, userId: ALICE, channelId: CHANNEL, responseUrl: slack.responseUrl('propose') });
+    const res = await click(bot.events, {
+      actionId: 'remediation_propose',
+      value: `us-east-1 ${FINDING_ID}`,
+      userId: ALICE,
+      channelId: CHANNEL,
+      responseUrl: slack.responseUrl('propose'),
+    });
     expect(res.status).toBe(200);
     const opened = await slack.waitFor(() => slack.callsTo('views.open')[0], 5000, 'views.open');
     expect(opened.body.trigger_id).toBe('1234.5678.abcdef');
     const view = opened.body.view as { callback_id: string; private_metadata: string; title: { text: string }; blocks: Block[] };
-    expect(view).toMatchObject({ type: 'modal', callback_id: 'remediation_propose_view', private_metadata: `us-east-1 ${FINDING_ID} ${CHANNEL}`, title: { text: 'Propose fix' } });
+    expect(view).toMatchObject({
+      type: 'modal',
+      callback_id: 'remediation_propose_view',
+      private_metadata: `us-east-1 ${FINDING_ID} ${CHANNEL}`,
+      title: { text: 'Propose fix' },
+    });
     const input = view.blocks.find((b) => b.type === 'input');
-    expect(input).toMatchObject({ block_id: 'trusted_sources', element: { type: 'plain_text_input', action_id: 'trusted_sources_input', initial_value: '203.0.113.0/24' } });
+    expect(input).toMatchObject({
+      block_id: 'trusted_sources',
+      element: { type: 'plain_text_input', action_id: 'trusted_sources_input', initial_value: '203.0.113.0/24' },
+    });
     assertValidMessage(view.blocks, { modal: true });
 
     const updated = await slack.waitFor(() => slack.callsTo('views.update')[0], 5000, 'views.update');
@@ -111,7 +132,10 @@ describe('two-person remediation through signed Slack requests', () => {
     expect(res.body).toBe('');
     const posted = await slack.waitFor(() => threadPosts()[0], 5000, 'proposal message');
     const card = slack.callsTo('chat.postMessage').find((c) => c.body.thread_ts === undefined);
-    expect(card?.body).toMatchObject({ channel: CHANNEL, metadata: { event_type: 'guardduty_finding', event_payload: { finding_id: FINDING_ID } } });
+    expect(card?.body).toMatchObject({
+      channel: CHANNEL,
+      metadata: { event_type: 'guardduty_finding', event_payload: { finding_id: FINDING_ID } },
+    });
     expect(slack.calls.indexOf(card as ApiCall)).toBeLessThan(slack.calls.indexOf(posted));
     cardTs = String((await store.getCard(FINDING_ID))?.ts);
     expect(posted.body).toMatchObject({ channel: CHANNEL, thread_ts: cardTs });
@@ -150,10 +174,17 @@ describe('two-person remediation through signed Slack requests', () => {
   test('the requester and a non-approver are refused, ephemerally, with no EC2 write', async () => {
     ec2.resetCalls();
     await press('remediation_approve', approveValue, ALICE, 'self');
-    expect(await respondedTo('self')).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('You proposed this') });
+    expect(await respondedTo('self')).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: expect.stringContaining('You proposed this'),
+    });
     await press('remediation_approve', approveValue, MALLORY, 'mallory');
     // The refusal may come from the access-control middleware or from the service: either names the approvers.
-    expect(await respondedTo('mallory')).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/approvers? .*APPROVER_USER_IDS/) });
+    expect(await respondedTo('mallory')).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/approvers? .*APPROVER_USER_IDS/),
+    });
     await press('remediation_cancel', proposalValue, BOB, 'bob-cancel');
     expect((await respondedTo('bob-cancel')).text).toContain('Only <@U0ALICE001>, who proposed it, can cancel it');
     await press('remediation_approve', `${FINDING_ID} not-an-id`, BOB, 'forged');
@@ -167,20 +198,34 @@ describe('two-person remediation through signed Slack requests', () => {
     const updatesBefore = slack.callsTo('chat.update').length;
     const res = await press('remediation_approve', approveValue, BOB, 'bob');
     expect(res.status).toBe(200);
-    const reply = await slack.waitFor(() => threadPosts().find((c) => String(c.body.text).includes('executed by the bot')), 5000, 'outcome reply');
+    const reply = await slack.waitFor(
+      () => threadPosts().find((c) => String(c.body.text).includes('executed by the bot')),
+      5000,
+      'outcome reply',
+    );
     expect(reply.body).toMatchObject({ channel: CHANNEL, thread_ts: cardTs });
     expect(String(reply.body.text)).toContain('executed by the bot: approved by <@U0BOB00001>, proposed by <@U0ALICE001>.');
 
     expect(ec2.calls.map((c) => [c.op, c.input])).toEqual([
       ['DescribeSecurityGroupRules', { Filters: [{ Name: 'group-id', Values: [SEED_GROUP] }], MaxResults: 1000 }],
-      ['AuthorizeSecurityGroupIngress', { GroupId: SEED_GROUP, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: TRUSTED }] }] }],
+      [
+        'AuthorizeSecurityGroupIngress',
+        {
+          GroupId: SEED_GROUP,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: TRUSTED }] }],
+        },
+      ],
       ['RevokeSecurityGroupIngress', { GroupId: SEED_GROUP, SecurityGroupRuleIds: ['sgr-0000000000000a001'] }],
       ['RevokeSecurityGroupIngress', { GroupId: SEED_GROUP, SecurityGroupRuleIds: ['sgr-0000000000000a002'] }],
       ['DescribeSecurityGroupRules', { Filters: [{ Name: 'group-id', Values: [SEED_GROUP] }], MaxResults: 1000 }],
     ]);
     expect(ec2.state(SEED_GROUP)).toEqual(FIXED_STATE);
 
-    const updates = () => slack.callsTo('chat.update').slice(updatesBefore).filter((c) => c.body.ts === proposalTs);
+    const updates = () =>
+      slack
+        .callsTo('chat.update')
+        .slice(updatesBefore)
+        .filter((c) => c.body.ts === proposalTs);
     const outcome = await slack.waitFor(() => updates().find((c) => allText(c).includes('*Executed*')), 5000, 'outcome update');
     expect(updates().at(-1)).toBe(outcome);
     assertValidMessage(outcome.body.blocks as unknown[]);
@@ -211,7 +256,11 @@ describe('two-person remediation through signed Slack requests', () => {
     const ephemeralsBefore = slack.callsTo('chat.postEphemeral').length;
     await interaction(bot.events, submission(CAROL, '198.51.100.0/24', 'V0VIEW0003'));
     const told = await slack.waitFor(() => slack.callsTo('chat.postEphemeral')[ephemeralsBefore], 5000, 'ephemeral');
-    expect(told.body).toMatchObject({ channel: CHANNEL, user: CAROL, text: expect.stringContaining('No rule opens port 22 to 0.0.0.0/0 or ::/0 any more. Nothing was proposed.') });
+    expect(told.body).toMatchObject({
+      channel: CHANNEL,
+      user: CAROL,
+      text: expect.stringContaining('No rule opens port 22 to 0.0.0.0/0 or ::/0 any more. Nothing was proposed.'),
+    });
     expect(await store.listProposals(FINDING_ID)).toHaveLength(1);
     expect(ec2.writes()).toEqual([]);
   });
@@ -220,7 +269,14 @@ describe('two-person remediation through signed Slack requests', () => {
     ec2.resetCalls();
     const threadBefore = threadPosts().length;
     await press('remediation_revert', proposalValue, CAROL, 'revert');
-    const revertMsg = await slack.waitFor(() => threadPosts().slice(threadBefore).find((c) => allText(c).includes('*Revert proposed*')), 5000, 'revert proposal');
+    const revertMsg = await slack.waitFor(
+      () =>
+        threadPosts()
+          .slice(threadBefore)
+          .find((c) => allText(c).includes('*Revert proposed*')),
+      5000,
+      'revert proposal',
+    );
     expect(revertMsg.body.thread_ts).toBe(cardTs);
     assertValidMessage(revertMsg.body.blocks as unknown[]);
     expect(allText(revertMsg)).toContain('`sg-0a1b2c3d4e5f60718` tcp 22 from `203.0.113.0/24` → `0.0.0.0/0`, `::/0`');
@@ -235,8 +291,19 @@ describe('two-person remediation through signed Slack requests', () => {
     await press('remediation_approve', revertValue, ALICE, 'alice-revert');
     await slack.waitFor(() => threadPosts().find((c) => String(c.body.text).includes('Revert `')), 5000, 'revert outcome');
     expect(ec2.writes().map((c) => [c.op, c.input])).toEqual([
-      ['AuthorizeSecurityGroupIngress', { GroupId: SEED_GROUP, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] }] }],
-      ['AuthorizeSecurityGroupIngress', { GroupId: SEED_GROUP, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, Ipv6Ranges: [{ CidrIpv6: '::/0' }] }] }],
+      [
+        'AuthorizeSecurityGroupIngress',
+        {
+          GroupId: SEED_GROUP,
+          IpPermissions: [
+            { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] },
+          ],
+        },
+      ],
+      [
+        'AuthorizeSecurityGroupIngress',
+        { GroupId: SEED_GROUP, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, Ipv6Ranges: [{ CidrIpv6: '::/0' }] }] },
+      ],
       ['RevokeSecurityGroupIngress', { GroupId: SEED_GROUP, SecurityGroupRuleIds: [expect.stringMatching(/^sgr-fake/)] }],
     ]);
     expect(ec2.state(SEED_GROUP)).toEqual(ORIGINAL_STATE);
@@ -251,11 +318,22 @@ describe('two-person remediation through signed Slack requests', () => {
     ec2.resetCalls();
     const before = threadPosts().length;
     await interaction(bot.events, submission(BOB, '198.51.100.0/24', 'V0VIEW0004'));
-    const msg = await slack.waitFor(() => threadPosts().slice(before).find((c) => allText(c).includes('*Fix proposed* by <@U0BOB00001>')), 5000, 'second proposal');
+    const msg = await slack.waitFor(
+      () =>
+        threadPosts()
+          .slice(before)
+          .find((c) => allText(c).includes('*Fix proposed* by <@U0BOB00001>')),
+      5000,
+      'second proposal',
+    );
     const value = buttons(msg)[0]?.value ?? '';
     const ts = await eventually(async () => (await store.getProposal(FINDING_ID, value.split(' ')[1] ?? ''))?.messageTs, 'messageTs');
     await press('remediation_cancel', value, BOB, 'bob-cancels');
-    const update = await slack.waitFor(() => slack.callsTo('chat.update').find((c) => c.body.ts === ts && allText(c).includes('*Cancelled* by <@U0BOB00001>')), 5000, 'cancelled');
+    const update = await slack.waitFor(
+      () => slack.callsTo('chat.update').find((c) => c.body.ts === ts && allText(c).includes('*Cancelled* by <@U0BOB00001>')),
+      5000,
+      'cancelled',
+    );
     expect(buttons(update)).toEqual([]);
     await press('remediation_approve', value, ALICE, 'late');
     expect((await respondedTo('late')).text).toBe(':wastebasket: Already cancelled by <@U0BOB00001>.');
@@ -270,7 +348,11 @@ describe('without a store and FINDINGS_CHANNEL', () => {
     try {
       await click(bot.events, { actionId: 'remediation_propose', value: `us-east-1 ${FINDING_ID}`, responseUrl: slack.responseUrl('nc') });
       const reply = await slack.waitFor(() => slack.responses[0], 5000, 'reply');
-      expect(reply.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('needs FINDINGS_CHANNEL') });
+      expect(reply.body).toMatchObject({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: expect.stringContaining('needs FINDINGS_CHANNEL'),
+      });
       expect(slack.callsTo('views.open')).toEqual([]);
     } finally {
       await bot.stop();

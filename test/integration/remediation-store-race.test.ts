@@ -32,12 +32,7 @@ const APPROVERS = new Set([REQ, APP1, APP2]);
 const TTL_S = 3600;
 const TRUSTED = 'guardduty-chatops: replaces world-open 22';
 
-const ORIGINAL_STATE = [
-  'tcp 22-22 0.0.0.0/0 (ssh from anywhere)',
-  'tcp 22-22 10.0.0.0/8',
-  'tcp 22-22 ::/0',
-  'tcp 443-443 0.0.0.0/0',
-];
+const ORIGINAL_STATE = ['tcp 22-22 0.0.0.0/0 (ssh from anywhere)', 'tcp 22-22 10.0.0.0/8', 'tcp 22-22 ::/0', 'tcp 443-443 0.0.0.0/0'];
 const FIXED_STATE = ['tcp 22-22 10.0.0.0/8', `tcp 22-22 203.0.113.0/24 (${TRUSTED})`, 'tcp 443-443 0.0.0.0/0'];
 
 let dynamo: TestDynamo;
@@ -104,10 +99,20 @@ describe('propose', () => {
     expect(planned.ok).toBe(true);
     if (!planned.ok) return;
     expect(planned.plan.revoke).toEqual([
-      { groupId: SEED_GROUP, ruleId: 'sgr-0000000000000a001', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0', description: 'ssh from anywhere' },
+      {
+        groupId: SEED_GROUP,
+        ruleId: 'sgr-0000000000000a001',
+        protocol: 'tcp',
+        fromPort: 22,
+        toPort: 22,
+        cidrIpv4: '0.0.0.0/0',
+        description: 'ssh from anywhere',
+      },
       { groupId: SEED_GROUP, ruleId: 'sgr-0000000000000a002', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '::/0' },
     ]);
-    expect(planned.plan.authorize).toEqual([{ groupId: SEED_GROUP, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.0/24', description: TRUSTED }]);
+    expect(planned.plan.authorize).toEqual([
+      { groupId: SEED_GROUP, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.0/24', description: TRUSTED },
+    ]);
     expect(planned.plan.untouched).toEqual([]);
     expect(planned.plan.dryRun).toEqual({ ok: true, message: 'DryRunOperation: request would have succeeded' });
     expect(ec2.calls.map((c) => `${c.op}${c.dryRun ? ' (dry run)' : ''}`)).toEqual([
@@ -123,15 +128,17 @@ describe('propose', () => {
   test("uses the instance's current groups, shows broader rules untouched, falls back to the finding's groups", async () => {
     const svc = service();
     const other = 'sg-0c1d2e3f4a5b6071a';
-    ec2.seed(
-      [...seedRules(other), { id: 'sgr-0000000000000b001', groupId: other, protocol: 'tcp', from: 0, to: 65535, v4: '0.0.0.0/0' }],
-      { [SEED_INSTANCE]: [other] },
-    );
+    ec2.seed([...seedRules(other), { id: 'sgr-0000000000000b001', groupId: other, protocol: 'tcp', from: 0, to: 65535, v4: '0.0.0.0/0' }], {
+      [SEED_INSTANCE]: [other],
+    });
     const planned = await svc.propose({ finding: finding(), requester: REQ, sourcesText: '203.0.113.0/24' });
     if (!planned.ok) throw new Error(planned.message);
     expect(new Set(planned.plan.revoke.map((r) => r.groupId))).toEqual(new Set([other]));
     expect(planned.plan.untouched).toEqual([
-      { rule: expect.objectContaining({ groupId: other, fromPort: 0, toPort: 65535 }), reason: 'tcp 0-65535 from 0.0.0.0/0 also exposes port 22; not changed' },
+      {
+        rule: expect.objectContaining({ groupId: other, fromPort: 0, toPort: 65535 }),
+        reason: 'tcp 0-65535 from 0.0.0.0/0 also exposes port 22; not changed',
+      },
     ]);
 
     ec2.seed(seedRules(), {});
@@ -147,7 +154,12 @@ describe('propose', () => {
     expect(bad).toMatchObject({ ok: false, code: 'INVALID_SOURCES' });
     expect(ec2.calls).toEqual([]);
 
-    ec2.seed(seedRules().filter((r) => r.v4 !== '0.0.0.0/0' || r.from !== 22).filter((r) => r.v6 !== '::/0'), { [SEED_INSTANCE]: [SEED_GROUP] });
+    ec2.seed(
+      seedRules()
+        .filter((r) => r.v4 !== '0.0.0.0/0' || r.from !== 22)
+        .filter((r) => r.v6 !== '::/0'),
+      { [SEED_INSTANCE]: [SEED_GROUP] },
+    );
     const empty = await svc.propose({ finding: finding(), requester: REQ, sourcesText: '203.0.113.0/24' });
     expect(empty).toMatchObject({ ok: false, code: 'NOTHING_TO_CHANGE', message: 'No rule opens port 22 to 0.0.0.0/0 or ::/0 any more.' });
     expect(ec2.calls.filter((c) => c.dryRun)).toEqual([]);
@@ -188,7 +200,9 @@ describe('approval rules (enforced by the conditional write)', () => {
     const a = service('bot-a');
     const b = service('bot-b');
     const p = await proposed(a);
-    const clicks = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).approve(p.findingId, p.id, i % 2 === 0 ? APP1 : APP2, p.planDigest));
+    const clicks = Array.from({ length: 20 }, (_, i) =>
+      (i % 2 === 0 ? a : b).approve(p.findingId, p.id, i % 2 === 0 ? APP1 : APP2, p.planDigest),
+    );
     const decisions = await Promise.all(clicks);
     const wins = decisions.filter((d) => d.ok);
     expect(wins).toHaveLength(1);
@@ -197,7 +211,11 @@ describe('approval rules (enforced by the conditional write)', () => {
     for (const d of decisions.filter((x) => !x.ok)) {
       expect(refusalOf(d)).toMatchObject({ reason: 'already-decided', by: winner.approver });
     }
-    expect(ec2.writes().map((c) => c.op)).toEqual(['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupIngress']);
+    expect(ec2.writes().map((c) => c.op)).toEqual([
+      'AuthorizeSecurityGroupIngress',
+      'RevokeSecurityGroupIngress',
+      'RevokeSecurityGroupIngress',
+    ]);
     expect(ec2.state(SEED_GROUP)).toEqual(FIXED_STATE);
     const stored = await store.getProposal(p.findingId, p.id);
     expect(stored?.history.map((h) => h.action)).toEqual(['proposed', 'approved', 'executed']);
@@ -206,7 +224,10 @@ describe('approval rules (enforced by the conditional write)', () => {
   test('reject against approve: one wins, EC2 runs only when approve won', async () => {
     for (let round = 0; round < 6; round++) {
       const p = await proposed();
-      const [approved, rejected] = await Promise.all([service('bot-a').approve(p.findingId, p.id, APP1, p.planDigest), service('bot-b').reject(p.findingId, p.id, APP2)]);
+      const [approved, rejected] = await Promise.all([
+        service('bot-a').approve(p.findingId, p.id, APP1, p.planDigest),
+        service('bot-b').reject(p.findingId, p.id, APP2),
+      ]);
       expect([approved.ok, rejected.ok].filter(Boolean)).toHaveLength(1);
       const stored = await store.getProposal(p.findingId, p.id);
       if (approved.ok) {
@@ -226,14 +247,21 @@ describe('approval rules (enforced by the conditional write)', () => {
     const svc = service();
     expect(refusalOf(await svc.cancel(p.findingId, p.id, APP1))).toEqual({ reason: 'not-requester', requester: REQ });
     expect((await svc.cancel(p.findingId, p.id, REQ)).ok).toBe(true);
-    expect(refusalOf(await svc.approve(p.findingId, p.id, APP1, p.planDigest))).toEqual({ reason: 'already-decided', state: 'cancelled', by: REQ });
+    expect(refusalOf(await svc.approve(p.findingId, p.id, APP1, p.planDigest))).toEqual({
+      reason: 'already-decided',
+      state: 'cancelled',
+      by: REQ,
+    });
     expect(ec2.calls).toEqual([]);
   });
 
   test('cancel against approve: one wins', async () => {
     for (let round = 0; round < 4; round++) {
       const p = await proposed();
-      const [approved, cancelled] = await Promise.all([service().approve(p.findingId, p.id, APP1, p.planDigest), service().cancel(p.findingId, p.id, REQ)]);
+      const [approved, cancelled] = await Promise.all([
+        service().approve(p.findingId, p.id, APP1, p.planDigest),
+        service().cancel(p.findingId, p.id, REQ),
+      ]);
       expect([approved.ok, cancelled.ok].filter(Boolean)).toHaveLength(1);
       expect(ec2.writes()).toHaveLength(approved.ok ? 3 : 0);
     }
@@ -280,7 +308,15 @@ describe('execution', () => {
     // What the dead process wrote, seals included (it held the same key).
     const sealer = testSealer();
     const planDigest = p.planDigest as string;
-    const approvalSeal = sealer.seal('approval', { proposalId: p.id, findingId: p.findingId, kind: p.kind, planDigest, requester: p.requester, approver: APP1, approvedAt: nowS });
+    const approvalSeal = sealer.seal('approval', {
+      proposalId: p.id,
+      findingId: p.findingId,
+      kind: p.kind,
+      planDigest,
+      requester: p.requester,
+      approver: APP1,
+      approvedAt: nowS,
+    });
     const binding = { planDigest, proposalSeal: p.proposalSeal as string, approvalSeal };
     expect((await store.approve(p.findingId, p.id, APP1, 'bot-dead', leaseS, nowS, binding)).ok).toBe(true);
     const rulesSeal = sealer.seal('rules-before', { proposalId: p.id, findingId: p.findingId, planDigest, rules: p.plan.revoke });
@@ -289,7 +325,15 @@ describe('execution', () => {
     await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke, rulesSeal)).resolves.toBeUndefined();
     await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', [])).rejects.toBeInstanceOf(LeaseLostError);
     await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-other', p.plan.revoke)).rejects.toBeInstanceOf(LeaseLostError);
-    ec2.rules.push({ id: 'sgr-fromdeadbot000001', groupId: SEED_GROUP, protocol: 'tcp', from: 22, to: 22, v4: '203.0.113.0/24', description: TRUSTED });
+    ec2.rules.push({
+      id: 'sgr-fromdeadbot000001',
+      groupId: SEED_GROUP,
+      protocol: 'tcp',
+      from: 22,
+      to: 22,
+      v4: '203.0.113.0/24',
+      description: TRUSTED,
+    });
 
     const rescuer = service('bot-new');
     nowMs += (leaseS - 1) * 1000;
@@ -299,10 +343,19 @@ describe('execution', () => {
     nowMs += 1000;
     const resumed = await rescuer.resumeStalled();
     expect(resumed.map((r) => [r.id, r.state])).toEqual([[p.id, 'executed']]);
-    expect(ec2.writes().map((c) => c.op)).toEqual(['AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress', 'RevokeSecurityGroupIngress']);
+    expect(ec2.writes().map((c) => c.op)).toEqual([
+      'AuthorizeSecurityGroupIngress',
+      'RevokeSecurityGroupIngress',
+      'RevokeSecurityGroupIngress',
+    ]);
     expect(ec2.state(SEED_GROUP)).toEqual(FIXED_STATE);
     const stored = await store.getProposal(p.findingId, p.id);
-    expect(stored?.history.map((h) => `${h.actor}:${h.action}`)).toEqual([`${REQ}:proposed`, `${APP1}:approved`, 'bot:resumed', 'bot:executed']);
+    expect(stored?.history.map((h) => `${h.actor}:${h.action}`)).toEqual([
+      `${REQ}:proposed`,
+      `${APP1}:approved`,
+      'bot:resumed',
+      'bot:executed',
+    ]);
     // The trusted rule was absent before the first write, so the dead run added it: Revert will remove it.
     expect(stored?.result).toMatchObject({
       ok: true,
@@ -320,7 +373,12 @@ describe('execution', () => {
     expect(d.ok).toBe(true);
     if (!d.ok) return;
     expect(d.proposal.state).toBe('failed');
-    expect(d.proposal.result).toMatchObject({ ok: false, error: { code: 'UnauthorizedOperation' }, revoked: [], authorized: [expect.objectContaining({ cidrIpv4: '203.0.113.0/24' })] });
+    expect(d.proposal.result).toMatchObject({
+      ok: false,
+      error: { code: 'UnauthorizedOperation' },
+      revoked: [],
+      authorized: [expect.objectContaining({ cidrIpv4: '203.0.113.0/24' })],
+    });
     expect(d.proposal.history.at(-1)).toMatchObject({ actor: 'bot', action: 'failed' });
     ec2.faults.clear();
 
@@ -337,7 +395,14 @@ describe('execution', () => {
   test('a missing role in another account fails with a clear message and no EC2 call', async () => {
     const p = await proposed(service(), finding({ accountId: '210987654321' }));
     const sts = mockClient(STSClient);
-    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'not authorized to perform sts:AssumeRole' }));
+    sts.on(AssumeRoleCommand).rejects(
+      new STSServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: {},
+        message: 'not authorized to perform sts:AssumeRole',
+      }),
+    );
     const factory = new AssumeRoleExecutorFactory({
       ownAccountId: async () => ACCOUNT,
       roleName: 'GuardDutyChatOpsRemediation',
@@ -349,7 +414,9 @@ describe('execution', () => {
       expect(d.ok && d.proposal.state).toBe('failed');
       if (!d.ok) return;
       expect(d.proposal.result?.error?.code).toBe('REMEDIATION_TARGET');
-      expect(d.proposal.result?.error?.message).toContain('Cannot assume arn:aws:iam::210987654321:role/GuardDutyChatOpsRemediation (AccessDenied)');
+      expect(d.proposal.result?.error?.message).toContain(
+        'Cannot assume arn:aws:iam::210987654321:role/GuardDutyChatOpsRemediation (AccessDenied)',
+      );
       expect(ec2.calls).toEqual([]);
     } finally {
       sts.restore();
@@ -369,11 +436,16 @@ describe('execution', () => {
     expect(refusalOf(await service().proposeRevert(p.findingId, revert.proposal.id, APP1))).toMatchObject({ reason: 'not-revertible' });
 
     ec2.resetCalls();
-    expect(refusalOf(await service().approve(p.findingId, revert.proposal.id, APP2, revert.proposal.planDigest))).toEqual({ reason: 'own-proposal' });
+    expect(refusalOf(await service().approve(p.findingId, revert.proposal.id, APP2, revert.proposal.planDigest))).toEqual({
+      reason: 'own-proposal',
+    });
     const undone = await service().approve(p.findingId, revert.proposal.id, REQ, revert.proposal.planDigest);
     expect(undone.ok && undone.proposal.state).toBe('executed');
     expect(ec2.writes().map((c) => [c.op, c.input.IpPermissions ?? c.input.SecurityGroupRuleIds])).toEqual([
-      ['AuthorizeSecurityGroupIngress', [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] }]],
+      [
+        'AuthorizeSecurityGroupIngress',
+        [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'ssh from anywhere' }] }],
+      ],
       ['AuthorizeSecurityGroupIngress', [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, Ipv6Ranges: [{ CidrIpv6: '::/0' }] }]],
       ['RevokeSecurityGroupIngress', [expect.stringMatching(/^sgr-fake/)]],
     ]);
@@ -392,7 +464,9 @@ describe('SlackApproverPolicy', () => {
 
   test('listed users and user group members (cached a minute); nobody when nothing is configured', async () => {
     let members = ['U0GROUP001'];
-    slack.handlers.set('usergroups.users.list', (body) => (body.usergroup === 'S0APPROVE1' ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' }));
+    slack.handlers.set('usergroups.users.list', (body) =>
+      body.usergroup === 'S0APPROVE1' ? { ok: true, users: members } : { ok: false, error: 'no_such_subteam' },
+    );
     const client = new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl });
     let t = 0;
     const policy = new SlackApproverPolicy({ userIds: [APP1], usergroupId: 'S0APPROVE1', client, now: () => t });
@@ -411,7 +485,11 @@ describe('SlackApproverPolicy', () => {
     expect(nobody.configured).toBe(false);
     expect(await nobody.isApprover(APP1)).toBe(false);
 
-    const broken = new SlackApproverPolicy({ userIds: [], usergroupId: 'S0MISSING1', client: new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }) });
+    const broken = new SlackApproverPolicy({
+      userIds: [],
+      usergroupId: 'S0MISSING1',
+      client: new WebClient('xoxb-test', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
+    });
     await expect(broken.isApprover(APP1)).rejects.toBeInstanceOf(ApproverLookupError);
   });
 });

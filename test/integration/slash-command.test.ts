@@ -116,11 +116,22 @@ describe('/guardduty over signed HTTP to the real Bolt receiver', () => {
   });
 
   it('forged, stale and unsigned requests are refused with 401 and do nothing', async () => {
-    const form = { command: '/guardduty', text: 'findings high', response_url: slack.responseUrl('forged'), user_id: 'U0MALLORY1', team_id: 'T0TEAM0001', channel_id: 'C0CHAN0001' };
+    const form = {
+      command: '/guardduty',
+      text: 'findings high',
+      response_url: slack.responseUrl('forged'),
+      user_id: 'U0MALLORY1',
+      team_id: 'T0TEAM0001',
+      channel_id: 'C0CHAN0001',
+    };
     const forged = await signedPost(bot.events, form, { secret: 'wrong-secret' });
     const stale = await signedPost(bot.events, form, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     const ts = Math.floor(Date.now() / 1000);
-    const tampered = await signedPost(bot.events, { ...form, text: 'findings low' }, { timestamp: ts, signature: sign(SIGNING_SECRET, ts, 'command=%2Fguardduty') });
+    const tampered = await signedPost(
+      bot.events,
+      { ...form, text: 'findings low' },
+      { timestamp: ts, signature: sign(SIGNING_SECRET, ts, 'command=%2Fguardduty') },
+    );
     expect([forged.status, stale.status, tampered.status]).toEqual([401, 401, 401]);
     await new Promise((r) => setTimeout(r, 100));
     expect(slack.responses).toHaveLength(0);

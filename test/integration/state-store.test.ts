@@ -31,7 +31,17 @@ afterAll(async () => {
 });
 
 function card(findingId: string, overrides: Partial<CardRecord> = {}): Omit<CardRecord, 'claimOwner' | 'claimExpiresAt' | 'claimedAt'> {
-  return { findingId, region: 'eu-west-1', accountId: '111122223333', state: 'claimed', severity: 8, updatedAtMs: 1000, count: 1, archived: false, ...overrides };
+  return {
+    findingId,
+    region: 'eu-west-1',
+    accountId: '111122223333',
+    state: 'claimed',
+    severity: 8,
+    updatedAtMs: 1000,
+    count: 1,
+    archived: false,
+    ...overrides,
+  };
 }
 
 function observation(overrides: Partial<Observation> = {}): Observation {
@@ -129,7 +139,15 @@ describe('cards', () => {
     expect((await store.getCard(id))?.state).toBe('claimed');
     expect(await store.markPosted(id, 'A', 'C1', '1.1', seen)).toBe(true);
     const stored = await store.getCard(id);
-    expect(stored).toMatchObject({ state: 'posted', channel: 'C1', ts: '1.1', severity: 8.5, updatedAtMs: 2000, count: 3, archived: false });
+    expect(stored).toMatchObject({
+      state: 'posted',
+      channel: 'C1',
+      ts: '1.1',
+      severity: 8.5,
+      updatedAtMs: 2000,
+      count: 3,
+      archived: false,
+    });
     expect(stored?.claimOwner).toBeUndefined();
     expect(stored?.claimExpiresAt).toBeUndefined();
     expect(await store.markPosted(id, 'A', 'C1', '2.2', seen)).toBe(false);
@@ -300,7 +318,13 @@ describe('proposals', () => {
     expect(late).toMatchObject({ ok: false, proposal: { state: 'proposed', expiresAt: p.expiresAt } });
     const inTime = await store.approve(p.findingId, p.id, 'U_APP', 'bot-1', 120, p.expiresAt - 1);
     expect(inTime.ok).toBe(true);
-    expect(inTime.proposal).toMatchObject({ state: 'executing', approver: 'U_APP', execOwner: 'bot-1', execLeaseExpiresAt: p.expiresAt - 1 + 120, expiresAt: p.expiresAt });
+    expect(inTime.proposal).toMatchObject({
+      state: 'executing',
+      approver: 'U_APP',
+      execOwner: 'bot-1',
+      execLeaseExpiresAt: p.expiresAt - 1 + 120,
+      expiresAt: p.expiresAt,
+    });
   });
 
   test('approve of a rejected or cancelled proposal is refused', async () => {
@@ -394,11 +418,20 @@ describe('proposals', () => {
     const p = proposal();
     await store.createProposal(p);
     await store.approve(p.findingId, p.id, 'U_APP', 'bot-1', 60, NOW);
-    const failed: ExecutionResult = { ...okResult, ok: false, error: { code: 'UnauthorizedOperation', message: 'no ec2:RevokeSecurityGroupIngress' } };
+    const failed: ExecutionResult = {
+      ...okResult,
+      ok: false,
+      error: { code: 'UnauthorizedOperation', message: 'no ec2:RevokeSecurityGroupIngress' },
+    };
     const outcome = await store.finishExecution(p.findingId, p.id, 'bot-1', failed, NOW + 1);
     expect(outcome.proposal?.state).toBe('failed');
     expect(outcome.proposal?.result).toEqual(failed);
-    expect(outcome.proposal?.history.at(-1)).toEqual({ at: NOW + 1, actor: 'bot', action: 'failed', detail: 'UnauthorizedOperation: no ec2:RevokeSecurityGroupIngress' });
+    expect(outcome.proposal?.history.at(-1)).toEqual({
+      at: NOW + 1,
+      actor: 'bot',
+      action: 'failed',
+      detail: 'UnauthorizedOperation: no ec2:RevokeSecurityGroupIngress',
+    });
   });
 
   test('setMessageTs sets the message timestamp of an existing proposal only', async () => {
@@ -429,10 +462,13 @@ describe('proposals', () => {
     await store.createProposal(proposal());
     const sent = dynamo.client.middlewareStack;
     const commands: string[] = [];
-    sent.add((next, context) => async (args) => {
-      commands.push(String(context.commandName));
-      return next(args);
-    }, { step: 'initialize', name: 'countCommands' });
+    sent.add(
+      (next, context) => async (args) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countCommands' },
+    );
     try {
       const record = await store.getFindingRecord(findingId);
       expect(record.card?.findingId).toBe(findingId);

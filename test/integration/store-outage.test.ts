@@ -16,14 +16,22 @@ describe('DynamoDB unavailable: commands answer, nothing runs, nothing is half-w
     rig = await startRemediationRig();
     rig.gd.put(variant('recon-ec2-portprobe-ssh', {}));
     // A proposal made while the store is up.
-    const res = await interaction(rig.bot.events, proposeSubmission(RH.alice, '203.0.113.0/24', 'V0OUTAGE01', `us-east-1 ${FINDING_ID} ${RH.channel}`));
+    const res = await interaction(
+      rig.bot.events,
+      proposeSubmission(RH.alice, '203.0.113.0/24', 'V0OUTAGE01', `us-east-1 ${FINDING_ID} ${RH.channel}`),
+    );
     expect(res.status).toBe(200);
     const posted = await rig.slack.waitFor(
-      () => rig.slack.callsTo('chat.postMessage').find((c) => c.body.thread_ts !== undefined && JSON.stringify(c.body.blocks ?? []).includes('remediation_approve')),
+      () =>
+        rig.slack
+          .callsTo('chat.postMessage')
+          .find((c) => c.body.thread_ts !== undefined && JSON.stringify(c.body.blocks ?? []).includes('remediation_approve')),
       5000,
       'proposal message',
     );
-    const approve = JSON.stringify(posted.body.blocks).match(/"action_id":"remediation_approve"[^}]*?"value":"([^"]+)"/) ?? JSON.stringify(posted.body.blocks).match(/"value":"([^"]+)","action_id":"remediation_approve"/);
+    const approve =
+      JSON.stringify(posted.body.blocks).match(/"action_id":"remediation_approve"[^}]*?"value":"([^"]+)"/) ??
+      JSON.stringify(posted.body.blocks).match(/"value":"([^"]+)","action_id":"remediation_approve"/);
     proposalValue = approve?.[1] ?? '';
     expect(proposalValue).toMatch(new RegExp(`^${FINDING_ID} `));
     before = rig.ec2.state(SEED_GROUP);
@@ -42,21 +50,37 @@ describe('DynamoDB unavailable: commands answer, nothing runs, nothing is half-w
 
   it('`/guardduty findings high` still answers', async () => {
     rig.gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: 'outage00000000000000000000000001', severity: 8 }));
-    await slashCommand(rig.bot.events, { text: 'findings high', userId: RH.carol, channelId: RH.channel, responseUrl: rig.slack.responseUrl('list') });
+    await slashCommand(rig.bot.events, {
+      text: 'findings high',
+      userId: RH.carol,
+      channelId: RH.channel,
+      responseUrl: rig.slack.responseUrl('list'),
+    });
     const reply = await rig.slack.waitFor(() => rig.slack.responses.find((r) => r.path === '/respond/list'), 10_000, 'listing');
     expect(JSON.stringify(reply.body.blocks)).toContain('outage00000000000000000000000001');
   });
 
   it('`/guardduty finding <id>` answers with the card and says what is unavailable', async () => {
-    await slashCommand(rig.bot.events, { text: `finding ${FINDING_ID}`, userId: RH.carol, channelId: RH.channel, responseUrl: rig.slack.responseUrl('one') });
+    await slashCommand(rig.bot.events, {
+      text: `finding ${FINDING_ID}`,
+      userId: RH.carol,
+      channelId: RH.channel,
+      responseUrl: rig.slack.responseUrl('one'),
+    });
     const reply = await rig.slack.waitFor(() => rig.slack.responses.find((r) => r.path === '/respond/one'), 10_000, 'card');
     const json = JSON.stringify(reply.body.blocks);
     expect(json).toContain(FINDING_ID);
-    expect(json).toContain("state store did not answer");
+    expect(json).toContain('state store did not answer');
   });
 
   it('an approval cannot run: the approver is told, EC2 is not touched', async () => {
-    const res = await click(rig.bot.events, { actionId: 'remediation_approve', value: proposalValue, userId: RH.bob, channelId: RH.channel, responseUrl: rig.slack.responseUrl('approve') });
+    const res = await click(rig.bot.events, {
+      actionId: 'remediation_approve',
+      value: proposalValue,
+      userId: RH.bob,
+      channelId: RH.channel,
+      responseUrl: rig.slack.responseUrl('approve'),
+    });
     expect(res.status).toBe(200);
     const reply = await rig.slack.waitFor(() => rig.slack.responses.find((r) => r.path === '/respond/approve'), 10_000, 'refusal');
     expect(String(reply.body.text)).toMatch(/store|DynamoDB/i);
@@ -73,7 +97,13 @@ describe('DynamoDB unavailable: commands answer, nothing runs, nothing is half-w
     const path = join(mkdtempSync(join(tmpdir(), 'outage-')), 'db');
     let db = await startTestDynamo({ path });
     let store = new DynamoStateStore(db.doc, db.tableName);
-    rig.gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: 'outage00000000000000000000000002', severity: 8, updatedAt: new Date(Date.now() - 60_000).toISOString() }));
+    rig.gd.put(
+      variant('unauthorizedaccess-ec2-sshbruteforce', {
+        id: 'outage00000000000000000000000002',
+        severity: 8,
+        updatedAt: new Date(Date.now() - 60_000).toISOString(),
+      }),
+    );
     const first = feedInstance(store, rig.slack, { regions: ['us-east-1'] });
     await first.poller.pollOnce('us-east-1');
     const cursor = await store.getCursor('us-east-1');
@@ -81,7 +111,13 @@ describe('DynamoDB unavailable: commands answer, nothing runs, nothing is half-w
     const posted = cards();
     await db.stop();
 
-    rig.gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: 'outage00000000000000000000000003', severity: 8.5, updatedAt: new Date().toISOString() }));
+    rig.gd.put(
+      variant('unauthorizedaccess-ec2-sshbruteforce', {
+        id: 'outage00000000000000000000000003',
+        severity: 8.5,
+        updatedAt: new Date().toISOString(),
+      }),
+    );
     await expect(first.poller.pollOnce('us-east-1')).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(cards()).toBe(posted);
 

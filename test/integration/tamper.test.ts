@@ -42,7 +42,14 @@ const threadPosts = () => rig.slack.callsTo('chat.postMessage').filter((c) => c.
 
 /** A signed button click; `name` names its response_url. */
 async function send(actionId: string, value: string, userId: string, name: string): Promise<void> {
-  await click(rig.bot.events, { actionId, value, userId, channelId: CHANNEL, responseUrl: rig.slack.responseUrl(name), message: { ts: '1.1', thread_ts: '1.0' } });
+  await click(rig.bot.events, {
+    actionId,
+    value,
+    userId,
+    channelId: CHANNEL,
+    responseUrl: rig.slack.responseUrl(name),
+    message: { ts: '1.1', thread_ts: '1.0' },
+  });
 }
 
 /** A click answered ephemerally: the answer's text. */
@@ -60,7 +67,14 @@ async function proposeFix(): Promise<{ findingId: string; proposal: Proposal; me
   rig.ec2.seed(seedRules(), { 'i-012345678aabbccdd': [SEED_GROUP] });
   const before = threadPosts().length;
   await interaction(rig.bot.events, proposeSubmission(ALICE, '203.0.113.0/24', `V0TAMPER${seq}`, `us-east-1 ${findingId} ${CHANNEL}`));
-  const message = await rig.slack.waitFor(() => threadPosts().slice(before).find((c) => allText(c).includes('*Fix proposed*')), 5000, 'proposal message');
+  const message = await rig.slack.waitFor(
+    () =>
+      threadPosts()
+        .slice(before)
+        .find((c) => allText(c).includes('*Fix proposed*')),
+    5000,
+    'proposal message',
+  );
   const [proposal] = await rig.store.listProposals(findingId);
   if (!proposal) throw new Error('no proposal stored');
   await eventually(async () => (await rig.store.getProposal(findingId, proposal.id))?.messageTs, 'messageTs');
@@ -86,7 +100,9 @@ async function tamper(findingId: string, proposalId: string, set: Record<string,
 }
 
 async function rawItem(findingId: string, proposalId: string): Promise<Record<string, unknown>> {
-  const out = await rig.dynamo.doc.send(new GetCommand({ TableName: rig.dynamo.tableName, Key: { pk: `finding#${findingId}`, sk: `proposal#${proposalId}` } }));
+  const out = await rig.dynamo.doc.send(
+    new GetCommand({ TableName: rig.dynamo.tableName, Key: { pk: `finding#${findingId}`, sk: `proposal#${proposalId}` } }),
+  );
   return out.Item ?? {};
 }
 
@@ -110,7 +126,11 @@ describe('tamper: a plan edited in the table after the message was shown', () =>
     expect(rig.ec2.calls).toEqual([]);
     expect(rig.ec2.state(SEED_GROUP)).toEqual(ORIGINAL_STATE);
     expect((await rig.store.getProposal(findingId, proposal.id))?.state).toBe('proposed');
-    expect(rig.bot.logs.lines.some((l) => l.includes('"level":40') && l.includes('the plan changed since it was shown') && l.includes(proposal.id))).toBe(true);
+    expect(
+      rig.bot.logs.lines.some(
+        (l) => l.includes('"level":40') && l.includes('the plan changed since it was shown') && l.includes(proposal.id),
+      ),
+    ).toBe(true);
   });
 
   test('the plan and its stored digest both rewritten: refused, because the bot never sealed that plan', async () => {
@@ -135,7 +155,7 @@ describe('tamper: a plan edited in the table after the message was shown', () =>
     expect(rig.ec2.calls).toEqual([]);
   });
 
-  test('a click whose digest is not the stored plan\'s (an old or forged message) is refused as changed', async () => {
+  test("a click whose digest is not the stored plan's (an old or forged message) is refused as changed", async () => {
     const { findingId, proposal } = await proposeFix();
     const answer = await press('remediation_approve', `${findingId} ${proposal.id} ${'0'.repeat(64)}`, BOB, 'bob-other-digest');
     expect(answer).toContain('The plan changed since it was shown');
@@ -144,7 +164,7 @@ describe('tamper: a plan edited in the table after the message was shown', () =>
     expect(rig.ec2.calls).toEqual([]);
   });
 
-  test('the plan swapped between the approval\'s read and its write: the run is refused as TAMPERED before any AWS call', async () => {
+  test("the plan swapped between the approval's read and its write: the run is refused as TAMPERED before any AWS call", async () => {
     const { findingId, proposal, message } = await proposeFix();
     const ctx = remediationContext(rig.bot.deps);
     if (!ctx) throw new Error('remediation not wired');
@@ -218,8 +238,17 @@ describe('tamper: an item injected in state executing', () => {
     const stored = await rig.store.getProposal(findingId, injectedId);
     expect(stored?.state).toBe('failed');
     expect(stored?.result?.error?.code).toBe('TAMPERED');
-    expect(rig.bot.logs.lines.some((l) => l.includes('"level":50') && l.includes('execution refused') && l.includes(injectedId))).toBe(true);
-    const told = await rig.slack.waitFor(() => threadPosts().slice(before).find((c) => String(c.body.text).includes('TAMPERED')), 5000, 'thread told');
+    expect(rig.bot.logs.lines.some((l) => l.includes('"level":50') && l.includes('execution refused') && l.includes(injectedId))).toBe(
+      true,
+    );
+    const told = await rig.slack.waitFor(
+      () =>
+        threadPosts()
+          .slice(before)
+          .find((c) => String(c.body.text).includes('TAMPERED')),
+      5000,
+      'thread told',
+    );
     expect(told.body).toMatchObject({ channel: CHANNEL, thread_ts: proposal.threadTs });
     expect(String(told.body.text)).toContain('Nothing was changed in AWS');
   });
@@ -243,7 +272,14 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const { findingId, proposal, message } = await proposeFix();
     const before = threadPosts().length;
     await send('remediation_approve', buttonValue(message, 'remediation_approve'), BOB, 'exec');
-    await rig.slack.waitFor(() => threadPosts().slice(before).find((c) => String(c.body.text).includes('executed by the bot')), 5000, 'executed');
+    await rig.slack.waitFor(
+      () =>
+        threadPosts()
+          .slice(before)
+          .find((c) => String(c.body.text).includes('executed by the bot')),
+      5000,
+      'executed',
+    );
     const executed = await rig.store.getProposal(findingId, proposal.id);
     expect(executed?.state).toBe('executed');
     expect(executed?.resultSeal).toMatch(/^[0-9a-f]{64}$/);
@@ -267,7 +303,9 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const a = await executedFix();
     const b = await executedFix();
     await tamper(a.findingId, a.proposal.id, { resultSeal: b.proposal.resultSeal });
-    expect(await press('remediation_revert', `${a.findingId} ${a.proposal.id}`, CAROL, 'carol-copied-seal')).toContain("fails the bot's seal");
+    expect(await press('remediation_revert', `${a.findingId} ${a.proposal.id}`, CAROL, 'carol-copied-seal')).toContain(
+      "fails the bot's seal",
+    );
     const forged = testSealer('an-attacker-key-that-is-not-the-bots-0000').seal('result', {
       proposalId: b.proposal.id,
       findingId: b.findingId,
@@ -275,7 +313,9 @@ describe('tamper: a forged result or seal behind a revert', () => {
       result: b.proposal.result as NonNullable<Proposal['result']>,
     });
     await tamper(b.findingId, b.proposal.id, { resultSeal: forged });
-    expect(await press('remediation_revert', `${b.findingId} ${b.proposal.id}`, CAROL, 'carol-forged-seal')).toContain("fails the bot's seal");
+    expect(await press('remediation_revert', `${b.findingId} ${b.proposal.id}`, CAROL, 'carol-forged-seal')).toContain(
+      "fails the bot's seal",
+    );
     expect(rig.ec2.calls).toEqual([]);
   });
 
@@ -283,7 +323,14 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const { findingId, proposal } = await executedFix();
     const before = threadPosts().length;
     await send('remediation_revert', `${findingId} ${proposal.id}`, CAROL, `carol-revert-ok-${proposal.id}`);
-    const revertMsg = await rig.slack.waitFor(() => threadPosts().slice(before).find((c) => allText(c).includes('*Revert proposed*')), 5000, 'revert proposal');
+    const revertMsg = await rig.slack.waitFor(
+      () =>
+        threadPosts()
+          .slice(before)
+          .find((c) => allText(c).includes('*Revert proposed*')),
+      5000,
+      'revert proposal',
+    );
     rig.ec2.resetCalls();
     const revertId = `${proposal.id}-r1`;
     const approve = buttonValue(revertMsg, 'remediation_approve');
@@ -311,7 +358,14 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const { findingId, proposal } = await executedFix();
     const before = threadPosts().length;
     await send('remediation_revert', `${findingId} ${proposal.id}`, CAROL, `carol-revert-2-${proposal.id}`);
-    const revertMsg = await rig.slack.waitFor(() => threadPosts().slice(before).find((c) => allText(c).includes('*Revert proposed*')), 5000, 'revert proposal');
+    const revertMsg = await rig.slack.waitFor(
+      () =>
+        threadPosts()
+          .slice(before)
+          .find((c) => allText(c).includes('*Revert proposed*')),
+      5000,
+      'revert proposal',
+    );
     rig.ec2.resetCalls();
     const ctx = remediationContext(rig.bot.deps);
     if (!ctx) throw new Error('remediation not wired');
@@ -338,7 +392,9 @@ describe('tamper: a dangerous plan handed straight to the executor', () => {
     authorize: [{ groupId: SEED_GROUP, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.0/24' }],
     untouched: [],
   };
-  const trusted = (patch: Partial<IngressRule>): IngressRule[] => [{ groupId: SEED_GROUP, protocol: 'tcp', fromPort: 22, toPort: 22, ...patch }];
+  const trusted = (patch: Partial<IngressRule>): IngressRule[] => [
+    { groupId: SEED_GROUP, protocol: 'tcp', fromPort: 22, toPort: 22, ...patch },
+  ];
 
   test.each<[string, Partial<RemediationPlan>, RegExp]>([
     ['all traffic from the world', { authorize: [ALL_TRAFFIC_FROM_WORLD] }, /not a single port of the plan/],
@@ -346,11 +402,23 @@ describe('tamper: a dangerous plan handed straight to the executor', () => {
     ['port 22 from a /8', { authorize: trusted({ cidrIpv4: '64.0.0.0/8' }) }, /too broad/],
     ['port 22 from an IPv6 /32', { authorize: trusted({ cidrIpv6: '2001:db8::/32' }) }, /too broad/],
     ['port 22 from a prefix list', { authorize: trusted({ prefixListId: 'pl-0123456789abcdef0' }) }, /prefix list/],
-    ['two trusted security groups', { authorize: [...trusted({ referencedGroupId: 'sg-0aaaaaaaaaaaaaaa1' }), ...trusted({ referencedGroupId: 'sg-0aaaaaaaaaaaaaaa2' })] }, /more than one security group/],
-    ['a port outside the plan', { authorize: [{ groupId: SEED_GROUP, protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '203.0.113.0/24' }] }, /not a single port of the plan/],
+    [
+      'two trusted security groups',
+      { authorize: [...trusted({ referencedGroupId: 'sg-0aaaaaaaaaaaaaaa1' }), ...trusted({ referencedGroupId: 'sg-0aaaaaaaaaaaaaaa2' })] },
+      /more than one security group/,
+    ],
+    [
+      'a port outside the plan',
+      { authorize: [{ groupId: SEED_GROUP, protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '203.0.113.0/24' }] },
+      /not a single port of the plan/,
+    ],
     ['removing a rule that is not world-open', { revoke: trusted({ cidrIpv4: '10.0.0.0/8' }) }, /not open to the world/],
     ['an unknown playbook', { playbook: 'delete-everything' }, /unknown playbook/],
-    ['a revert with no sealed result behind it', { playbook: 'restrict-ingress-revert', authorize: [ALL_TRAFFIC_FROM_WORLD] }, /sealed result/],
+    [
+      'a revert with no sealed result behind it',
+      { playbook: 'restrict-ingress-revert', authorize: [ALL_TRAFFIC_FROM_WORLD] },
+      /sealed result/,
+    ],
   ])('%s: refused with no AWS call', async (_name, patch, reason) => {
     rig.ec2.resetCalls();
     const plan = { ...base, ...patch };
@@ -364,8 +432,12 @@ describe('tamper: a dangerous plan handed straight to the executor', () => {
     rig.ec2.resetCalls();
     const undo = { revoked: base.revoke, authorized: base.authorize };
     const revert: RemediationPlan = { ...base, playbook: 'restrict-ingress-revert', authorize: base.revoke, revoke: base.authorize };
-    await expect(executor().apply({ ...revert, authorize: [...revert.authorize, ALL_TRAFFIC_FROM_WORLD] }, undefined, undo)).rejects.toThrow(/which the run did not remove/);
-    await expect(executor().apply({ ...revert, revoke: trusted({ cidrIpv4: '10.0.0.0/8' }) }, undefined, undo)).rejects.toThrow(/which the run did not add/);
+    await expect(
+      executor().apply({ ...revert, authorize: [...revert.authorize, ALL_TRAFFIC_FROM_WORLD] }, undefined, undo),
+    ).rejects.toThrow(/which the run did not remove/);
+    await expect(executor().apply({ ...revert, revoke: trusted({ cidrIpv4: '10.0.0.0/8' }) }, undefined, undo)).rejects.toThrow(
+      /which the run did not add/,
+    );
     expect(rig.ec2.calls).toEqual([]);
     // The matching revert does run.
     rig.ec2.seed(seedRules(), {});

@@ -120,7 +120,12 @@ describe('two replicas on one table', () => {
     for (const p of set.probes) {
       const mine = proposals.filter((x) => x.findingId === p.findingId);
       expect(mine).toHaveLength(1);
-      expect(mine[0]).toMatchObject({ state: 'proposed', requester: REQUESTER, threadTs: cards.get(p.findingId)?.ts, messageTs: expect.stringMatching(/^\d+\.\d+$/) });
+      expect(mine[0]).toMatchObject({
+        state: 'proposed',
+        requester: REQUESTER,
+        threadTs: cards.get(p.findingId)?.ts,
+        messageTs: expect.stringMatching(/^\d+\.\d+$/),
+      });
       expect(world.ec2.state(p.groupId)).toEqual(ORIGINAL_GROUP_STATE);
     }
     expect(world.ec2.writes()).toEqual([]);

@@ -59,9 +59,20 @@ describe('block-kit helper', () => {
     ['a blank text', [{ type: 'context', elements: [{ type: 'plain_text', text: '  ' }] }], /must not be empty or blank/],
     ['a text of unknown type', [{ type: 'section', text: { type: 'markdown', text: 'x' } }], /must be plain_text or mrkdwn/],
     ['a section without text', [{ type: 'section' }], /needs text or fields/],
-    ['11 context elements', [{ type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'x' })) }], /11 elements/],
+    [
+      '11 context elements',
+      [{ type: 'context', elements: Array.from({ length: 11 }, () => ({ type: 'mrkdwn', text: 'x' })) }],
+      /11 elements/,
+    ],
     ['a long block_id', [{ type: 'divider', block_id: 'b'.repeat(256) }], /block_id: is 256 characters/],
-    ['a duplicate block_id', [{ type: 'divider', block_id: 'a' }, { type: 'divider', block_id: 'a' }], /duplicates block_id/],
+    [
+      'a duplicate block_id',
+      [
+        { type: 'divider', block_id: 'a' },
+        { type: 'divider', block_id: 'a' },
+      ],
+      /duplicates block_id/,
+    ],
     ['an unknown property', [{ type: 'divider', text: 'x' }], /unexpected property "text"/],
   ])('rejects %s', (_label, blocks, message) => {
     expect(() => assertValidMessage(blocks)).toThrow(message);
@@ -86,7 +97,11 @@ describe('block-kit helper', () => {
   });
 
   it('rejects 26 action elements and duplicate action_ids in one block', () => {
-    const elements = Array.from({ length: 26 }, (_, i) => ({ type: 'button', text: { type: 'plain_text', text: 'b' }, action_id: `a${i}` }));
+    const elements = Array.from({ length: 26 }, (_, i) => ({
+      type: 'button',
+      text: { type: 'plain_text', text: 'b' },
+      action_id: `a${i}`,
+    }));
     expect(() => assertValidMessage([{ type: 'actions', elements }])).toThrow(/26 elements, over the limit of 25/);
     const dup = [0, 1].map(() => ({ type: 'button', text: { type: 'plain_text', text: 'b' }, action_id: 'same' }));
     expect(() => assertValidMessage([{ type: 'actions', elements: dup }])).toThrow(/duplicates action_id "same"/);
@@ -96,12 +111,14 @@ describe('block-kit helper', () => {
     const many = Array.from({ length: 100 }, () => ({ type: 'divider' }));
     expect(() => assertValidMessage(many)).toThrow(/100 blocks/);
     expect(() => assertValidMessage(many, { modal: true })).not.toThrow();
-    expect(() => assertValidMessage([...many, { type: 'divider' }], { modal: true })).toThrow(/101 blocks, over the limit of 100 \(modal\)/);
+    expect(() => assertValidMessage([...many, { type: 'divider' }], { modal: true })).toThrow(
+      /101 blocks, over the limit of 100 \(modal\)/,
+    );
     const input = { type: 'input', label: { type: 'plain_text', text: 'Sources' }, element: { type: 'plain_text_input', action_id: 'in' } };
     expect(() => assertValidMessage([input], { modal: true })).not.toThrow();
-    expect(() => assertValidMessage([{ ...input, element: { type: 'button', text: { type: 'plain_text', text: 'x' }, action_id: 'b' } }])).toThrow(
-      /element type "button" is not allowed here/,
-    );
+    expect(() =>
+      assertValidMessage([{ ...input, element: { type: 'button', text: { type: 'plain_text', text: 'x' }, action_id: 'b' } }]),
+    ).toThrow(/element type "button" is not allowed here/);
   });
 
   it('lists every problem at once', () => {
@@ -149,7 +166,15 @@ describe('block-kit helper', () => {
   it('assertNoUnescaped checks mrkdwn only and names the path', () => {
     expect(() => assertNoUnescaped([{ type: 'header', text: { type: 'plain_text', text: '<!channel>' } }])).not.toThrow();
     expect(() =>
-      assertNoUnescaped([{ type: 'section', fields: [{ type: 'mrkdwn', text: 'ok' }, { type: 'mrkdwn', text: 'ping <!here>' }] }]),
+      assertNoUnescaped([
+        {
+          type: 'section',
+          fields: [
+            { type: 'mrkdwn', text: 'ok' },
+            { type: 'mrkdwn', text: 'ping <!here>' },
+          ],
+        },
+      ]),
     ).toThrow(/blocks\[0\]\.fields\[1\]: unescaped "<!here>"/);
   });
 
@@ -157,9 +182,19 @@ describe('block-kit helper', () => {
     const blocks = findingCard(finding('recon-ec2-portprobe-ssh-rdp'), { actions: ['archive'] });
     const texts = collectTexts(blocks);
     expect(texts.map((t) => t.path)).toEqual(
-      expect.arrayContaining(['blocks[0].text', 'blocks[1].fields[9]', 'blocks[2].text', 'blocks[3].elements[1].text', 'blocks[4].elements[0]']),
+      expect.arrayContaining([
+        'blocks[0].text',
+        'blocks[1].fields[9]',
+        'blocks[2].text',
+        'blocks[3].elements[1].text',
+        'blocks[4].elements[0]',
+      ]),
     );
-    expect(texts.find((t) => t.path === 'blocks[3].elements[1].text')).toEqual({ path: 'blocks[3].elements[1].text', type: 'plain_text', text: 'Archive' });
+    expect(texts.find((t) => t.path === 'blocks[3].elements[1].text')).toEqual({
+      path: 'blocks[3].elements[1].text',
+      type: 'plain_text',
+      text: 'Archive',
+    });
   });
 });
 
@@ -225,13 +260,20 @@ describe('findingCard over every fixture', () => {
 
   it('shows the last 20 notes, counts the older ones, and feedback as one line of counts', () => {
     const notes = Array.from({ length: 25 }, (_, i) => `note ${i}`);
-    const blocks = findingCard(finding('recon-ec2-portprobe-ssh'), { actions: ALL_ACTIONS, notes, notesDropped: 7, feedback: { useful: 3, notUseful: 1 } });
+    const blocks = findingCard(finding('recon-ec2-portprobe-ssh'), {
+      actions: ALL_ACTIONS,
+      notes,
+      notesDropped: 7,
+      feedback: { useful: 3, notUseful: 1 },
+    });
     assertValidMessage(blocks);
     const texts = collectTexts(blocks).map((t) => t.text);
     expect(texts.filter((t) => t.startsWith('note '))).toEqual(notes.slice(-20));
     expect(texts).toContain(':scroll: 12 earlier entries are in the thread');
     expect(texts).toContain(':speech_balloon: Feedback: 3 useful, 1 not useful');
-    const none = collectTexts(findingCard(finding('recon-ec2-portprobe-ssh'), { notes: ['note 0'], feedback: { useful: 0, notUseful: 0 } })).map((t) => t.text);
+    const none = collectTexts(
+      findingCard(finding('recon-ec2-portprobe-ssh'), { notes: ['note 0'], feedback: { useful: 0, notUseful: 0 } }),
+    ).map((t) => t.text);
     expect(none.some((t) => t.includes('Feedback:') || t.includes('earlier'))).toBe(false);
   });
 
@@ -279,7 +321,11 @@ function hostile(): Finding {
     action: {
       ...base.action,
       actionType: 'AWS_API_CALL<!here>',
-      remoteIps: Array.from({ length: 200 }, (_, i) => ({ ip: `198.51.${Math.floor(i / 250)}.${i % 250}`, country: '<!channel>land', org })),
+      remoteIps: Array.from({ length: 200 }, (_, i) => ({
+        ip: `198.51.${Math.floor(i / 250)}.${i % 250}`,
+        country: '<!channel>land',
+        org,
+      })),
       localPorts: Array.from({ length: 20 }, (_, i) => ({ port: 1000 + i, name: '<!here>' })),
       domain: 'evil<script>.example',
       userAgent: 'curl/8 `whoami` *bold* ```block``` <!channel>',
@@ -429,7 +475,9 @@ describe('findingsList', () => {
 
   it('escapes failure messages and says the other regions are still listed', () => {
     const failure = collectTexts(blocks).find((t) => t.text.startsWith(':warning: GuardDuty'));
-    expect(failure?.text).toBe(':warning: GuardDuty in eu-west-1 did not answer: AccessDenied (&lt;!channel&gt; &amp; friends) Findings from other regions are still listed.');
+    expect(failure?.text).toBe(
+      ':warning: GuardDuty in eu-west-1 did not answer: AccessDenied (&lt;!channel&gt; &amp; friends) Findings from other regions are still listed.',
+    );
   });
 
   it('an empty page says there are no findings', () => {

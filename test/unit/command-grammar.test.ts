@@ -6,12 +6,18 @@ import { decodeFindingRef, decodePage, encodeFindingRef, encodePage } from '../.
 
 const ID = '0cbd1f0e8a9b3c2d4e5f60718293a4b5';
 /** The configured regions (GUARDDUTY_REGIONS) the grammar and the decoders are given in these tests. */
-const REGIONS = ['us-east-1', 'eu-west-1', 'us-west-2', 'ap-southeast-2', 'us-gov-west-1', 'us-gov-east-1', 'cn-northwest-1', 'us-isob-east-1', 'eu-central-2'];
-const RECON_EC2 = [
-  'Recon:EC2/PortProbeEMRUnprotectedPort',
-  'Recon:EC2/PortProbeUnprotectedPort',
-  'Recon:EC2/Portscan',
+const REGIONS = [
+  'us-east-1',
+  'eu-west-1',
+  'us-west-2',
+  'ap-southeast-2',
+  'us-gov-west-1',
+  'us-gov-east-1',
+  'cn-northwest-1',
+  'us-isob-east-1',
+  'eu-central-2',
 ];
+const RECON_EC2 = ['Recon:EC2/PortProbeEMRUnprotectedPort', 'Recon:EC2/PortProbeUnprotectedPort', 'Recon:EC2/Portscan'];
 
 function filterOf(text: string): FindingsFilter {
   const cmd = parseCommand(text, REGIONS);
@@ -77,9 +83,12 @@ describe('parseCommand: findings', () => {
     });
   });
 
-  it.each(['us-east-1', 'ap-southeast-2', 'us-gov-east-1', 'cn-northwest-1', 'us-isob-east-1', 'eu-central-2'])('accepts region:%s', (region) => {
-    expect(filterOf(`findings region:${region}`).region).toBe(region);
-  });
+  it.each(['us-east-1', 'ap-southeast-2', 'us-gov-east-1', 'cn-northwest-1', 'us-isob-east-1', 'eu-central-2'])(
+    'accepts region:%s',
+    (region) => {
+      expect(filterOf(`findings region:${region}`).region).toBe(region);
+    },
+  );
 
   it('expands a type prefix to every known type it starts', () => {
     expect(filterOf('findings type:Recon:EC2').types).toEqual(RECON_EC2);
@@ -122,27 +131,43 @@ describe('parseCommand: findings', () => {
     expect(err.message).toContain('type:Recon:EC2');
   });
 
-  it.each(['region:us-east', 'region:useast1', 'region:', 'region:us-east-1a', 'region:us-east-12', 'region:<@U123>'])('findings %s: bad region', (arg) => {
-    const err = syntaxError(`findings ${arg}`, ['us-east-1', 'eu-west-1']);
-    expect(err.message).toBe(`"${arg}" is not a region. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.`);
-  });
+  it.each(['region:us-east', 'region:useast1', 'region:', 'region:us-east-1a', 'region:us-east-12', 'region:<@U123>'])(
+    'findings %s: bad region',
+    (arg) => {
+      const err = syntaxError(`findings ${arg}`, ['us-east-1', 'eu-west-1']);
+      expect(err.message).toBe(`"${arg}" is not a region. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.`);
+    },
+  );
 
-  it.each(['account:12345678901', 'account:1234567890123', 'account:12345678901a', 'account:', 'account:-23456789012'])('findings %s: bad account', (arg) => {
-    expect(syntaxError(`findings ${arg}`).message).toBe(`"${arg}" is not an account ID; write 12 digits, like account:123456789012.`);
-  });
+  it.each(['account:12345678901', 'account:1234567890123', 'account:12345678901a', 'account:', 'account:-23456789012'])(
+    'findings %s: bad account',
+    (arg) => {
+      expect(syntaxError(`findings ${arg}`).message).toBe(`"${arg}" is not an account ID; write 12 digits, like account:123456789012.`);
+    },
+  );
 
-  it.each(['severe', 'all', 'region', 'archive', '<!channel>', 'high,critical'])('findings %s: unknown word lists what is allowed', (word) => {
-    const err = syntaxError(`findings medium ${word}`);
-    expect(err.message).toBe(`I don't understand "${word}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived.`);
-  });
+  it.each(['severe', 'all', 'region', 'archive', '<!channel>', 'high,critical'])(
+    'findings %s: unknown word lists what is allowed',
+    (word) => {
+      const err = syntaxError(`findings medium ${word}`);
+      expect(err.message).toBe(
+        `I don't understand "${word}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived.`,
+      );
+    },
+  );
 
   describe('region: accepts only the configured regions (GUARDDUTY_REGIONS)', () => {
     const CONFIGURED = ['us-east-1', 'eu-west-1'];
 
-    it.each(['eu-west-3', 'us-west-2', 'ap-southeast-2', 'us-gov-west-1', 'xx-nowhere-9'])('findings region:%s is refused and the configured regions are listed', (region) => {
-      const err = syntaxError(`findings high region:${region}`, CONFIGURED);
-      expect(err.message).toBe(`The bot is not configured for region ${region}. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.`);
-    });
+    it.each(['eu-west-3', 'us-west-2', 'ap-southeast-2', 'us-gov-west-1', 'xx-nowhere-9'])(
+      'findings region:%s is refused and the configured regions are listed',
+      (region) => {
+        const err = syntaxError(`findings high region:${region}`, CONFIGURED);
+        expect(err.message).toBe(
+          `The bot is not configured for region ${region}. Configured regions: us-east-1, eu-west-1; write one like region:us-east-1.`,
+        );
+      },
+    );
 
     it('finding <id> region:<unconfigured> is refused the same way', () => {
       expect(syntaxError(`finding ${ID} region:eu-west-3`, CONFIGURED).message).toBe(
@@ -151,7 +176,10 @@ describe('parseCommand: findings', () => {
     });
 
     it('matches the configured regions in any case and gives them back in lower case', () => {
-      expect(parseCommand('findings region:US-EAST-1', CONFIGURED)).toEqual({ kind: 'findings', filter: { band: 'medium', region: 'us-east-1', archived: false } });
+      expect(parseCommand('findings region:US-EAST-1', CONFIGURED)).toEqual({
+        kind: 'findings',
+        filter: { band: 'medium', region: 'us-east-1', archived: false },
+      });
       expect(parseCommand('findings REGION:Eu-West-1', CONFIGURED)).toMatchObject({ filter: { region: 'eu-west-1' } });
       expect(parseCommand(`finding ${ID} Region:EU-WEST-1`, CONFIGURED)).toEqual({ kind: 'finding', id: ID, region: 'eu-west-1' });
       expect(syntaxError('findings region:EU-WEST-3', CONFIGURED).message).toContain('not configured for region eu-west-3');
@@ -212,9 +240,12 @@ describe('parseCommand: finding <id>', () => {
     expect(err.message.length).toBeLessThan(160);
   });
 
-  it.each([`${ID} us-east-1`, `${ID} region:mars`, `${ID} region:us-east-1 extra`, `${ID} archived`])('finding %s: only region: may follow', (rest) => {
-    expect(syntaxError(`finding ${rest}`).message).toMatch(/after the finding ID\. Only region:<region> may follow it\.$/);
-  });
+  it.each([`${ID} us-east-1`, `${ID} region:mars`, `${ID} region:us-east-1 extra`, `${ID} archived`])(
+    'finding %s: only region: may follow',
+    (rest) => {
+      expect(syntaxError(`finding ${rest}`).message).toMatch(/after the finding ID\. Only region:<region> may follow it\.$/);
+    },
+  );
 });
 
 describe('parseCommand: other input', () => {
@@ -224,7 +255,9 @@ describe('parseCommand: other input', () => {
 
   it('rejects input over 500 characters and says how long it was', () => {
     const text = `findings ${'high '.repeat(120)}`;
-    expect(syntaxError(text).message).toBe(`That command is too long (${text.trim().length} characters); the longest useful one is well under 500.`);
+    expect(syntaxError(text).message).toBe(
+      `That command is too long (${text.trim().length} characters); the longest useful one is well under 500.`,
+    );
   });
 
   it('accepts exactly 500 characters after trimming, and not 501', () => {
@@ -290,11 +323,23 @@ describe('page values (Next button)', () => {
     const plain: FindingsFilter = { band: 'medium', archived: false };
     const decoded = decodePage(encodePage(plain, 0), REGIONS);
     expect(decoded?.page).toBe(0);
-    expect(decoded?.filter).toEqual({ band: 'medium', region: undefined, accountId: undefined, typeFilter: undefined, types: undefined, archived: false });
+    expect(decoded?.filter).toEqual({
+      band: 'medium',
+      region: undefined,
+      accountId: undefined,
+      typeFilter: undefined,
+      types: undefined,
+      archived: false,
+    });
   });
 
   it('round-trips every filter parseCommand produces from the help examples', () => {
-    for (const text of ['findings high', 'findings critical region:us-west-2', 'findings medium account:123456789012 type:Recon:EC2', 'findings low archived']) {
+    for (const text of [
+      'findings high',
+      'findings critical region:us-west-2',
+      'findings medium account:123456789012 type:Recon:EC2',
+      'findings low archived',
+    ]) {
       const parsed = filterOf(text);
       expect(decodePage(encodePage(parsed, 1), REGIONS)).toEqual({ filter: { ...parsed }, page: 1 });
     }

@@ -44,7 +44,15 @@ describe('loadConfig defaults', () => {
   });
 
   it('treats empty and blank values as unset', () => {
-    const config = loadConfig({ ...HTTP, PORT: '', POLL_INTERVAL_SECONDS: '  ', POST_MIN_SEVERITY: '', DATA_DIR: ' ', SLACK_API_URL: '', DYNAMODB_TABLE: '' });
+    const config = loadConfig({
+      ...HTTP,
+      PORT: '',
+      POLL_INTERVAL_SECONDS: '  ',
+      POST_MIN_SEVERITY: '',
+      DATA_DIR: ' ',
+      SLACK_API_URL: '',
+      DYNAMODB_TABLE: '',
+    });
     expect(config.port).toBe(3000);
     expect(config.feed.pollIntervalSeconds).toBe(60);
     expect(config.feed.minBand).toBe('medium');
@@ -88,7 +96,11 @@ describe('loadConfig defaults', () => {
         mode: 'http',
       },
       port: 8080,
-      aws: { homeRegion: 'us-east-1', regions: ['us-east-1', 'eu-west-1', 'us-gov-west-1'], remediationRoleName: 'GuardDutyChatOpsRemediation' },
+      aws: {
+        homeRegion: 'us-east-1',
+        regions: ['us-east-1', 'eu-west-1', 'us-gov-west-1'],
+        remediationRoleName: 'GuardDutyChatOpsRemediation',
+      },
       feed: { channel: 'C0123ABCD', minBand: 'high', pollIntervalSeconds: 30, backfillHours: 48, digestIntervalMinutes: 15 },
       store: { table: 'guardduty-chatops', dataDir: '/var/lib/bot' },
       approval: {
@@ -105,9 +117,15 @@ describe('loadConfig defaults', () => {
   });
 
   it('APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE and must be long enough; the embedded store needs none', () => {
-    expect(() => loadConfig({ ...HTTP, DYNAMODB_TABLE: 'guardduty-chatops' })).toThrow(/APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE/);
-    expect(() => loadConfig({ ...HTTP, DYNAMODB_TABLE: 'guardduty-chatops', APPROVAL_SIGNING_KEY: 'short' })).toThrow(/APPROVAL_SIGNING_KEY must be at least 32 characters/);
-    expect(() => loadConfig({ ...HTTP, APPROVAL_SIGNING_KEY_PREVIOUS: 'short' })).toThrow(/APPROVAL_SIGNING_KEY_PREVIOUS must be at least 32 characters/);
+    expect(() => loadConfig({ ...HTTP, DYNAMODB_TABLE: 'guardduty-chatops' })).toThrow(
+      /APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE/,
+    );
+    expect(() => loadConfig({ ...HTTP, DYNAMODB_TABLE: 'guardduty-chatops', APPROVAL_SIGNING_KEY: 'short' })).toThrow(
+      /APPROVAL_SIGNING_KEY must be at least 32 characters/,
+    );
+    expect(() => loadConfig({ ...HTTP, APPROVAL_SIGNING_KEY_PREVIOUS: 'short' })).toThrow(
+      /APPROVAL_SIGNING_KEY_PREVIOUS must be at least 32 characters/,
+    );
     // Every problem at once, also when another variable fails first.
     expect(() => loadConfig({ ...HTTP, PORT: 'x', DYNAMODB_TABLE: 't' })).toThrow(/PORT[\s\S]*APPROVAL_SIGNING_KEY is required/);
     expect(loadConfig(HTTP).approval.signingKey).toBeUndefined();
@@ -176,7 +194,11 @@ describe('loadConfig errors name the variable', () => {
     ['bad team ID', { SLACK_TEAM_ID: 'acme' }, 'SLACK_TEAM_ID must be a Slack team ID (T…)'],
     ['bad API URL', { SLACK_API_URL: 'slack api' }, 'SLACK_API_URL must be an http(s) URL'],
     ['bad home region', { AWS_REGION: 'US East 1' }, 'AWS_REGION must be a region such as us-east-1'],
-    ['bad region list entry', { GUARDDUTY_REGIONS: 'us-east-1,mars-1' }, 'GUARDDUTY_REGIONS.1 each entry must be a region such as us-east-1'],
+    [
+      'bad region list entry',
+      { GUARDDUTY_REGIONS: 'us-east-1,mars-1' },
+      'GUARDDUTY_REGIONS.1 each entry must be a region such as us-east-1',
+    ],
     ['region list with a zone', { GUARDDUTY_REGIONS: 'us-east-1a' }, 'GUARDDUTY_REGIONS.0 each entry must be a region such as us-east-1'],
     ['bad severity', { POST_MIN_SEVERITY: 'severe' }, 'POST_MIN_SEVERITY Invalid option: expected one of "low"|"medium"|"high"|"critical"'],
     ['PORT 0', { PORT: '0' }, 'PORT must be positive'],
@@ -190,13 +212,25 @@ describe('loadConfig errors name the variable', () => {
     ['TTL fractional', { PROPOSAL_TTL_MINUTES: '0.5' }, 'PROPOSAL_TTL_MINUTES must be a whole number'],
     ['channel name instead of ID', { FINDINGS_CHANNEL: '#security' }, 'FINDINGS_CHANNEL must be a channel ID such as C0123ABCD'],
     ['user ID as channel', { FINDINGS_CHANNEL: 'U0123ABCD' }, 'FINDINGS_CHANNEL must be a channel ID such as C0123ABCD'],
-    ['bad approver', { APPROVER_USER_IDS: 'U0123ABCD, @alice' }, 'APPROVER_USER_IDS.1 each entry must be a Slack user ID such as U0123ABCD'],
+    [
+      'bad approver',
+      { APPROVER_USER_IDS: 'U0123ABCD, @alice' },
+      'APPROVER_USER_IDS.1 each entry must be a Slack user ID such as U0123ABCD',
+    ],
     ['lower-case user ID', { ALLOWED_USER_IDS: 'u0123abcd' }, 'ALLOWED_USER_IDS.0 each entry must be a Slack user ID such as U0123ABCD'],
-    ['bad allowed channel', { ALLOWED_CHANNEL_IDS: 'C0123ABCD,general' }, 'ALLOWED_CHANNEL_IDS.1 each entry must be a channel ID such as C0123ABCD'],
+    [
+      'bad allowed channel',
+      { ALLOWED_CHANNEL_IDS: 'C0123ABCD,general' },
+      'ALLOWED_CHANNEL_IDS.1 each entry must be a channel ID such as C0123ABCD',
+    ],
     ['bad approver group', { APPROVER_USERGROUP_ID: 'U0123ABCD' }, 'APPROVER_USERGROUP_ID must be a user group ID (S…)'],
     ['bad allowed group', { ALLOWED_USERGROUP_ID: 'ops' }, 'ALLOWED_USERGROUP_ID must be a user group ID (S…)'],
     ['bad trusted CIDR', { TRUSTED_CIDRS: '203.0.113.0/24,office' }, 'TRUSTED_CIDRS.1 each entry must be a CIDR such as 203.0.113.0/24'],
-    ['bad log level', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"'],
+    [
+      'bad log level',
+      { LOG_LEVEL: 'verbose' },
+      'LOG_LEVEL Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
+    ],
   ])('%s', (_label, patch, problem) => {
     expect(problems({ ...HTTP, ...patch })).toEqual([problem]);
   });
@@ -241,7 +275,11 @@ describe('loadConfig errors name the variable', () => {
   });
 
   it('never echoes a secret value in the message', () => {
-    const message = configError({ SLACK_BOT_TOKEN: 'xoxp-secret-user-token', SLACK_APP_TOKEN: 'xoxb-secret-bot', AWS_REGION: 'us-east-1' }).message;
+    const message = configError({
+      SLACK_BOT_TOKEN: 'xoxp-secret-user-token',
+      SLACK_APP_TOKEN: 'xoxb-secret-bot',
+      AWS_REGION: 'us-east-1',
+    }).message;
     expect(message).not.toContain('secret');
   });
 });

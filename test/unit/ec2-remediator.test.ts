@@ -32,8 +32,22 @@ function fakeEc2(seed: Ec2Rule[]): FakeEc2 {
 
 // ---------------------------------------------------------------- fixtures
 
-const world22v4: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000a001', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' };
-const world22v6: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000a002', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '::/0' };
+const world22v4: IngressRule = {
+  groupId: SG,
+  ruleId: 'sgr-0000000000000a001',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  cidrIpv4: '0.0.0.0/0',
+};
+const world22v6: IngressRule = {
+  groupId: SG,
+  ruleId: 'sgr-0000000000000a002',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  cidrIpv6: '::/0',
+};
 const trusted22: IngressRule = {
   groupId: SG,
   protocol: 'tcp',
@@ -94,7 +108,14 @@ describe('Ec2Remediator.apply', () => {
     expect(ec2Mock.commandCalls(AuthorizeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([
       {
         GroupId: SG,
-        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'guardduty-chatops: replaces world-open 22' }] }],
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'guardduty-chatops: replaces world-open 22' }],
+          },
+        ],
       },
     ]);
     expect(ec2Mock.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([
@@ -155,10 +176,15 @@ describe('Ec2Remediator.apply', () => {
     fakeEc2(seed.filter((r) => r.id !== 'sgr-0000000000000a001'));
     const v4NoId = { ...world22v4 };
     delete v4NoId.ruleId;
-    ec2Mock.on(RevokeSecurityGroupIngressCommand, { GroupId: SG, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }).resolves({
-      Return: true,
-      UnknownIpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
-    });
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand, {
+        GroupId: SG,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      })
+      .resolves({
+        Return: true,
+        UnknownIpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      });
 
     const result = await new Ec2Remediator(client).apply(plan({ revoke: [v4NoId, world22v6] }));
 
@@ -168,7 +194,9 @@ describe('Ec2Remediator.apply', () => {
 
   it('stops before any revoke when authorize is refused, leaving the world rules in place', async () => {
     fakeEc2(seed);
-    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    ec2Mock
+      .on(AuthorizeSecurityGroupIngressCommand)
+      .rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
 
     const result = await new Ec2Remediator(client).apply(plan());
 
@@ -186,7 +214,16 @@ describe('Ec2Remediator.apply', () => {
   it('reports what the first authorize added when the second fails, and revokes nothing', async () => {
     fakeEc2(seed);
     ec2Mock
-      .on(AuthorizeSecurityGroupIngressCommand, { IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, Ipv6Ranges: [{ CidrIpv6: '2001:db8:1234::/48', Description: trusted22.description }] }] })
+      .on(AuthorizeSecurityGroupIngressCommand, {
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            Ipv6Ranges: [{ CidrIpv6: '2001:db8:1234::/48', Description: trusted22.description }],
+          },
+        ],
+      })
       .rejects(awsError('RulesPerSecurityGroupLimitExceeded', 'The maximum number of rules per security group has been reached.'));
 
     const result = await new Ec2Remediator(client).apply(plan({ authorize: [trusted22, trusted22v6] }));
@@ -198,7 +235,9 @@ describe('Ec2Remediator.apply', () => {
 
   it('reports a partial failure on the second revoke with what was done so far', async () => {
     fakeEc2(seed);
-    ec2Mock.on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-0000000000000a002'] }).rejects(awsError('RequestLimitExceeded', 'Request limit exceeded.'));
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-0000000000000a002'] })
+      .rejects(awsError('RequestLimitExceeded', 'Request limit exceeded.'));
 
     const result = await new Ec2Remediator(client).apply(plan());
 
@@ -215,13 +254,18 @@ describe('Ec2Remediator.apply', () => {
       revoked: [world22v4],
       remainingOpen: [world22v6],
       ec2Calls: 5,
-      error: { code: 'RequestLimitExceeded', message: expect.stringMatching(/ec2:RevokeSecurityGroupIngress of tcp 22 from ::\/0 on sg-0a1b2c3d4e5f60718 failed/) },
+      error: {
+        code: 'RequestLimitExceeded',
+        message: expect.stringMatching(/ec2:RevokeSecurityGroupIngress of tcp 22 from ::\/0 on sg-0a1b2c3d4e5f60718 failed/),
+      },
     });
   });
 
   it('stops revoking after the first failure', async () => {
     fakeEc2(seed);
-    ec2Mock.on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-0000000000000a001'] }).rejects(awsError('InternalError', 'boom'));
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: ['sgr-0000000000000a001'] })
+      .rejects(awsError('InternalError', 'boom'));
 
     const result = await new Ec2Remediator(client).apply(plan());
 
@@ -265,7 +309,10 @@ describe('Ec2Remediator.apply', () => {
 
     expect(result.ok).toBe(false);
     expect(result.remainingOpen).toEqual([world22v4, world22v6]);
-    expect(result.error).toEqual({ code: 'VerificationFailed', message: expect.stringContaining('tcp 22 from 0.0.0.0/0 is still on sg-0a1b2c3d4e5f60718') });
+    expect(result.error).toEqual({
+      code: 'VerificationFailed',
+      message: expect.stringContaining('tcp 22 from 0.0.0.0/0 is still on sg-0a1b2c3d4e5f60718'),
+    });
   });
 
   it('is not ok when the read-back cannot be done', async () => {
@@ -291,13 +338,24 @@ describe('Ec2Remediator.apply', () => {
 
   it('works across two groups', async () => {
     fakeEc2([...seed, { id: 'sgr-0000000000000c001', groupId: SG2, protocol: 'tcp', from: 22, to: 22, v4: '0.0.0.0/0' }]);
-    const other: IngressRule = { groupId: SG2, ruleId: 'sgr-0000000000000c001', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' };
+    const other: IngressRule = {
+      groupId: SG2,
+      ruleId: 'sgr-0000000000000c001',
+      protocol: 'tcp',
+      fromPort: 22,
+      toPort: 22,
+      cidrIpv4: '0.0.0.0/0',
+    };
 
-    const result = await new Ec2Remediator(client).apply(plan({ revoke: [world22v4, world22v6, other], authorize: [trusted22, { ...trusted22, groupId: SG2 }] }));
+    const result = await new Ec2Remediator(client).apply(
+      plan({ revoke: [world22v4, world22v6, other], authorize: [trusted22, { ...trusted22, groupId: SG2 }] }),
+    );
 
     expect(result.ok).toBe(true);
     expect(result.revoked).toHaveLength(3);
-    expect(ec2Mock.commandCalls(DescribeSecurityGroupRulesCommand).at(-1)?.args[0].input.Filters).toEqual([{ Name: 'group-id', Values: [SG, SG2] }]);
+    expect(ec2Mock.commandCalls(DescribeSecurityGroupRulesCommand).at(-1)?.args[0].input.Filters).toEqual([
+      { Name: 'group-id', Values: [SG, SG2] },
+    ]);
   });
 
   it('throws before any call for a malformed plan', async () => {
@@ -322,7 +380,14 @@ describe('Ec2Remediator.dryRun', () => {
       {
         GroupId: SG,
         DryRun: true,
-        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'guardduty-chatops: replaces world-open 22' }] }],
+        IpPermissions: [
+          {
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            IpRanges: [{ CidrIp: '203.0.113.0/24', Description: 'guardduty-chatops: replaces world-open 22' }],
+          },
+        ],
       },
     ]);
     expect(ec2Mock.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([
@@ -332,7 +397,9 @@ describe('Ec2Remediator.dryRun', () => {
 
   it('names the missing permission and the group on UnauthorizedOperation', async () => {
     fakeEc2(seed);
-    ec2Mock.on(RevokeSecurityGroupIngressCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
+    ec2Mock
+      .on(RevokeSecurityGroupIngressCommand)
+      .rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'));
 
     const outcome = await new Ec2Remediator(client).dryRun(plan());
 
@@ -346,7 +413,10 @@ describe('Ec2Remediator.dryRun', () => {
 
     const outcome = await new Ec2Remediator(client).dryRun(plan());
 
-    expect(outcome).toEqual({ ok: false, message: 'ec2:AuthorizeSecurityGroupIngress on sg-0a1b2c3d4e5f60718 failed: InvalidGroup.NotFound' });
+    expect(outcome).toEqual({
+      ok: false,
+      message: 'ec2:AuthorizeSecurityGroupIngress on sg-0a1b2c3d4e5f60718 failed: InvalidGroup.NotFound',
+    });
   });
 
   it('is not ok when the endpoint accepted the request as a real one', async () => {
@@ -368,7 +438,16 @@ describe('Ec2Remediator reads', () => {
       .on(DescribeSecurityGroupRulesCommand, { NextToken: undefined })
       .resolves({
         SecurityGroupRules: [
-          { SecurityGroupRuleId: 'sgr-1', GroupId: SG, IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0', Description: 'ssh' },
+          {
+            SecurityGroupRuleId: 'sgr-1',
+            GroupId: SG,
+            IsEgress: false,
+            IpProtocol: 'tcp',
+            FromPort: 22,
+            ToPort: 22,
+            CidrIpv4: '0.0.0.0/0',
+            Description: 'ssh',
+          },
           { SecurityGroupRuleId: 'sgr-2', GroupId: SG, IsEgress: true, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv4: '0.0.0.0/0' },
         ],
         NextToken: 'page-2',
@@ -377,8 +456,24 @@ describe('Ec2Remediator reads', () => {
       .resolves({
         SecurityGroupRules: [
           { SecurityGroupRuleId: 'sgr-3', GroupId: SG2, IsEgress: false, IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv6: '::/0' },
-          { SecurityGroupRuleId: 'sgr-4', GroupId: SG2, IsEgress: false, IpProtocol: 'tcp', FromPort: 3389, ToPort: 3389, ReferencedGroupInfo: { GroupId: 'sg-0fff0fff', UserId: '123456789012' } },
-          { SecurityGroupRuleId: 'sgr-5', GroupId: SG2, IsEgress: false, IpProtocol: '6', FromPort: 80, ToPort: 81, PrefixListId: 'pl-12345678' },
+          {
+            SecurityGroupRuleId: 'sgr-4',
+            GroupId: SG2,
+            IsEgress: false,
+            IpProtocol: 'tcp',
+            FromPort: 3389,
+            ToPort: 3389,
+            ReferencedGroupInfo: { GroupId: 'sg-0fff0fff', UserId: '123456789012' },
+          },
+          {
+            SecurityGroupRuleId: 'sgr-5',
+            GroupId: SG2,
+            IsEgress: false,
+            IpProtocol: '6',
+            FromPort: 80,
+            ToPort: 81,
+            PrefixListId: 'pl-12345678',
+          },
         ],
       });
 

@@ -12,7 +12,9 @@ interface Expected {
   region: string;
   count: number;
   resource: Partial<Finding['resource']> & { kind: Finding['resource']['kind'] };
-  action?: { actionType: string; ports: number[]; ips: string[] } & Partial<Omit<NonNullable<Finding['action']>, 'localPorts' | 'remoteIps'>>;
+  action?: { actionType: string; ports: number[]; ips: string[] } & Partial<
+    Omit<NonNullable<Finding['action']>, 'localPorts' | 'remoteIps'>
+  >;
 }
 
 const ACCOUNT = '123456789012';
@@ -34,7 +36,12 @@ const EXPECTED: Record<string, Expected> = {
     severity: 8,
     region: 'eu-west-1',
     count: 3,
-    resource: { kind: 'instance', instanceId: 'i-0123abcd4567ef890', name: 'prod-app-7', securityGroups: [{ id: 'sg-0d1e2f3a4b5c6071b', name: 'app-sg' }] },
+    resource: {
+      kind: 'instance',
+      instanceId: 'i-0123abcd4567ef890',
+      name: 'prod-app-7',
+      securityGroups: [{ id: 'sg-0d1e2f3a4b5c6071b', name: 'app-sg' }],
+    },
     action: { actionType: 'DNS_REQUEST', ports: [], ips: [], domain: 'c2.malicious-example.net', protocol: 'UDP' },
   },
   'cryptocurrency-ec2-bitcointool': {
@@ -55,7 +62,13 @@ const EXPECTED: Record<string, Expected> = {
     region: 'us-east-1',
     count: 1,
     resource: { kind: 's3Bucket', buckets: ['example-logs-bucket'] },
-    action: { actionType: 'AWS_API_CALL', ports: [], ips: ['192.0.2.10'], api: 'PutBucketPublicAccessBlock', serviceName: 's3.amazonaws.com' },
+    action: {
+      actionType: 'AWS_API_CALL',
+      ports: [],
+      ips: ['192.0.2.10'],
+      api: 'PutBucketPublicAccessBlock',
+      serviceName: 's3.amazonaws.com',
+    },
   },
   'recon-ec2-portprobe-ssh-rdp': {
     id: 'ccccddddeeeeffff1234567890123456',
@@ -74,7 +87,12 @@ const EXPECTED: Record<string, Expected> = {
     severity: 2,
     region: 'us-east-1',
     count: 1,
-    resource: { kind: 'instance', instanceId: 'i-012345678aabbccdd', name: 'staging-web-1', securityGroups: [{ id: 'sg-0a1b2c3d4e5f60718', name: 'cc-staging-env-sg' }] },
+    resource: {
+      kind: 'instance',
+      instanceId: 'i-012345678aabbccdd',
+      name: 'staging-web-1',
+      securityGroups: [{ id: 'sg-0a1b2c3d4e5f60718', name: 'cc-staging-env-sg' }],
+    },
     action: { actionType: 'PORT_PROBE', ports: [22], ips: ['198.51.100.7'] },
   },
   'unauthorizedaccess-ec2-rdpbruteforce': {
@@ -84,7 +102,12 @@ const EXPECTED: Record<string, Expected> = {
     severity: 5,
     region: 'us-west-2',
     count: 57,
-    resource: { kind: 'instance', instanceId: 'i-0fedcba9876543210', name: 'win-bastion', securityGroups: [{ id: 'sg-0b1c2d3e4f5a60719', name: 'bastion-sg' }] },
+    resource: {
+      kind: 'instance',
+      instanceId: 'i-0fedcba9876543210',
+      name: 'win-bastion',
+      securityGroups: [{ id: 'sg-0b1c2d3e4f5a60719', name: 'bastion-sg' }],
+    },
     action: { actionType: 'NETWORK_CONNECTION', ports: [3389], ips: ['203.0.113.80'], protocol: 'TCP', connectionDirection: 'INBOUND' },
   },
   'unauthorizedaccess-ec2-sshbruteforce': {
@@ -94,7 +117,13 @@ const EXPECTED: Record<string, Expected> = {
     severity: 5,
     region: 'us-east-1',
     count: 231,
-    resource: { kind: 'instance', instanceId: 'i-012345678aabbccdd', name: 'staging-web-1', publicIps: ['54.210.10.20'], privateIps: ['10.0.1.25'] },
+    resource: {
+      kind: 'instance',
+      instanceId: 'i-012345678aabbccdd',
+      name: 'staging-web-1',
+      publicIps: ['54.210.10.20'],
+      privateIps: ['10.0.1.25'],
+    },
     action: { actionType: 'NETWORK_CONNECTION', ports: [22], ips: ['198.51.100.23'], protocol: 'TCP', connectionDirection: 'INBOUND' },
   },
   'unauthorizedaccess-iamuser-credential-exfiltration': {
@@ -232,7 +261,13 @@ describe('toFinding on specific fixtures', () => {
     expect(f.action?.api).toBe('ListBuckets');
     expect(f.action?.serviceName).toBe('s3.amazonaws.com');
     expect(f.action?.userAgent).toBe('aws-cli/2.15.0 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22');
-    expect(f.action?.remoteIps[0]).toEqual({ ip: '198.51.100.99', country: 'Brazil', city: 'Sao Paulo', org: 'Example Broadband', asn: '64504' });
+    expect(f.action?.remoteIps[0]).toEqual({
+      ip: '198.51.100.99',
+      country: 'Brazil',
+      city: 'Sao Paulo',
+      org: 'Example Broadband',
+      asn: '64504',
+    });
   });
 
   it('S3 finding without AccessKeyDetails: the resource is the bucket', () => {
@@ -250,7 +285,13 @@ describe('toFinding on specific fixtures', () => {
 
   it('DNS request: the domain and protocol, no ports or addresses', () => {
     const f = mapped('backdoor-ec2-ccactivity-dns');
-    expect(f.action).toEqual({ actionType: 'DNS_REQUEST', remoteIps: [], localPorts: [], domain: 'c2.malicious-example.net', protocol: 'UDP' });
+    expect(f.action).toEqual({
+      actionType: 'DNS_REQUEST',
+      remoteIps: [],
+      localPorts: [],
+      domain: 'c2.malicious-example.net',
+      protocol: 'UDP',
+    });
   });
 
   it('archived fixture variant is archived', () => {
@@ -391,18 +432,31 @@ describe('toFinding on odd input', () => {
   });
 
   it('an empty Name tag gives no name', () => {
-    const f = toFinding(minimal({ Resource: { ResourceType: 'Instance', InstanceDetails: { InstanceId: 'i-0abc', Tags: [{ Key: 'Name', Value: '' }] } } }));
+    const f = toFinding(
+      minimal({ Resource: { ResourceType: 'Instance', InstanceDetails: { InstanceId: 'i-0abc', Tags: [{ Key: 'Name', Value: '' }] } } }),
+    );
     expect(f.resource.kind === 'instance' && f.resource.name).toBeUndefined();
   });
 
   it('duplicate probed ports and addresses are listed once; non-integer ports are dropped', () => {
-    const probe = (port: unknown, ip: string) => ({ LocalPortDetails: { Port: port, PortName: 'SSH' }, RemoteIpDetails: { IpAddressV4: ip } });
+    const probe = (port: unknown, ip: string) => ({
+      LocalPortDetails: { Port: port, PortName: 'SSH' },
+      RemoteIpDetails: { IpAddressV4: ip },
+    });
     const f = toFinding(
       minimal({
         Service: {
           Action: {
             ActionType: 'PORT_PROBE',
-            PortProbeAction: { PortProbeDetails: [probe(22, '192.0.2.1'), probe(22, '192.0.2.1'), probe(22, '192.0.2.2'), probe(22.5, '192.0.2.1'), probe('80', '192.0.2.1')] },
+            PortProbeAction: {
+              PortProbeDetails: [
+                probe(22, '192.0.2.1'),
+                probe(22, '192.0.2.1'),
+                probe(22, '192.0.2.2'),
+                probe(22.5, '192.0.2.1'),
+                probe('80', '192.0.2.1'),
+              ],
+            },
           },
         },
       }),
@@ -421,7 +475,12 @@ describe('toFinding on odd input', () => {
               ConnectionDirection: 'INBOUND',
               Protocol: 'TCP',
               LocalPortDetails: { Port: 22 },
-              RemoteIpDetails: { IpAddressV4: '', IpAddressV6: '2001:db8::7', Country: { CountryCode: 'DE' }, Organization: { Isp: 'Example ISP' } },
+              RemoteIpDetails: {
+                IpAddressV4: '',
+                IpAddressV6: '2001:db8::7',
+                Country: { CountryCode: 'DE' },
+                Organization: { Isp: 'Example ISP' },
+              },
             },
           },
         },
@@ -433,7 +492,11 @@ describe('toFinding on odd input', () => {
 
   it('remote details without any address are skipped', () => {
     const f = toFinding(
-      minimal({ Service: { Action: { ActionType: 'NETWORK_CONNECTION', NetworkConnectionAction: { RemoteIpDetails: { Country: { CountryName: 'X' } } } } } }),
+      minimal({
+        Service: {
+          Action: { ActionType: 'NETWORK_CONNECTION', NetworkConnectionAction: { RemoteIpDetails: { Country: { CountryName: 'X' } } } },
+        },
+      }),
     );
     expect(f.action?.remoteIps).toEqual([]);
   });
@@ -468,7 +531,9 @@ describe('toFinding on odd input', () => {
   });
 
   it('China partition findings link to the China console host', () => {
-    expect(new URL(toFinding(minimal({ Partition: 'aws-cn', Region: 'cn-north-1' })).consoleUrl).host).toBe('cn-north-1.console.amazonaws.cn');
+    expect(new URL(toFinding(minimal({ Partition: 'aws-cn', Region: 'cn-north-1' })).consoleUrl).host).toBe(
+      'cn-north-1.console.amazonaws.cn',
+    );
   });
 
   it('an unknown partition falls back to the commercial console', () => {
@@ -477,9 +542,13 @@ describe('toFinding on odd input', () => {
 
   it('consoleUrl encodes hostile IDs and regions so they cannot break out of the URL', () => {
     const url = consoleUrl('aws', 'us-east-1', 'a&b c<d>|e#f');
-    expect(url).toBe('https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?macros=current&fId=a%26b%20c%3Cd%3E%7Ce%23f');
+    expect(url).toBe(
+      'https://us-east-1.console.aws.amazon.com/guardduty/home?region=us-east-1#/findings?macros=current&fId=a%26b%20c%3Cd%3E%7Ce%23f',
+    );
     // A region that is not a region name never reaches the host name: the link goes to the console's home.
-    expect(consoleUrl('aws', 'x/../evil.example#', 'id')).toBe('https://console.aws.amazon.com/guardduty/home#/findings?macros=current&fId=id');
+    expect(consoleUrl('aws', 'x/../evil.example#', 'id')).toBe(
+      'https://console.aws.amazon.com/guardduty/home#/findings?macros=current&fId=id',
+    );
   });
 });
 

@@ -44,32 +44,93 @@ const NOTE_USERS = ['U0ALICE001', 'W0BOB00001'];
 // ---------------------------------------------------------------- hostile strings
 
 const SEQUENCES = [
-  '<!channel>', '<!here>', '<!everyone>', '<!subteam^S0123ABC|@security>', '<!date^1392734382^{date}|x>',
-  '<@U123>', '<@W0ABC>', '<@U0ALICE001>', '<#C123>', '<#C123|general>',
-  '<https://evil.example|click>', '<http://evil.example>', '<mailto:a@evil.example|mail>', '<https://evil.example>',
-  '&lt;', '&gt;', '&amp;', '&', '&lt', '&#60;', '&lt;!channel&gt;',
-  '*bold*', '_it_', '`', '```', '~strike~', '> quote', '\n> quote', '>>>', '|', '\\', '"', "'",
-  RLO, '\u202D', '\u2066', '\u2067', '\u2069', ZWSP, '\u200C', '\u200D', '\u200E', '\u200F', '\uFEFF', '\u2060',
-  NUL, '\u0007', '\u001B[31m', '\u007F',
-  '😀', '👨‍👩‍👧‍👦', '🇺🇸', '𝕏', ':red_circle:', 'é', '\u0301',
-  ' ', '\n', '\t', '\r\n', '\u00a0', '\u2028',
+  '<!channel>',
+  '<!here>',
+  '<!everyone>',
+  '<!subteam^S0123ABC|@security>',
+  '<!date^1392734382^{date}|x>',
+  '<@U123>',
+  '<@W0ABC>',
+  '<@U0ALICE001>',
+  '<#C123>',
+  '<#C123|general>',
+  '<https://evil.example|click>',
+  '<http://evil.example>',
+  '<mailto:a@evil.example|mail>',
+  '<https://evil.example>',
+  '&lt;',
+  '&gt;',
+  '&amp;',
+  '&',
+  '&lt',
+  '&#60;',
+  '&lt;!channel&gt;',
+  '*bold*',
+  '_it_',
+  '`',
+  '```',
+  '~strike~',
+  '> quote',
+  '\n> quote',
+  '>>>',
+  '|',
+  '\\',
+  '"',
+  "'",
+  RLO,
+  '\u202D',
+  '\u2066',
+  '\u2067',
+  '\u2069',
+  ZWSP,
+  '\u200C',
+  '\u200D',
+  '\u200E',
+  '\u200F',
+  '\uFEFF',
+  '\u2060',
+  NUL,
+  '\u0007',
+  '\u001B[31m',
+  '\u007F',
+  '😀',
+  '👨‍👩‍👧‍👦',
+  '🇺🇸',
+  '𝕏',
+  ':red_circle:',
+  'é',
+  '\u0301',
+  ' ',
+  '\n',
+  '\t',
+  '\r\n',
+  '\u00a0',
+  '\u2028',
 ];
 const LONE = ['\uD83D', '\uDE00', '\uDBFF', '\uDC00'];
 /** Positions where a truncation limit falls (30, 40, 60, 100, 140, 150, 300, 2000, 3000 and around them). */
-const CUTS = [0, 1, 2, 17, 18, 19, 27, 28, 29, 37, 38, 39, 57, 58, 59, 97, 98, 99, 137, 138, 147, 148, 149, 196, 197, 198, 296, 297, 298, 299, 1990, 1995, 1996, 1997, 1998, 2995, 2996, 2997, 2998, 2999];
+const CUTS = [
+  0, 1, 2, 17, 18, 19, 27, 28, 29, 37, 38, 39, 57, 58, 59, 97, 98, 99, 137, 138, 147, 148, 149, 196, 197, 198, 296, 297, 298, 299, 1990,
+  1995, 1996, 1997, 1998, 2995, 2996, 2997, 2998, 2999,
+];
 
 function hostileArb(withLoneSurrogates: boolean): fc.Arbitrary<string> {
   const pieces = withLoneSurrogates ? [...SEQUENCES, ...LONE] : SEQUENCES;
-  const piece = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pieces) }, { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }) });
-  const long = fc
-    .tuple(fc.constantFrom(...pieces, 'a', 'ab'), fc.integer({ min: 290, max: 10_000 }))
-    .map(([s, n]) => {
-      const out = s.repeat(Math.ceil(n / s.length));
-      // Never cut a pair in two here: lone surrogates only come from LONE.
-      return withLoneSurrogates ? out.slice(0, n) : cutWhole(out, n);
-    });
+  const piece = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...pieces) },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }) },
+  );
+  const long = fc.tuple(fc.constantFrom(...pieces, 'a', 'ab'), fc.integer({ min: 290, max: 10_000 })).map(([s, n]) => {
+    const out = s.repeat(Math.ceil(n / s.length));
+    // Never cut a pair in two here: lone surrogates only come from LONE.
+    return withLoneSurrogates ? out.slice(0, n) : cutWhole(out, n);
+  });
   const atCut = fc
-    .tuple(fc.oneof(fc.constantFrom(...CUTS), fc.integer({ min: 0, max: 10_000 })), fc.constantFrom('x', 'é', '😀', '&', ' '), fc.array(piece, { minLength: 1, maxLength: 4 }))
+    .tuple(
+      fc.oneof(fc.constantFrom(...CUTS), fc.integer({ min: 0, max: 10_000 })),
+      fc.constantFrom('x', 'é', '😀', '&', ' '),
+      fc.array(piece, { minLength: 1, maxLength: 4 }),
+    )
     .map(([n, fill, tail]) => fill.repeat(Math.max(0, Math.floor(n / fill.length))) + tail.join(''));
   return fc.oneof(
     { weight: 6, arbitrary: fc.array(piece, { minLength: 1, maxLength: 12 }).map((a) => a.join('')) },
@@ -86,13 +147,42 @@ const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq
 // ---------------------------------------------------------------- hostile raw findings
 
 const FIXTURES = allFixtures();
-const UNKNOWN_TYPES = ['Made:Up/Type', 'Recon:EC2/PortProbeUnprotectedPort', 'UnauthorizedAccess:EC2/SSHBruteForce', 'Future:Thing/New.Kind!DNS', 'Unknown', 'a:b/c'];
-const DROPS = ['Resource', 'Service', 'Action', 'InstanceDetails', 'NetworkInterfaces', 'AccessKeyDetails', 'S3BucketDetails', 'Title', 'Description', 'Type', 'Id', 'Region'] as const;
+const UNKNOWN_TYPES = [
+  'Made:Up/Type',
+  'Recon:EC2/PortProbeUnprotectedPort',
+  'UnauthorizedAccess:EC2/SSHBruteForce',
+  'Future:Thing/New.Kind!DNS',
+  'Unknown',
+  'a:b/c',
+];
+const DROPS = [
+  'Resource',
+  'Service',
+  'Action',
+  'InstanceDetails',
+  'NetworkInterfaces',
+  'AccessKeyDetails',
+  'S3BucketDetails',
+  'Title',
+  'Description',
+  'Type',
+  'Id',
+  'Region',
+] as const;
 type Drop = (typeof DROPS)[number];
 
 interface Mutation {
   base: number;
-  fields: { Title?: string; Description?: string; Type?: string; Id?: string; AccountId?: string; Region?: string; Partition?: string; Arn?: string };
+  fields: {
+    Title?: string;
+    Description?: string;
+    Type?: string;
+    Id?: string;
+    AccountId?: string;
+    Region?: string;
+    Partition?: string;
+    Arn?: string;
+  };
   times: { CreatedAt?: string; UpdatedAt?: string; EventFirstSeen?: string; EventLastSeen?: string };
   severity?: number;
   count?: number;
@@ -111,7 +201,12 @@ function cutWhole(text: string, max: number): string {
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
-const idLike = (s: fc.Arbitrary<string>) => fc.oneof(s, s.map((x) => cutWhole(x.padEnd(300, 'x'), 300)), fc.stringMatching(/^[A-Za-z0-9]{1,300}$/));
+const idLike = (s: fc.Arbitrary<string>) =>
+  fc.oneof(
+    s,
+    s.map((x) => cutWhole(x.padEnd(300, 'x'), 300)),
+    fc.stringMatching(/^[A-Za-z0-9]{1,300}$/),
+  );
 
 /** Whether the region still gives a console link Slack accepts (or one too long to be shown at all). */
 function consoleHostOk(region: string): boolean {
@@ -141,52 +236,64 @@ function mutationArb(o: MutationOptions): fc.Arbitrary<Mutation> {
   const h = hostileArb(o.lone);
   const plain = hostileArb(false);
   const region = fc.oneof(o.anyRegion ? plain : plain.filter(consoleHostOk), fc.constantFrom('us-east-1', 'us-gov-west-1', 'cn-north-1'));
-  const timeArb = fc.oneof(h, fc.date({ min: new Date(0), max: new Date(8.6e15), noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2017-12-12T19:18:55.329Z', 'not a date', '+275760-09-13T00:00:00.000Z'));
-  return fc.record({
-    base: fc.nat(FIXTURES.length - 1),
-    fields: fc.record(
-      {
-        Title: h,
-        Description: h,
-        Type: fc.oneof(h, fc.constantFrom(...UNKNOWN_TYPES)),
-        Id: idLike(plain),
-        AccountId: h,
-        Region: region,
-        Partition: fc.oneof(h, fc.constantFrom('aws', 'aws-cn', 'aws-us-gov', 'aws-iso')),
-        Arn: h,
-      },
-      { requiredKeys: [] },
-    ),
-    times: fc.record({ CreatedAt: timeArb, UpdatedAt: timeArb, EventFirstSeen: timeArb, EventLastSeen: timeArb }, { requiredKeys: [] }),
-    // (Id and Region lengths are capped in .filter below when asked.)
-    severity: maybe(fc.oneof(fc.double(), fc.double({ min: 0, max: 10, noNaN: true }), fc.constantFrom(Number.NaN, Infinity, -Infinity, -1, 0, 8.9999, 9, 10, 1e21, -1e21, 5e-324))),
-    count: maybe(fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 2 ** 53, Infinity))),
-    archived: fc.boolean(),
-    drop: fc.oneof({ weight: 2, arbitrary: fc.constant<Drop[]>([]) }, { weight: 1, arbitrary: fc.subarray<Drop>([...DROPS]) }),
-    text: h,
-    resource: maybe(
-      fc.record({
-        kind: fc.constantFrom('instance', 'accessKey', 's3', 'other'),
-        tags: fc.oneof(fc.nat(5), fc.constant(60)),
-        ids: idLike(h),
-        groups: fc.oneof(fc.nat(7), fc.constant(40)),
-      }),
-    ),
-    action: maybe(
-      fc.record({
-        kind: fc.constantFrom('probe', 'connection', 'api', 'dns', 'k8s', 'rds'),
-        ips: fc.oneof(fc.nat(4), fc.constant(200)),
-        ports: fc.oneof(fc.nat(9), fc.constant(500)),
-        ip: h,
-        port: fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.integer(), fc.constantFrom(-1, 1e9, 0.5, Number.NaN)),
-      }),
-    ),
-  }).map((m) => {
-    const { Id, Region } = m.fields;
-    const half = Math.floor(o.maxRefChars / 2);
-    if ((Id?.length ?? 0) <= half && (Region?.length ?? 0) <= half) return m;
-    return { ...m, fields: { ...m.fields, Id: Id && cutWhole(Id, half), Region: Region && cutWhole(Region, half) } };
-  });
+  const timeArb = fc.oneof(
+    h,
+    fc.date({ min: new Date(0), max: new Date(8.6e15), noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.constantFrom('2017-12-12T19:18:55.329Z', 'not a date', '+275760-09-13T00:00:00.000Z'),
+  );
+  return fc
+    .record({
+      base: fc.nat(FIXTURES.length - 1),
+      fields: fc.record(
+        {
+          Title: h,
+          Description: h,
+          Type: fc.oneof(h, fc.constantFrom(...UNKNOWN_TYPES)),
+          Id: idLike(plain),
+          AccountId: h,
+          Region: region,
+          Partition: fc.oneof(h, fc.constantFrom('aws', 'aws-cn', 'aws-us-gov', 'aws-iso')),
+          Arn: h,
+        },
+        { requiredKeys: [] },
+      ),
+      times: fc.record({ CreatedAt: timeArb, UpdatedAt: timeArb, EventFirstSeen: timeArb, EventLastSeen: timeArb }, { requiredKeys: [] }),
+      // (Id and Region lengths are capped in .filter below when asked.)
+      severity: maybe(
+        fc.oneof(
+          fc.double(),
+          fc.double({ min: 0, max: 10, noNaN: true }),
+          fc.constantFrom(Number.NaN, Infinity, -Infinity, -1, 0, 8.9999, 9, 10, 1e21, -1e21, 5e-324),
+        ),
+      ),
+      count: maybe(fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 2 ** 53, Infinity))),
+      archived: fc.boolean(),
+      drop: fc.oneof({ weight: 2, arbitrary: fc.constant<Drop[]>([]) }, { weight: 1, arbitrary: fc.subarray<Drop>([...DROPS]) }),
+      text: h,
+      resource: maybe(
+        fc.record({
+          kind: fc.constantFrom('instance', 'accessKey', 's3', 'other'),
+          tags: fc.oneof(fc.nat(5), fc.constant(60)),
+          ids: idLike(h),
+          groups: fc.oneof(fc.nat(7), fc.constant(40)),
+        }),
+      ),
+      action: maybe(
+        fc.record({
+          kind: fc.constantFrom('probe', 'connection', 'api', 'dns', 'k8s', 'rds'),
+          ips: fc.oneof(fc.nat(4), fc.constant(200)),
+          ports: fc.oneof(fc.nat(9), fc.constant(500)),
+          ip: h,
+          port: fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.integer(), fc.constantFrom(-1, 1e9, 0.5, Number.NaN)),
+        }),
+      ),
+    })
+    .map((m) => {
+      const { Id, Region } = m.fields;
+      const half = Math.floor(o.maxRefChars / 2);
+      if ((Id?.length ?? 0) <= half && (Region?.length ?? 0) <= half) return m;
+      return { ...m, fields: { ...m.fields, Id: Id && cutWhole(Id, half), Region: Region && cutWhole(Region, half) } };
+    });
 }
 
 /** A raw GetFindings result built from a fixture and a mutation (PascalCase, as the SDK returns it). */
@@ -243,8 +350,10 @@ function rawFinding(m: Mutation): SdkFinding {
     }));
     const action: NonNullable<NonNullable<SdkFinding['Service']>['Action']> = { ActionType: t };
     if (a.kind === 'probe') action.PortProbeAction = { PortProbeDetails: details };
-    if (a.kind === 'connection') action.NetworkConnectionAction = { LocalPortDetails: port(0), RemoteIpDetails: ip(0), Protocol: t, ConnectionDirection: a.ip };
-    if (a.kind === 'api') action.AwsApiCallAction = { Api: t, ServiceName: a.ip, UserAgent: `${t}${t}`, DomainDetails: { Domain: t }, RemoteIpDetails: ip(0) };
+    if (a.kind === 'connection')
+      action.NetworkConnectionAction = { LocalPortDetails: port(0), RemoteIpDetails: ip(0), Protocol: t, ConnectionDirection: a.ip };
+    if (a.kind === 'api')
+      action.AwsApiCallAction = { Api: t, ServiceName: a.ip, UserAgent: `${t}${t}`, DomainDetails: { Domain: t }, RemoteIpDetails: ip(0) };
     if (a.kind === 'dns') action.DnsRequestAction = { Domain: `${t}.${a.ip}`, Protocol: t };
     if (a.kind === 'k8s') action.KubernetesApiCallAction = { Verb: t, UserAgent: a.ip, RemoteIpDetails: ip(3) };
     if (a.kind === 'rds') action.RdsLoginAttemptAction = { RemoteIpDetails: ip(0) };
@@ -288,15 +397,25 @@ function hasLoneSurrogate(value: unknown): boolean {
 function checkAngles(where: string, text: string, allowed: readonly string[]): void {
   for (let i = text.indexOf('<'); i !== -1; i = text.indexOf('<', i + 1)) {
     if (!allowed.some((a) => text.startsWith(a, i))) {
-      throw new Error(`${where}: "<" from the input survives in mrkdwn: ${JSON.stringify(text.slice(i, i + 60))} in ${JSON.stringify(text.slice(0, 120))}`);
+      throw new Error(
+        `${where}: "<" from the input survives in mrkdwn: ${JSON.stringify(text.slice(i, i + 60))} in ${JSON.stringify(text.slice(0, 120))}`,
+      );
     }
   }
 }
 
-function checkString(where: string, text: string, opts: { max: number; mrkdwn: boolean; allowed: readonly string[]; noLone: boolean }): void {
+function checkString(
+  where: string,
+  text: string,
+  opts: { max: number; mrkdwn: boolean; allowed: readonly string[]; noLone: boolean },
+): void {
   if (text.length > opts.max) throw new Error(`${where}: ${text.length} characters, over ${opts.max}`);
-  if (INVISIBLE.test(text)) throw new Error(`${where}: invisible or bidi control ${JSON.stringify(INVISIBLE.exec(text)?.[0])} in ${JSON.stringify(text.slice(0, 120))}`);
-  if (opts.noLone && LONE_SURROGATE.test(text)) throw new Error(`${where}: a lone surrogate was made by cutting: ${JSON.stringify(text.slice(-20))}`);
+  if (INVISIBLE.test(text))
+    throw new Error(
+      `${where}: invisible or bidi control ${JSON.stringify(INVISIBLE.exec(text)?.[0])} in ${JSON.stringify(text.slice(0, 120))}`,
+    );
+  if (opts.noLone && LONE_SURROGATE.test(text))
+    throw new Error(`${where}: a lone surrogate was made by cutting: ${JSON.stringify(text.slice(-20))}`);
   if (!opts.mrkdwn) return;
   const bad = findUnescaped(text);
   if (bad !== undefined) throw new Error(`${where}: unescaped ${JSON.stringify(bad)} in ${JSON.stringify(text.slice(0, 120))}`);
@@ -322,15 +441,32 @@ const userArb = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...NOTE_USERS) 
 const notesArb = fc.array(
   fc.oneof(
     userArb.map((u) => `:file_cabinet: Archived in GuardDuty by ${userMention(u)}`),
-    fc.tuple(userArb, fc.boolean()).map(([u, useful]) => `${useful ? ':thumbsup:' : ':thumbsdown:'} ${userMention(u)} marked this finding ${useful ? 'useful' : 'not useful'}`),
-    hostile.map((e) => `:warning: The bot's state store did not answer (${mrkdwn(e, 300)}): thread link and proposals are unavailable right now.`),
+    fc
+      .tuple(userArb, fc.boolean())
+      .map(
+        ([u, useful]) =>
+          `${useful ? ':thumbsup:' : ':thumbsdown:'} ${userMention(u)} marked this finding ${useful ? 'useful' : 'not useful'}`,
+      ),
+    hostile.map(
+      (e) => `:warning: The bot's state store did not answer (${mrkdwn(e, 300)}): thread link and proposals are unavailable right now.`,
+    ),
   ),
   { maxLength: 12 },
 );
 const threadLinkArb = fc.oneof(
   { weight: 4, arbitrary: fc.constant(THREAD_LINK) },
   { weight: 2, arbitrary: fc.constant(undefined) },
-  { weight: 1, arbitrary: fc.constantFrom('https://evil.example|click', 'https://evil.example/<!channel>', 'javascript:alert(1)', `https://x.example/${'a'.repeat(3000)}`, 'https://a b', 'http://plain.example') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'https://evil.example|click',
+      'https://evil.example/<!channel>',
+      'javascript:alert(1)',
+      `https://x.example/${'a'.repeat(3000)}`,
+      'https://a b',
+      'http://plain.example',
+    ),
+  },
 );
 const CARD_ACTIONS = ['propose', 'archive', 'feedback', 'post'] as const;
 
@@ -359,7 +495,9 @@ describe('fuzz: finding cards from hostile GuardDuty findings', () => {
         expect(blocks.filter((b) => b.type === 'actions')).toHaveLength(1);
         const actions = blocks.find((b) => b.type === 'actions') as { elements: { action_id: string }[] };
         const ids = actions.elements.map((e) => e.action_id);
-        expect(ids).toEqual(expect.arrayContaining([ACTION.postToChannel, ACTION.proposeFix, ACTION.feedbackUseful, ACTION.feedbackNotUseful]));
+        expect(ids).toEqual(
+          expect.arrayContaining([ACTION.postToChannel, ACTION.proposeFix, ACTION.feedbackUseful, ACTION.feedbackNotUseful]),
+        );
         expect(ids.includes(ACTION.archive)).toBe(!finding.archived);
         expect(JSON.stringify(blocks).includes(THREAD_LINK_MRKDWN)).toBe(threadLink === THREAD_LINK);
         checkString('findingCardText', findingCardText(finding), { max: 300, mrkdwn: true, allowed: [], noLone });
@@ -382,7 +520,10 @@ describe('fuzz: finding cards from hostile GuardDuty findings', () => {
     fc.assert(
       fc.property(withLone, notesArb, (raw, notes) => {
         const finding = toFinding(raw);
-        checkBlocks(findingCard(finding, { actions: [...CARD_ACTIONS], notes, threadLink: THREAD_LINK }), { allowed: cardAllowed(THREAD_LINK), noLone: false });
+        checkBlocks(findingCard(finding, { actions: [...CARD_ACTIONS], notes, threadLink: THREAD_LINK }), {
+          allowed: cardAllowed(THREAD_LINK),
+          noLone: false,
+        });
         checkString('findingCardText', findingCardText(finding), { max: 300, mrkdwn: true, allowed: [], noLone: false });
       }),
       { numRuns: CARD_RUNS },
@@ -395,7 +536,10 @@ const filterArb: fc.Arbitrary<FindingsFilter> = fc.record(
     band: fc.constantFrom(...SEVERITY_BANDS),
     region: fc.constantFrom('us-east-1', 'eu-west-1', 'us-gov-west-1'),
     accountId: fc.constant('123456789012'),
-    typeFilter: fc.oneof(fc.constantFrom('Recon:EC2', 'UnauthorizedAccess:EC2/SSHBruteForce'), hostileArb(false).map((t) => t.slice(0, 200))),
+    typeFilter: fc.oneof(
+      fc.constantFrom('Recon:EC2', 'UnauthorizedAccess:EC2/SSHBruteForce'),
+      hostileArb(false).map((t) => t.slice(0, 200)),
+    ),
     archived: fc.boolean(),
   },
   { requiredKeys: ['band', 'archived'] },
@@ -431,11 +575,16 @@ describe('fuzz: lists and digests of hostile findings', () => {
       return { findingId: f.id, region: f.region, accountId: f.accountId, severity: f.severity, type: f.type, title: f.title };
     });
     fc.assert(
-      fc.property(fc.array(itemArb, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 1440 }), fc.uuid(), (items, minutes, digestId) => {
-        const blocks = digestBlocks(digestId, items, minutes);
-        checkBlocks(blocks, { allowed: [], noLone: !hasLoneSurrogate(items) });
-        expect(JSON.stringify(blocks)).toContain(`*${items.length} new finding`);
-      }),
+      fc.property(
+        fc.array(itemArb, { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 1440 }),
+        fc.uuid(),
+        (items, minutes, digestId) => {
+          const blocks = digestBlocks(digestId, items, minutes);
+          checkBlocks(blocks, { allowed: [], noLone: !hasLoneSurrogate(items) });
+          expect(JSON.stringify(blocks)).toContain(`*${items.length} new finding`);
+        },
+      ),
       { numRuns: LIST_RUNS },
     );
   });
@@ -463,7 +612,11 @@ const ruleArb: fc.Arbitrary<IngressRule> = fc.record(
   { requiredKeys: ['groupId', 'protocol', 'fromPort', 'toPort'] },
 );
 const trustedArb: fc.Arbitrary<TrustedSource> = fc.oneof(
-  fc.record({ kind: fc.constant('cidr' as const), cidr: fc.oneof(fc.constant('203.0.113.0/24'), hostile), version: fc.constantFrom(4 as const, 6 as const) }),
+  fc.record({
+    kind: fc.constant('cidr' as const),
+    cidr: fc.oneof(fc.constant('203.0.113.0/24'), hostile),
+    version: fc.constantFrom(4 as const, 6 as const),
+  }),
   fc.record({ kind: fc.constant('securityGroup' as const), groupId: fc.oneof(fc.constant('sg-0123456789abcdef0'), hostile) }),
 );
 const planArb: fc.Arbitrary<RemediationPlan> = fc.record(
@@ -563,20 +716,28 @@ describe('fuzz: remediation proposal builders with hostile plans', () => {
       }),
     );
     fc.assert(
-      fc.property(rawFindingArb(CARD_FINDING), fc.array(portArb, { minLength: 1, maxLength: 3 }), fc.array(hostile, { maxLength: 12 }), hostile, previewArb, (raw, ports, suggestions, metadata, preview) => {
-        const noLone = !hasLoneSurrogate([raw, ports, suggestions, preview]);
-        const view = proposeModal({ finding: toFinding(raw), ports, suggestions, metadata, preview });
-        checkBlocks(view.blocks, { allowed: [], noLone, modal: true });
-        for (const key of ['title', 'submit', 'close'] as const) {
-          const text = view[key]?.text ?? '';
-          expect(text.length).toBeGreaterThan(0);
-          expect(text.length).toBeLessThanOrEqual(LIMITS.modalTitle);
-        }
-        expect((view.private_metadata ?? '').length).toBeLessThanOrEqual(LIMITS.privateMetadata);
-        const input = view.blocks.find((b) => b.type === 'input') as { element: { initial_value?: string; max_length: number } } | undefined;
-        expect(input).toBeDefined();
-        expect((input?.element.initial_value ?? '').length).toBeLessThanOrEqual(input?.element.max_length ?? 0);
-      }),
+      fc.property(
+        rawFindingArb(CARD_FINDING),
+        fc.array(portArb, { minLength: 1, maxLength: 3 }),
+        fc.array(hostile, { maxLength: 12 }),
+        hostile,
+        previewArb,
+        (raw, ports, suggestions, metadata, preview) => {
+          const noLone = !hasLoneSurrogate([raw, ports, suggestions, preview]);
+          const view = proposeModal({ finding: toFinding(raw), ports, suggestions, metadata, preview });
+          checkBlocks(view.blocks, { allowed: [], noLone, modal: true });
+          for (const key of ['title', 'submit', 'close'] as const) {
+            const text = view[key]?.text ?? '';
+            expect(text.length).toBeGreaterThan(0);
+            expect(text.length).toBeLessThanOrEqual(LIMITS.modalTitle);
+          }
+          expect((view.private_metadata ?? '').length).toBeLessThanOrEqual(LIMITS.privateMetadata);
+          const input = view.blocks.find((b) => b.type === 'input') as
+            { element: { initial_value?: string; max_length: number } } | undefined;
+          expect(input).toBeDefined();
+          expect((input?.element.initial_value ?? '').length).toBeLessThanOrEqual(input?.element.max_length ?? 0);
+        },
+      ),
       { numRuns: LIST_RUNS },
     );
   });
@@ -598,7 +759,12 @@ describe('fuzz: remediation proposal builders with hostile plans', () => {
         ];
         const text = refusalText(refusal, { approversConfigured });
         expect(text.trim()).not.toBe('');
-        checkString('refusalText', text, { max: LIMITS.messageText, mrkdwn: true, allowed: mentions(users), noLone: !hasLoneSurrogate(refusal) });
+        checkString('refusalText', text, {
+          max: LIMITS.messageText,
+          mrkdwn: true,
+          allowed: mentions(users),
+          noLone: !hasLoneSurrogate(refusal),
+        });
       }),
       { numRuns: LIST_RUNS },
     );
@@ -633,7 +799,12 @@ describe('bugs found by fuzzing (fixed in src/)', () => {
   // its values to 2000): a long Id or Region gives an invalid message. Counterexample found: a Region of 1968
   // characters with the fixture's 32-character Id (value of 2001 characters); here an Id of 2000.
   it('findingsList keeps View button values within 2000 characters', () => {
-    const listing: FindingsListing = { findings: [toFinding(hostileFixture({ Id: 'a'.repeat(2000) }))], page: 0, hasMore: false, failures: [] };
+    const listing: FindingsListing = {
+      findings: [toFinding(hostileFixture({ Id: 'a'.repeat(2000) }))],
+      page: 0,
+      hasMore: false,
+      failures: [],
+    };
     const blocks: KnownBlock[] = findingsList({ band: 'low', archived: false }, listing);
     assertValidMessage(blocks);
   });

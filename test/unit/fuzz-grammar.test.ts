@@ -4,7 +4,14 @@
  */
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
-import { ACCOUNT_PATTERN, FINDING_ID_PATTERN, REGION_PATTERN, parseCommand, type Command, type FindingsFilter } from '../../src/domain/command';
+import {
+  ACCOUNT_PATTERN,
+  FINDING_ID_PATTERN,
+  REGION_PATTERN,
+  parseCommand,
+  type Command,
+  type FindingsFilter,
+} from '../../src/domain/command';
 import { CommandSyntaxError } from '../../src/domain/errors';
 import { KNOWN_FINDING_TYPES, MAX_TYPE_VALUES } from '../../src/domain/finding-types';
 import { MAX_TRUSTED_SOURCES, parseTrustedSources, type ParseTrustedSourcesResult } from '../../src/domain/remediation/trusted-source';
@@ -46,7 +53,16 @@ const unicodeUnit = fc.oneof(
 const anyText = fc.string({ unit: unicodeUnit, maxLength: 80 });
 const junk = fc.string({ unit: unicodeUnit, minLength: 1, maxLength: 12 });
 
-const VALID_REGIONS = ['us-east-1', 'us-west-2', 'eu-central-1', 'ap-southeast-2', 'us-gov-west-1', 'us-isob-east-1', 'cn-north-1', 'il-central-1'];
+const VALID_REGIONS = [
+  'us-east-1',
+  'us-west-2',
+  'eu-central-1',
+  'ap-southeast-2',
+  'us-gov-west-1',
+  'us-isob-east-1',
+  'cn-north-1',
+  'il-central-1',
+];
 /** The configured regions (GUARDDUTY_REGIONS) given to the grammar and the decoders: the valid regions above. */
 const CONFIGURED: readonly string[] = VALID_REGIONS;
 const configuredRegionArb = fc.constantFrom(...CONFIGURED);
@@ -63,17 +79,76 @@ const typePrefixArb = fc.oneof(
 
 /** Token soup: the grammar's own words mixed with markup, controls and oversized tokens. */
 const GRAMMAR_WORDS = [
-  'findings', 'finding', 'list', 'show', 'help', 'FINDINGS', 'Finding', 'LiSt',
-  ...SEVERITY_BANDS, 'LOW', 'Critical', 'HIGH', 'extreme', 'info',
-  'archived', 'ARCHIVED', 'archive',
-  'region:', 'account:', 'type:', 'REGION:US-WEST-2', 'region:us-east-1', 'region:mars', 'region:us-east-1\n', 'region:us-east-12',
-  'account:123456789012', 'account:12345678901', 'account:1234567890123', 'account:\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662',
-  'type:Recon', 'type:Recon:EC2', 'type:recon:ec2/portscan', 'type:UnauthorizedAccess:EC2/SSHBruteForce', 'type:A:B/c', 'type:Backdoor:EC2/C&CActivity.B',
-  'type:*', 'type:Recon:EC2/<!channel>', 'type:U',
-  '<!channel>', '<!here>', '<!everyone>', '<@U0123ABCD>', '<#C0123>', '<https://evil.example|click>',
-  '&', '&amp;', '&lt;', '*', '*bold*', '`', '```', '~', '>', '_', '|',
-  RLO, ZWSP, NUL, KELVIN, DOTTED_I, `region${KELVIN}:us-east-1`, `${DOTTED_I}help`, `findings${RLO}`, `hi${ZWSP}gh`,
-  '0cbd1f0e8a9b3c2d4e5f60718293a4b5', 'abcdefgh', 'abcdefg', 'a'.repeat(128), 'a'.repeat(129), '0cbd-1f0e',
+  'findings',
+  'finding',
+  'list',
+  'show',
+  'help',
+  'FINDINGS',
+  'Finding',
+  'LiSt',
+  ...SEVERITY_BANDS,
+  'LOW',
+  'Critical',
+  'HIGH',
+  'extreme',
+  'info',
+  'archived',
+  'ARCHIVED',
+  'archive',
+  'region:',
+  'account:',
+  'type:',
+  'REGION:US-WEST-2',
+  'region:us-east-1',
+  'region:mars',
+  'region:us-east-1\n',
+  'region:us-east-12',
+  'account:123456789012',
+  'account:12345678901',
+  'account:1234567890123',
+  'account:\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662',
+  'type:Recon',
+  'type:Recon:EC2',
+  'type:recon:ec2/portscan',
+  'type:UnauthorizedAccess:EC2/SSHBruteForce',
+  'type:A:B/c',
+  'type:Backdoor:EC2/C&CActivity.B',
+  'type:*',
+  'type:Recon:EC2/<!channel>',
+  'type:U',
+  '<!channel>',
+  '<!here>',
+  '<!everyone>',
+  '<@U0123ABCD>',
+  '<#C0123>',
+  '<https://evil.example|click>',
+  '&',
+  '&amp;',
+  '&lt;',
+  '*',
+  '*bold*',
+  '`',
+  '```',
+  '~',
+  '>',
+  '_',
+  '|',
+  RLO,
+  ZWSP,
+  NUL,
+  KELVIN,
+  DOTTED_I,
+  `region${KELVIN}:us-east-1`,
+  `${DOTTED_I}help`,
+  `findings${RLO}`,
+  `hi${ZWSP}gh`,
+  '0cbd1f0e8a9b3c2d4e5f60718293a4b5',
+  'abcdefgh',
+  'abcdefg',
+  'a'.repeat(128),
+  'a'.repeat(129),
+  '0cbd-1f0e',
 ];
 const tokenArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 12, arbitrary: fc.constantFrom(...GRAMMAR_WORDS) },
@@ -82,14 +157,20 @@ const tokenArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom('region:', 'account:', 'type:', 'REGION:', 'Type:'), junk).map(([k, v]) => k + v) },
   { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 14 }).map((d) => `account:${d}`) },
   { weight: 2, arbitrary: typePrefixArb.map((t) => `type:${t}`) },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'abcdefABCDEF0123456789'), minLength: 200, maxLength: 210 }).map((t) => `type:${t}`) },
+  {
+    weight: 1,
+    arbitrary: fc.string({ unit: fc.constantFrom(...'abcdefABCDEF0123456789'), minLength: 200, maxLength: 210 }).map((t) => `type:${t}`),
+  },
   { weight: 2, arbitrary: hex(0, 140) },
   { weight: 1, arbitrary: fc.constantFrom('a', '<!channel>', RLO, NUL, '9').map((c) => c.repeat(10_000)) },
 );
 const separatorArb = fc.constantFrom(' ', ' ', ' ', '  ', '\t', '\n', '\r\n', '\u00a0', '\u2003', '\u3000', '', ZWSP, NUL);
 const soupArb = fc
   .tuple(
-    fc.oneof({ weight: 4, arbitrary: fc.constantFrom('findings', 'finding', 'list', 'show', 'help', 'FINDINGS', '', '  ') }, { weight: 1, arbitrary: tokenArb }),
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('findings', 'finding', 'list', 'show', 'help', 'FINDINGS', '', '  ') },
+      { weight: 1, arbitrary: tokenArb },
+    ),
     fc.array(fc.tuple(separatorArb, tokenArb), { maxLength: 10 }),
     fc.constantFrom('', ' ', '\n', '\t '),
   )
@@ -138,7 +219,11 @@ function checkSyntaxMessage(message: string): void {
   assertValidMessage(blocks);
   assertNoUnescaped(blocks);
   const texts = collectTexts(blocks).map((t) => t.text);
-  must(texts.some((t) => t.includes('/guardduty findings [low|medium|high|critical]')), 'the reply shows the grammar', texts);
+  must(
+    texts.some((t) => t.includes('/guardduty findings [low|medium|high|critical]')),
+    'the reply shows the grammar',
+    texts,
+  );
   for (const t of texts) must(!HIDDEN.test(t), 'no RLO, ZWSP or NUL in the reply', t);
 }
 
@@ -218,30 +303,53 @@ describe('fuzz: parseCommand', () => {
     );
     const caseOf = (s: string, upper: boolean) => (upper ? s.toUpperCase() : s);
     fc.assert(
-      fc.property(option, fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.array(separatorArb.filter((s) => /^\s+$/.test(s)), { minLength: 8, maxLength: 8 }), fc.array(fc.double({ noNaN: true }), { minLength: 5, maxLength: 5 }), (o, upper, seps, order) => {
-        const words: string[] = [];
-        if (o.band) words.push(caseOf(o.band, upper[0] ?? false));
-        if (o.region) words.push(`${caseOf('region:', upper[1] ?? false)}${caseOf(o.region, upper[2] ?? false)}`);
-        if (o.account) words.push(`${caseOf('account:', upper[3] ?? false)}${o.account}`);
-        if (o.type) words.push(`${caseOf('type:', upper[4] ?? false)}${o.type}`);
-        if (o.archived) words.push(caseOf('archived', upper[5] ?? false));
-        const shuffled = words.map((w, i) => [order[i] ?? 0, w] as const).sort((a, b) => a[0] - b[0]).map(([, w]) => w);
-        const text = `${caseOf(upper[6] ? 'list' : 'findings', upper[7] ?? false)}${shuffled.map((w, i) => `${seps[i] ?? ' '}${w}`).join('')}`;
-        const out = outcomeOf(text);
-        if (!out.ok) throw new Error(`valid command ${JSON.stringify(text)} refused: ${out.message}`);
-        if (out.command.kind !== 'findings') throw new Error(`${JSON.stringify(text)} parsed as ${out.command.kind}`);
-        const f = out.command.filter;
-        checkFilter(f);
-        const want = { band: o.band ?? 'medium', region: o.region, accountId: o.account, typeFilter: o.type, archived: o.archived === true };
-        const got = { band: f.band, region: f.region, accountId: f.accountId, typeFilter: f.typeFilter, archived: f.archived };
-        must(JSON.stringify(got) === JSON.stringify(want), `${JSON.stringify(text)} parsed as ${JSON.stringify(got)}, typed`, want);
-      }),
+      fc.property(
+        option,
+        fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+        fc.array(
+          separatorArb.filter((s) => /^\s+$/.test(s)),
+          { minLength: 8, maxLength: 8 },
+        ),
+        fc.array(fc.double({ noNaN: true }), { minLength: 5, maxLength: 5 }),
+        (o, upper, seps, order) => {
+          const words: string[] = [];
+          if (o.band) words.push(caseOf(o.band, upper[0] ?? false));
+          if (o.region) words.push(`${caseOf('region:', upper[1] ?? false)}${caseOf(o.region, upper[2] ?? false)}`);
+          if (o.account) words.push(`${caseOf('account:', upper[3] ?? false)}${o.account}`);
+          if (o.type) words.push(`${caseOf('type:', upper[4] ?? false)}${o.type}`);
+          if (o.archived) words.push(caseOf('archived', upper[5] ?? false));
+          const shuffled = words
+            .map((w, i) => [order[i] ?? 0, w] as const)
+            .sort((a, b) => a[0] - b[0])
+            .map(([, w]) => w);
+          const text = `${caseOf(upper[6] ? 'list' : 'findings', upper[7] ?? false)}${shuffled.map((w, i) => `${seps[i] ?? ' '}${w}`).join('')}`;
+          const out = outcomeOf(text);
+          if (!out.ok) throw new Error(`valid command ${JSON.stringify(text)} refused: ${out.message}`);
+          if (out.command.kind !== 'findings') throw new Error(`${JSON.stringify(text)} parsed as ${out.command.kind}`);
+          const f = out.command.filter;
+          checkFilter(f);
+          const want = {
+            band: o.band ?? 'medium',
+            region: o.region,
+            accountId: o.account,
+            typeFilter: o.type,
+            archived: o.archived === true,
+          };
+          const got = { band: f.band, region: f.region, accountId: f.accountId, typeFilter: f.typeFilter, archived: f.archived };
+          must(JSON.stringify(got) === JSON.stringify(want), `${JSON.stringify(text)} parsed as ${JSON.stringify(got)}, typed`, want);
+        },
+      ),
       SEED_OPTS,
     );
   });
 
   it('`finding <id> [region:<r>]` accepts exactly the well-formed IDs', () => {
-    const idish = fc.oneof(findingIdArb, hex(0, 140), fc.tuple(findingIdArb, junk).map(([a, b]) => a + b), junk);
+    const idish = fc.oneof(
+      findingIdArb,
+      hex(0, 140),
+      fc.tuple(findingIdArb, junk).map(([a, b]) => a + b),
+      junk,
+    );
     fc.assert(
       fc.property(idish, fc.option(regionArb, { nil: undefined }), (id, region) => {
         const text = `finding ${id}${region ? ` region:${region}` : ''}`;
@@ -249,10 +357,20 @@ describe('fuzz: parseCommand', () => {
         const tokens = text.trim().split(/\s+/);
         const wellFormed = tokens.length === (region ? 3 : 2) && /^[A-Za-z0-9]{8,128}$/.test(id);
         if (wellFormed && region !== undefined && !isConfigured(region)) {
-          must(!out.ok && out.message === `The bot is not configured for region ${region}. Configured regions: ${CONFIGURED.join(', ')}; write one like region:us-east-1.`, `${JSON.stringify(text)} gave`, out);
+          must(
+            !out.ok &&
+              out.message ===
+                `The bot is not configured for region ${region}. Configured regions: ${CONFIGURED.join(', ')}; write one like region:us-east-1.`,
+            `${JSON.stringify(text)} gave`,
+            out,
+          );
         } else if (wellFormed) {
           const got = out.ok ? out.command : out.message;
-          must(out.ok && out.command.kind === 'finding' && out.command.id === id && out.command.region === region, `${JSON.stringify(text)} gave`, got);
+          must(
+            out.ok && out.command.kind === 'finding' && out.command.id === id && out.command.region === region,
+            `${JSON.stringify(text)} gave`,
+            got,
+          );
         } else if (out.ok) {
           checkCommand(out.command);
         } else {
@@ -270,12 +388,17 @@ describe('fuzz: region: accepts only the configured regions', () => {
 
   it('a well-formed region that is not configured is refused, in any case, naming the configured regions', () => {
     fc.assert(
-      fc.property(unconfiguredArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), fc.constantFrom('findings', 'list high', 'findings low archived'), (region, mask, head) => {
-        const out = outcomeOf(`${head} ${anyCase('region:', mask)}${anyCase(region, mask)}`);
-        must(!out.ok && out.message.startsWith(`The bot is not configured for region ${region}.`), `region:${region} gave`, out);
-        must(!out.ok && out.message.includes(`Configured regions: ${CONFIGURED.join(', ')};`), 'the configured regions are listed', out);
-        if (!out.ok) checkSyntaxMessage(out.message);
-      }),
+      fc.property(
+        unconfiguredArb,
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('findings', 'list high', 'findings low archived'),
+        (region, mask, head) => {
+          const out = outcomeOf(`${head} ${anyCase('region:', mask)}${anyCase(region, mask)}`);
+          must(!out.ok && out.message.startsWith(`The bot is not configured for region ${region}.`), `region:${region} gave`, out);
+          must(!out.ok && out.message.includes(`Configured regions: ${CONFIGURED.join(', ')};`), 'the configured regions are listed', out);
+          if (!out.ok) checkSyntaxMessage(out.message);
+        },
+      ),
       SEED_OPTS,
     );
   });
@@ -298,10 +421,17 @@ describe('fuzz: region: accepts only the configured regions', () => {
         fc.constantFrom('findings high', 'list', `finding 0cbd1f0e8a9b3c2d4e5f60718293a4b5`),
         (region, head) => {
           const out = outcomeIn(`${head} region:${region}`, ['eu-west-1']);
-          const accepted = out.ok ? (out.command.kind === 'findings' ? out.command.filter.region : out.command.kind === 'finding' ? out.command.region : undefined) : undefined;
+          const accepted = out.ok
+            ? out.command.kind === 'findings'
+              ? out.command.filter.region
+              : out.command.kind === 'finding'
+                ? out.command.region
+                : undefined
+            : undefined;
           const want = region.toLowerCase() === 'eu-west-1' ? 'eu-west-1' : undefined;
           must(accepted === want, `region:${region} gave`, out);
-          if (!out.ok && REGION_PATTERN.test(region.toLowerCase())) must(out.message.includes('Configured regions: eu-west-1;'), 'names the configured region', out);
+          if (!out.ok && REGION_PATTERN.test(region.toLowerCase()))
+            must(out.message.includes('Configured regions: eu-west-1;'), 'names the configured region', out);
           if (!out.ok) checkSyntaxMessage(out.message);
           tally[out.ok ? 'ok' : 'errors']++;
         },
@@ -394,7 +524,13 @@ function maskV4(octets: number[], prefix: number): number[] {
 
 /** An IPv4 CIDR-ish token, often a clean network address, with what a correct parser must answer. */
 const v4Arb = fc
-  .tuple(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), prefixTextArb, fc.boolean(), fc.array(octetArb, { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 9 }))
+  .tuple(
+    fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
+    prefixTextArb,
+    fc.boolean(),
+    fc.array(octetArb, { minLength: 4, maxLength: 4 }),
+    fc.integer({ min: 0, max: 9 }),
+  )
   .map(([octets, prefixText, align, rawOctets, mode]) => {
     const prefixNum = prefixText === undefined ? 32 : /^(0|[1-9]\d{0,2})$/.test(prefixText) ? Number(prefixText) : undefined;
     // 1 in 10: arbitrary octet spellings ("010", "256", ""), numeric only when canonical.
@@ -417,7 +553,7 @@ function renderV6(groups: number[], style: number): string {
   // Compress the longest run of zero groups (any length, even 1).
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -431,7 +567,11 @@ function renderV6(groups: number[], style: number): string {
   return `${hexes.slice(0, best).join(':')}::${hexes.slice(best + bestLen).join(':')}`;
 }
 
-const groupArb = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 5, arbitrary: fc.integer({ min: 0, max: 0xffff }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xff }) });
+const groupArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 5, arbitrary: fc.integer({ min: 0, max: 0xffff }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0xff }) },
+);
 
 /** An IPv6 CIDR-ish token with what a correct parser must answer. */
 const v6Arb = fc
@@ -444,7 +584,11 @@ const v6Arb = fc
     let addr = renderV6(shown, style % 4);
     let broken = false;
     if (style === 9) [addr, broken] = [`${addr}%eth0`, true];
-    if (style === 10) [addr, broken] = [`${renderV6(shown.slice(0, 6).concat([0, 0]), 0).replace(/:?:?0?:0$|::$/, '')}:${(shown[7] ?? 0) & 255}.1.2.3`, true];
+    if (style === 10)
+      [addr, broken] = [
+        `${renderV6(shown.slice(0, 6).concat([0, 0]), 0).replace(/:?:?0?:0$|::$/, '')}:${(shown[7] ?? 0) & 255}.1.2.3`,
+        true,
+      ];
     if (style === 11) [addr, broken] = [`${addr}:${addr}`, true];
     const token = prefixText === undefined ? addr : `${addr}/${prefixText}`;
     let expected: bigint | undefined;
@@ -469,17 +613,46 @@ const entryArb = fc.oneof(
   { weight: 4, arbitrary: v4Arb.map((e) => e.token) },
   { weight: 4, arbitrary: v6Arb.map((e) => e.token) },
   { weight: 2, arbitrary: sgArb },
-  { weight: 1, arbitrary: fc.constantFrom('0.0.0.0/0', '::/0', '::', '::1', '0.0.0.0', '10.0.0.0/8', '<!channel>', '&', 'localhost', '1.2.3', '1.2.3.4.5', '1.2.3.4/32/1', '/24', '1.2.3.4/', 'fe80::1%eth0', '::ffff:1.2.3.4') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '0.0.0.0/0',
+      '::/0',
+      '::',
+      '::1',
+      '0.0.0.0',
+      '10.0.0.0/8',
+      '<!channel>',
+      '&',
+      'localhost',
+      '1.2.3',
+      '1.2.3.4.5',
+      '1.2.3.4/32/1',
+      '/24',
+      '1.2.3.4/',
+      'fe80::1%eth0',
+      '::ffff:1.2.3.4',
+    ),
+  },
   { weight: 1, arbitrary: junk },
 );
 const listSeparatorArb = fc.constantFrom(',', ', ', ' ', ';', '\n', '\t', ' ,; ', ',,', '\r\n', '\u00a0', '\u3000', ZWSP);
 /** Entries a correct parser accepts (so that lists are often accepted as a whole). */
 const cleanEntryArb = fc.oneof(
   fc
-    .tuple(fc.integer({ min: 1, max: 255 }), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 3, maxLength: 3 }), fc.integer({ min: 16, max: 32 }))
+    .tuple(
+      fc.integer({ min: 1, max: 255 }),
+      fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 3, maxLength: 3 }),
+      fc.integer({ min: 16, max: 32 }),
+    )
     .map(([first, rest, prefix]) => `${maskV4([first, ...rest], prefix).join('.')}/${prefix}`),
   fc
-    .tuple(fc.integer({ min: 0x100, max: 0xffff }), fc.array(groupArb, { minLength: 7, maxLength: 7 }), fc.integer({ min: 48, max: 128 }), fc.nat(3))
+    .tuple(
+      fc.integer({ min: 0x100, max: 0xffff }),
+      fc.array(groupArb, { minLength: 7, maxLength: 7 }),
+      fc.integer({ min: 48, max: 128 }),
+      fc.nat(3),
+    )
     .map(([first, rest, prefix, style]) => {
       const n = [first, ...rest].reduce((acc, g) => (acc << 16n) | BigInt(g), 0n) & ~((1n << BigInt(128 - prefix)) - 1n);
       const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(16 * (7 - i))) & 0xffffn));
@@ -489,7 +662,13 @@ const cleanEntryArb = fc.oneof(
   hex(8, 8).map((h) => `sg-${h}`),
 );
 const cidrListArb = fc
-  .tuple(fc.array(fc.tuple(quoteArb, fc.oneof({ weight: 1, arbitrary: entryArb }, { weight: 4, arbitrary: cleanEntryArb }), listSeparatorArb), { minLength: 1, maxLength: 14 }), fc.boolean())
+  .tuple(
+    fc.array(fc.tuple(quoteArb, fc.oneof({ weight: 1, arbitrary: entryArb }, { weight: 4, arbitrary: cleanEntryArb }), listSeparatorArb), {
+      minLength: 1,
+      maxLength: 14,
+    }),
+    fc.boolean(),
+  )
   .map(([items, allClean]) => (allClean ? items.slice(0, 4) : items).map(([q, e, sep]) => `${q}${e}${q}${sep}`).join(''));
 
 describe('fuzz: parseTrustedSources (the propose-fix modal input)', () => {
@@ -532,7 +711,8 @@ describe('fuzz: parseTrustedSources (the propose-fix modal input)', () => {
         }
         if (!out.ok) throw new Error(`${token} refused: ${out.error}`);
         const [s] = out.sources;
-        if (out.sources.length !== 1 || s?.kind !== 'cidr' || s.version !== 6) throw new Error(`expected one IPv6 CIDR for ${token}, got ${JSON.stringify(out.sources)}`);
+        if (out.sources.length !== 1 || s?.kind !== 'cidr' || s.version !== 6)
+          throw new Error(`expected one IPv6 CIDR for ${token}, got ${JSON.stringify(out.sources)}`);
         const [addr = '', p] = s.cidr.split('/');
         must(Number(p) === prefix && v6Big(addr) === expected, `${token} parsed as`, s);
       }),
@@ -542,12 +722,16 @@ describe('fuzz: parseTrustedSources (the propose-fix modal input)', () => {
 
   it('more than ten distinct networks or two security groups are refused', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 250 }), { minLength: 11, maxLength: 16 }), fc.uniqueArray(hex(17, 17), { minLength: 2, maxLength: 3 }), (nets, sgs) => {
-        const many = checkTrusted(nets.map((n) => `10.${n}.0.0/16`).join(', '));
-        must(!many.ok && many.error.includes('at most 10'), `${nets.length} networks must be refused, got`, many);
-        const groups = checkTrusted(sgs.map((h) => `sg-${h}`).join(' '));
-        must(!groups.ok && groups.error.includes('at most one security group'), `${sgs.length} groups must be refused, got`, groups);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 1, max: 250 }), { minLength: 11, maxLength: 16 }),
+        fc.uniqueArray(hex(17, 17), { minLength: 2, maxLength: 3 }),
+        (nets, sgs) => {
+          const many = checkTrusted(nets.map((n) => `10.${n}.0.0/16`).join(', '));
+          must(!many.ok && many.error.includes('at most 10'), `${nets.length} networks must be refused, got`, many);
+          const groups = checkTrusted(sgs.map((h) => `sg-${h}`).join(' '));
+          must(!groups.ok && groups.error.includes('at most one security group'), `${sgs.length} groups must be refused, got`, groups);
+        },
+      ),
       SEED_OPTS,
     );
   });
@@ -557,9 +741,18 @@ describe('fuzz: parseTrustedSources (the propose-fix modal input)', () => {
 
 const nearRefArb = fc
   .tuple(
-    fc.oneof({ weight: 4, arbitrary: regionArb }, fc.constantFrom('US-EAST-1', 'us-east-1\n', ' us-east-1', 'us-east-', 'mars', '', '<!channel>'), junk),
+    fc.oneof(
+      { weight: 4, arbitrary: regionArb },
+      fc.constantFrom('US-EAST-1', 'us-east-1\n', ' us-east-1', 'us-east-', 'mars', '', '<!channel>'),
+      junk,
+    ),
     fc.oneof({ weight: 4, arbitrary: fc.constant(' ') }, fc.constantFrom('  ', '\t', '', ' x ', '\u00a0')),
-    fc.oneof({ weight: 4, arbitrary: findingIdArb }, hex(0, 140), fc.constantFrom('<!channel>', 'abc', 'a'.repeat(129), `0cbd1f0e8a9b3c2d${RLO}`, '0cbd1f0e8a9b3c2d '), junk),
+    fc.oneof(
+      { weight: 4, arbitrary: findingIdArb },
+      hex(0, 140),
+      fc.constantFrom('<!channel>', 'abc', 'a'.repeat(129), `0cbd1f0e8a9b3c2d${RLO}`, '0cbd1f0e8a9b3c2d '),
+      junk,
+    ),
   )
   .map(([r, sep, id]) => `${r}${sep}${id}`);
 
@@ -611,7 +804,18 @@ describe('fuzz: button value decoders (forgeable input)', () => {
     { weight: 4, arbitrary: pageFieldArb.map((o) => JSON.stringify(o)) },
     { weight: 2, arbitrary: fc.json() },
     { weight: 2, arbitrary: anyText },
-    { weight: 1, arbitrary: fc.constantFrom('null', '[]', '{}', '{"__proto__":{"b":"high"}}', '{"b":"high","x":false,"p":0,"constructor":{}}', '"', 'NaN') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'null',
+        '[]',
+        '{}',
+        '{"__proto__":{"b":"high"}}',
+        '{"b":"high","x":false,"p":0,"constructor":{}}',
+        '"',
+        'NaN',
+      ),
+    },
   );
 
   it('decodePage: never throws; anything accepted is a well-formed filter and page that re-encodes to itself', () => {
@@ -629,7 +833,11 @@ describe('fuzz: button value decoders (forgeable input)', () => {
         } else {
           checkFilter(filter);
         }
-        must(JSON.stringify(decodePage(encodePage(filter, page), CONFIGURED)) === JSON.stringify(decoded), `${value} does not re-encode to itself`, decoded);
+        must(
+          JSON.stringify(decodePage(encodePage(filter, page), CONFIGURED)) === JSON.stringify(decoded),
+          `${value} does not re-encode to itself`,
+          decoded,
+        );
       }),
       SEED_OPTS,
     );
@@ -648,7 +856,14 @@ describe('fuzz: button value decoders (forgeable input)', () => {
         must(encoded.length <= 2000, 'fits a button value', encoded);
         const back = decodePage(encoded, CONFIGURED);
         const f = out.command.filter;
-        const want = { band: f.band, region: f.region, accountId: f.accountId, typeFilter: f.typeFilter, types: f.types, archived: f.archived };
+        const want = {
+          band: f.band,
+          region: f.region,
+          accountId: f.accountId,
+          typeFilter: f.typeFilter,
+          types: f.types,
+          archived: f.archived,
+        };
         must(JSON.stringify(back) === JSON.stringify({ filter: want, page }), `${JSON.stringify(text)} → ${encoded} came back as`, back);
       }),
       SEED_OPTS,

@@ -209,7 +209,12 @@ function viewSubmission() {
       id: 'V0VIEW0001',
       callback_id: 'propose_fix',
       private_metadata: '{"ref":"us-east-1 abc","channel":"C0CHAN0001"}',
-      state: { values: { sources: { input: { type: 'plain_text_input', value: `${TYPED} } ] " \\ {` } }, pick: { sel: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: TYPED }, value: TYPED } } } } },
+      state: {
+        values: {
+          sources: { input: { type: 'plain_text_input', value: `${TYPED} } ] " \\ {` } },
+          pick: { sel: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: TYPED }, value: TYPED } } },
+        },
+      },
       blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Replace the rules' } }],
     },
     response_urls: [{ block_id: 'b', action_id: 'a', channel_id: 'C0CHAN0001', response_url: RESPONSE_URL }],
@@ -226,14 +231,38 @@ describe('scrubSecrets on payload text', () => {
       token: '[Redacted]',
       trigger_id: '[Redacted]',
       team: { id: 'T0TEAM0001' },
-      view: { id: 'V0VIEW0001', callback_id: 'propose_fix', state: '[Redacted]', private_metadata: '{"ref":"us-east-1 abc","channel":"C0CHAN0001"}' },
+      view: {
+        id: 'V0VIEW0001',
+        callback_id: 'propose_fix',
+        state: '[Redacted]',
+        private_metadata: '{"ref":"us-east-1 abc","channel":"C0CHAN0001"}',
+      },
       response_urls: [{ channel_id: 'C0CHAN0001', response_url: '[Redacted]' }],
     });
     expect(parsed.view.blocks).toEqual(viewSubmission().view.blocks);
   });
 
   it('redacts the same keys at any depth and in any case', () => {
-    const deep = { a: { b: { c: { d: { e: { SecretAccessKey: SECRET, SessionToken: 'FwoGZXIvYXdzEXAMPLE', aws_secret_access_key: SECRET, AccessKeyId: 'ASIAIOSFODNN7EXAMPLE', Authorization: `Bearer ${BOT_TOKEN}`, 'X-Slack-Signature': 'v0=abc', botToken: 'not-shaped-at-all', keep: 'me' } } } } } };
+    const deep = {
+      a: {
+        b: {
+          c: {
+            d: {
+              e: {
+                SecretAccessKey: SECRET,
+                SessionToken: 'FwoGZXIvYXdzEXAMPLE',
+                aws_secret_access_key: SECRET,
+                AccessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+                Authorization: `Bearer ${BOT_TOKEN}`,
+                'X-Slack-Signature': 'v0=abc',
+                botToken: 'not-shaped-at-all',
+                keep: 'me',
+              },
+            },
+          },
+        },
+      },
+    };
     const parsed = JSON.parse(scrubSecrets(JSON.stringify(deep)));
     expect(parsed.a.b.c.d.e).toEqual({
       SecretAccessKey: '[Redacted]',
@@ -248,7 +277,13 @@ describe('scrubSecrets on payload text', () => {
   });
 
   it('redacts a payload that is itself a string inside JSON (escaped once more)', () => {
-    const inner = JSON.stringify({ token: VERIFICATION, trigger_id: TRIGGER_ID, response_url: 'http://127.0.0.1:9/respond/x1', text: 'he said "hi" \\ ok', n: 1 });
+    const inner = JSON.stringify({
+      token: VERIFICATION,
+      trigger_id: TRIGGER_ID,
+      response_url: 'http://127.0.0.1:9/respond/x1',
+      text: 'he said "hi" \\ ok',
+      n: 1,
+    });
     const out = scrubSecrets(JSON.stringify({ payload: inner, other: 'kept' }));
     expect(out).not.toContain(VERIFICATION);
     expect(out).not.toContain(TRIGGER_ID);
@@ -266,9 +301,21 @@ describe('scrubSecrets on payload text', () => {
   });
 
   it.each([
-    ['a slash command form body', `token=${VERIFICATION}&team_id=T0TEAM0001&response_url=${encodeURIComponent(RESPONSE_URL)}&trigger_id=${TRIGGER_ID}`, 'team_id=T0TEAM0001'],
-    ["Socket Mode's connection URL", `http request result: {"ok":true,"url":"wss://wss-primary.slack.com/link/?ticket=8f1e2d3c-RespUrlSecretPart&app_id=A0APP00001"}`, 'app_id=A0APP00001'],
-    ['a response URL as Slack escapes it', `respond to https:\\/\\/hooks.slack.com\\/actions\\/T0\\/1\\/RespUrlSecretPart failed`, 'failed'],
+    [
+      'a slash command form body',
+      `token=${VERIFICATION}&team_id=T0TEAM0001&response_url=${encodeURIComponent(RESPONSE_URL)}&trigger_id=${TRIGGER_ID}`,
+      'team_id=T0TEAM0001',
+    ],
+    [
+      "Socket Mode's connection URL",
+      `http request result: {"ok":true,"url":"wss://wss-primary.slack.com/link/?ticket=8f1e2d3c-RespUrlSecretPart&app_id=A0APP00001"}`,
+      'app_id=A0APP00001',
+    ],
+    [
+      'a response URL as Slack escapes it',
+      `respond to https:\\/\\/hooks.slack.com\\/actions\\/T0\\/1\\/RespUrlSecretPart failed`,
+      'failed',
+    ],
     ['an incoming webhook', 'posting to https://hooks.slack.com/services/T0/B0/RespUrlSecretPart', 'posting to'],
     ['an AWS key ID in text', 'assumed role as ASIAIOSFODNN7EXAMPLE ok', 'assumed role'],
     ['a request signature', `x-slack-signature: v0=${'a1'.repeat(32)} checked`, 'checked'],
@@ -277,16 +324,49 @@ describe('scrubSecrets on payload text', () => {
     ['a refresh token', 'xoxe-1-My0xLTEyMzQ1Njc4OTA', 'xox*-[Redacted]'],
   ])('%s', (_label, input, kept) => {
     const out = scrubSecrets(input);
-    for (const secret of [...ALL, 'RespUrlSecretPart', 'ASIAIOSFODNN7EXAMPLE', 'a1'.repeat(32), 'Mi0yLTExMjM0NTY3ODkw', 'My0xLTEyMzQ1Njc4OTA']) expect(out).not.toContain(secret);
+    for (const secret of [
+      ...ALL,
+      'RespUrlSecretPart',
+      'ASIAIOSFODNN7EXAMPLE',
+      'a1'.repeat(32),
+      'Mi0yLTExMjM0NTY3ODkw',
+      'My0xLTEyMzQ1Njc4OTA',
+    ])
+      expect(out).not.toContain(secret);
     expect(out).toContain(kept);
   });
 
   it.each([
-    'token', 'Token', 'TOKEN', 'botToken', 'SessionToken', 'AWS_SESSION_TOKEN', 'nextToken',
-    'secretAccessKey', 'SecretAccessKey', 'AWS_SECRET_ACCESS_KEY', 'client_secret', 'signingSecret',
-    'Authorization', 'authorization', 'x-slack-signature', 'X-Slack-Signature', 'password', 'Passphrase',
-    'trigger_id', 'triggerId', 'TriggerID', 'response_url', 'responseUrl', 'ResponseURL', 'RESPONSE_URL',
-    'accessKeyId', 'AccessKeyId', 'access_key_id', 'AWS_ACCESS_KEY_ID', 'credential',
+    'token',
+    'Token',
+    'TOKEN',
+    'botToken',
+    'SessionToken',
+    'AWS_SESSION_TOKEN',
+    'nextToken',
+    'secretAccessKey',
+    'SecretAccessKey',
+    'AWS_SECRET_ACCESS_KEY',
+    'client_secret',
+    'signingSecret',
+    'Authorization',
+    'authorization',
+    'x-slack-signature',
+    'X-Slack-Signature',
+    'password',
+    'Passphrase',
+    'trigger_id',
+    'triggerId',
+    'TriggerID',
+    'response_url',
+    'responseUrl',
+    'ResponseURL',
+    'RESPONSE_URL',
+    'accessKeyId',
+    'AccessKeyId',
+    'access_key_id',
+    'AWS_ACCESS_KEY_ID',
+    'credential',
   ])('redacts the key %s in JSON, escaped JSON and key=value text', (key) => {
     const value = 'plain-looking-value-0001';
     for (const text of [JSON.stringify({ [key]: value }), JSON.stringify({ s: JSON.stringify({ [key]: value }) }), `${key}=${value}`]) {
@@ -302,17 +382,34 @@ describe('scrubSecrets on payload text', () => {
   });
 
   it('leaves text without secrets untouched (same string)', () => {
-    const line = '{"level":30,"time":"2026-11-30T00:00:00.000Z","app":"guardduty-chatops","component":"feed","findings":3,"msg":"posted card"}';
+    const line =
+      '{"level":30,"time":"2026-11-30T00:00:00.000Z","app":"guardduty-chatops","component":"feed","findings":3,"msg":"posted card"}';
     expect(scrubSecrets(line)).toBe(line);
   });
 
-  const secretKey = fc.constantFrom('token', 'trigger_id', 'response_url', 'botToken', 'secretAccessKey', 'SessionToken', 'x-slack-signature', 'authorization', 'client_secret');
-  const secretValue = fc.string({ unit: fc.constantFrom('a', 'Z', '9', '"', '\\', '/', '{', '}', ' ', 'é', '\n', '😀'), maxLength: 12 }).map((s) => `S3CR3T${s}`);
+  const secretKey = fc.constantFrom(
+    'token',
+    'trigger_id',
+    'response_url',
+    'botToken',
+    'secretAccessKey',
+    'SessionToken',
+    'x-slack-signature',
+    'authorization',
+    'client_secret',
+  );
+  const secretValue = fc
+    .string({ unit: fc.constantFrom('a', 'Z', '9', '"', '\\', '/', '{', '}', ' ', 'é', '\n', '😀'), maxLength: 12 })
+    .map((s) => `S3CR3T${s}`);
 
   it('property: any JSON stays valid JSON, and secrets under secret keys or in view state at any depth (or re-stringified inside a string) are gone', () => {
     fc.assert(
       fc.property(fc.jsonValue(), secretKey, secretValue, secretKey, secretValue, fc.nat(4), (data, k1, v1, k2, v2, depth) => {
-        let nested: unknown = { [k2]: v2, data, view: { state: { values: { blk: { act: { value: v1, selected_option: { value: v2, text: data } } } } }, id: 'V1' } };
+        let nested: unknown = {
+          [k2]: v2,
+          data,
+          view: { state: { values: { blk: { act: { value: v1, selected_option: { value: v2, text: data } } } } }, id: 'V1' },
+        };
         for (let i = 0; i < depth; i++) nested = i % 2 ? { level: nested } : [nested, 'x'];
         const value = { [k1]: v1, data, nested, asString: JSON.stringify({ [k1]: v1, data, nested }) };
         const out = scrubSecrets(JSON.stringify(value));
@@ -335,7 +432,14 @@ describe('boltLogger with what Bolt and Socket Mode write at debug level', () =>
   it('keeps every secret of real envelope-shaped lines out, and every line valid JSON', () => {
     const { out, logger } = bolt();
     const envelope = { envelope_id: 'env-0001', type: 'interactive', accepts_response_payload: true, payload: viewSubmission() };
-    const command = { token: VERIFICATION, team_id: 'T0TEAM0001', command: '/guardduty', text: 'help', response_url: RESPONSE_URL, trigger_id: TRIGGER_ID };
+    const command = {
+      token: VERIFICATION,
+      team_id: 'T0TEAM0001',
+      command: '/guardduty',
+      text: 'help',
+      response_url: RESPONSE_URL,
+      trigger_id: TRIGGER_ID,
+    };
     // SocketModeClient
     logger.debug(`Received a message on the WebSocket: ${slackJson(envelope)}`);
     logger.debug(`Calling ack() - type: interactive, envelope_id: env-0001, data: ${JSON.stringify({ response_action: 'errors' })}`);
@@ -347,7 +451,10 @@ describe('boltLogger with what Bolt and Socket Mode write at debug level', () =>
     logger.debug(JSON.stringify({ ...command, payload: undefined }));
     logger.debug(command);
     logger.debug(`ack() call begins (body: ${JSON.stringify({ text: 'ok' })})`);
-    logger.error('An unhandled error occurred while Bolt processed (type: view_submission, error: Error: boom)', new Error(`response_url=${RESPONSE_URL}`));
+    logger.error(
+      'An unhandled error occurred while Bolt processed (type: view_submission, error: Error: boom)',
+      new Error(`response_url=${RESPONSE_URL}`),
+    );
     const lines = out.text.trim().split('\n');
     expect(lines).toHaveLength(10);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
@@ -374,7 +481,16 @@ describe('boltLogger with what Bolt and Socket Mode write at debug level', () =>
 describe('createLogger scrubs every line, whatever logs it', () => {
   it('redacts secrets deeper than the pino paths, in messages, and in error messages', () => {
     const { out, log } = setup('trace');
-    log.child({ component: 'x' }).trace({ a: { b: { c: { d: { token: VERIFICATION, response_url: RESPONSE_URL, view: { state: { values: { b: { a: { value: TYPED } } } } } } } } } }, 'deep');
+    log.child({ component: 'x' }).trace(
+      {
+        a: {
+          b: {
+            c: { d: { token: VERIFICATION, response_url: RESPONSE_URL, view: { state: { values: { b: { a: { value: TYPED } } } } } } },
+          },
+        },
+      },
+      'deep',
+    );
     log.info(`payload was ${JSON.stringify({ trigger_id: TRIGGER_ID })}`);
     log.error({ err: new Error(`invalid_auth for ${BOT_TOKEN} at ${RESPONSE_URL}`) }, 'failed');
     log.warn({ raw: slackJson(viewSubmission()) }, 'raw payload as a string field');

@@ -42,12 +42,54 @@ function instanceFinding(overrides: Partial<Finding> & { ports?: number[]; direc
   };
 }
 
-const world22v4: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000a001', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '0.0.0.0/0' };
-const world22v6: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000a002', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '::/0' };
-const world443: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000a003', protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' };
-const office22: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000a004', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '10.0.0.0/8' };
-const allTcp: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000a005', protocol: 'tcp', fromPort: 0, toPort: 65535, cidrIpv4: '0.0.0.0/0' };
-const allTraffic: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000a006', protocol: '-1', fromPort: 0, toPort: 65535, cidrIpv6: '::/0' };
+const world22v4: IngressRule = {
+  groupId: SG,
+  ruleId: 'sgr-0000000000000a001',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  cidrIpv4: '0.0.0.0/0',
+};
+const world22v6: IngressRule = {
+  groupId: SG,
+  ruleId: 'sgr-0000000000000a002',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  cidrIpv6: '::/0',
+};
+const world443: IngressRule = {
+  groupId: SG,
+  ruleId: 'sgr-0000000000000a003',
+  protocol: 'tcp',
+  fromPort: 443,
+  toPort: 443,
+  cidrIpv4: '0.0.0.0/0',
+};
+const office22: IngressRule = {
+  groupId: SG,
+  ruleId: 'sgr-0000000000000a004',
+  protocol: 'tcp',
+  fromPort: 22,
+  toPort: 22,
+  cidrIpv4: '10.0.0.0/8',
+};
+const allTcp: IngressRule = {
+  groupId: SG,
+  ruleId: 'sgr-0000000000000a005',
+  protocol: 'tcp',
+  fromPort: 0,
+  toPort: 65535,
+  cidrIpv4: '0.0.0.0/0',
+};
+const allTraffic: IngressRule = {
+  groupId: SG,
+  ruleId: 'sgr-0000000000000a006',
+  protocol: '-1',
+  fromPort: 0,
+  toPort: 65535,
+  cidrIpv6: '::/0',
+};
 const seedRules = [allTraffic, world443, office22, world22v6, allTcp, world22v4];
 
 const office: TrustedSource = { kind: 'cidr', cidr: '203.0.113.0/24', version: 4 };
@@ -68,12 +110,16 @@ describe('restrict-ingress appliesTo', () => {
   it('applies to an RDP brute force on 3389 with unknown direction', () => {
     const finding = instanceFinding({ type: 'UnauthorizedAccess:EC2/RDPBruteForce', ports: [3389] });
     expect(playbookFor(finding)?.ports).toEqual([3389]);
-    expect(playbookFor(instanceFinding({ type: 'UnauthorizedAccess:EC2/RDPBruteForce', ports: [3389], direction: 'UNKNOWN' }))?.ports).toEqual([3389]);
+    expect(
+      playbookFor(instanceFinding({ type: 'UnauthorizedAccess:EC2/RDPBruteForce', ports: [3389], direction: 'UNKNOWN' }))?.ports,
+    ).toEqual([3389]);
   });
 
   it('does not apply to an outbound brute force (the instance is the attacker)', () => {
     expect(playbookFor(instanceFinding({ direction: 'OUTBOUND' }))).toBeUndefined();
-    expect(playbookFor(instanceFinding({ type: 'UnauthorizedAccess:EC2/RDPBruteForce', ports: [3389], direction: 'OUTBOUND' }))).toBeUndefined();
+    expect(
+      playbookFor(instanceFinding({ type: 'UnauthorizedAccess:EC2/RDPBruteForce', ports: [3389], direction: 'OUTBOUND' })),
+    ).toBeUndefined();
   });
 
   it('applies to a port probe with every probed port, sorted and deduped', () => {
@@ -109,7 +155,14 @@ describe('restrict-ingress plan', () => {
       trustedSources: [office],
       revoke: [world22v4, world22v6],
       authorize: [
-        { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.0/24', description: 'guardduty-chatops: replaces world-open 22' },
+        {
+          groupId: SG,
+          protocol: 'tcp',
+          fromPort: 22,
+          toPort: 22,
+          cidrIpv4: '203.0.113.0/24',
+          description: 'guardduty-chatops: replaces world-open 22',
+        },
       ],
       untouched: [
         { rule: allTcp, reason: 'tcp 0-65535 from 0.0.0.0/0 also exposes port 22; not changed' },
@@ -122,7 +175,14 @@ describe('restrict-ingress plan', () => {
   });
 
   it('authorizes every trusted source (both families and a group) on every group that loses a world rule', () => {
-    const other: IngressRule = { groupId: SG2, ruleId: 'sgr-0000000000000b001', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '::/0' };
+    const other: IngressRule = {
+      groupId: SG2,
+      ruleId: 'sgr-0000000000000b001',
+      protocol: 'tcp',
+      fromPort: 22,
+      toPort: 22,
+      cidrIpv6: '::/0',
+    };
     const sources: TrustedSource[] = [
       { kind: 'securityGroup', groupId: 'sg-0123456789abcdef0' },
       { kind: 'cidr', cidr: '2001:db8:1234::/48', version: 6 },
@@ -142,12 +202,26 @@ describe('restrict-ingress plan', () => {
   });
 
   it('handles RDP 3389 alone', () => {
-    const rdp: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000c001', protocol: 'tcp', fromPort: 3389, toPort: 3389, cidrIpv4: '0.0.0.0/0' };
+    const rdp: IngressRule = {
+      groupId: SG,
+      ruleId: 'sgr-0000000000000c001',
+      protocol: 'tcp',
+      fromPort: 3389,
+      toPort: 3389,
+      cidrIpv4: '0.0.0.0/0',
+    };
     const rdpFinding = instanceFinding({ type: 'UnauthorizedAccess:EC2/RDPBruteForce', ports: [3389] });
     const plan = restrictIngress.plan({ finding: rdpFinding, ports: [3389], rules: [...seedRules, rdp], sources: [office] });
     expect(plan.revoke).toEqual([rdp]);
     expect(plan.authorize).toEqual([
-      { groupId: SG, protocol: 'tcp', fromPort: 3389, toPort: 3389, cidrIpv4: '203.0.113.0/24', description: 'guardduty-chatops: replaces world-open 3389' },
+      {
+        groupId: SG,
+        protocol: 'tcp',
+        fromPort: 3389,
+        toPort: 3389,
+        cidrIpv4: '203.0.113.0/24',
+        description: 'guardduty-chatops: replaces world-open 3389',
+      },
     ]);
     expect(plan.untouched.map((u) => u.reason)).toEqual([
       'tcp 0-65535 from 0.0.0.0/0 also exposes port 3389; not changed',
@@ -179,7 +253,10 @@ describe('restrict-ingress plan', () => {
     expect(plan.authorize).toEqual([]);
     expect(plan.untouched).toEqual([
       { rule: range, reason: 'tcp 20-30 from ::/0 also exposes port 22; not changed' },
-      { rule: prefixList, reason: 'tcp 22 from pl-12345678 also exposes port 22 (a prefix list, whose entries the bot does not check); not changed' },
+      {
+        rule: prefixList,
+        reason: 'tcp 22 from pl-12345678 also exposes port 22 (a prefix list, whose entries the bot does not check); not changed',
+      },
     ]);
   });
 
@@ -192,7 +269,12 @@ describe('restrict-ingress plan', () => {
     const v6ok: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: '2001:db8:1::/48' };
     const privateV4: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '10.0.0.0/8' };
     const ula: IngressRule = { groupId: SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6: 'fd00::/8' };
-    const plan = restrictIngress.plan({ finding, ports: [22], rules: [half1, half2, v4wide, v6wide, v4ok, v6ok, privateV4, ula], sources: [office] });
+    const plan = restrictIngress.plan({
+      finding,
+      ports: [22],
+      rules: [half1, half2, v4wide, v6wide, v4ok, v6ok, privateV4, ula],
+      sources: [office],
+    });
     expect(plan.revoke).toEqual([]);
     expect(plan.untouched.map((u) => u.reason)).toEqual([
       'tcp 22 from 0.0.0.0/1 also exposes port 22 (an IPv4 range broader than /16); not changed',
@@ -203,8 +285,20 @@ describe('restrict-ingress plan', () => {
   });
 
   it('does not plan a trusted rule that already exists, and never lists a duplicated input rule twice', () => {
-    const existing: IngressRule = { groupId: SG, ruleId: 'sgr-0000000000000d001', protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: '203.0.113.0/24' };
-    const plan = restrictIngress.plan({ finding, ports: [22], rules: [world22v4, { ...world22v4 }, existing], sources: [office, { ...office }] });
+    const existing: IngressRule = {
+      groupId: SG,
+      ruleId: 'sgr-0000000000000d001',
+      protocol: 'tcp',
+      fromPort: 22,
+      toPort: 22,
+      cidrIpv4: '203.0.113.0/24',
+    };
+    const plan = restrictIngress.plan({
+      finding,
+      ports: [22],
+      rules: [world22v4, { ...world22v4 }, existing],
+      sources: [office, { ...office }],
+    });
     expect(plan.revoke).toEqual([world22v4]);
     expect(plan.authorize).toEqual([]);
   });

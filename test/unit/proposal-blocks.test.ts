@@ -13,7 +13,16 @@ const SG = 'sg-0a1b2c3d4e5f60718';
 const EVIL = '<!channel> <https://evil.example|click> & `x`';
 
 function rule(i: number, extra: Partial<IngressRule> = {}): IngressRule {
-  return { groupId: SG, ruleId: `sgr-${String(i).padStart(17, '0')}`, protocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv4: `10.${i % 250}.0.0/16`, description: EVIL, ...extra };
+  return {
+    groupId: SG,
+    ruleId: `sgr-${String(i).padStart(17, '0')}`,
+    protocol: 'tcp',
+    fromPort: 22,
+    toPort: 22,
+    cidrIpv4: `10.${i % 250}.0.0/16`,
+    description: EVIL,
+    ...extra,
+  };
 }
 
 function plan(size: number): RemediationPlan {
@@ -26,8 +35,13 @@ function plan(size: number): RemediationPlan {
     ports: [22],
     trustedSources: [{ kind: 'cidr', cidr: '203.0.113.0/24', version: 4 }],
     revoke: Array.from({ length: size }, (_, i) => rule(i, { cidrIpv4: '0.0.0.0/0', groupId: `sg-${String(i).padStart(17, '0')}` })),
-    authorize: Array.from({ length: size }, (_, i) => rule(i, { cidrIpv4: '203.0.113.0/24', groupId: `sg-${String(i).padStart(17, '0')}` })),
-    untouched: Array.from({ length: size }, (_, i) => ({ rule: rule(i, { fromPort: 0, toPort: 65535 }), reason: `${EVIL} also exposes port 22; not changed` })),
+    authorize: Array.from({ length: size }, (_, i) =>
+      rule(i, { cidrIpv4: '203.0.113.0/24', groupId: `sg-${String(i).padStart(17, '0')}` }),
+    ),
+    untouched: Array.from({ length: size }, (_, i) => ({
+      rule: rule(i, { fromPort: 0, toPort: 65535 }),
+      reason: `${EVIL} also exposes port 22; not changed`,
+    })),
     dryRun: { ok: false, message: EVIL.repeat(50) },
   };
 }
@@ -83,7 +97,9 @@ describe('proposal message', () => {
 
   test('buttons: decision buttons only while it can be decided; Revert only after a run that changed something', () => {
     const ids = (p: Proposal, now = NOW + 10) =>
-      proposalMessage(p, now).blocks.flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ('action_id' in e ? e.action_id : '')) : []));
+      proposalMessage(p, now).blocks.flatMap((b) =>
+        b.type === 'actions' ? b.elements.map((e) => ('action_id' in e ? e.action_id : '')) : [],
+      );
     expect(ids(proposal('proposed'))).toEqual(['remediation_approve', 'remediation_reject', 'remediation_cancel']);
     expect(ids(proposal('proposed'), NOW + 3600)).toEqual([]);
     expect(ids(proposal('executing'))).toEqual([]);
@@ -106,7 +122,9 @@ describe('proposal message', () => {
       ':white_check_mark: Already approved by <@U0BOB00001> and executed.',
     );
     expect(refusalText({ reason: 'not-approver' }, { approversConfigured: false })).toContain('Set APPROVER_USER_IDS');
-    expect(refusalText({ reason: 'already-decided', state: 'rejected', by: '<!here>' }, { approversConfigured: true })).not.toContain('<!here>');
+    expect(refusalText({ reason: 'already-decided', state: 'rejected', by: '<!here>' }, { approversConfigured: true })).not.toContain(
+      '<!here>',
+    );
   });
 
   test('history lists every proposal with its trail', () => {
@@ -127,7 +145,15 @@ describe('propose modal', () => {
       ports: [22],
       suggestions: ['203.0.113.0/24', '2001:db8::/48'],
       metadata: meta,
-      preview: { kind: 'ready', preview: { ports: [22], groupIds: [SG], replaced: Array.from({ length: 300 }, (_, i) => rule(i)), broader: [rule(1, { protocol: '-1' })] } },
+      preview: {
+        kind: 'ready',
+        preview: {
+          ports: [22],
+          groupIds: [SG],
+          replaced: Array.from({ length: 300 }, (_, i) => rule(i)),
+          broader: [rule(1, { protocol: '-1' })],
+        },
+      },
     });
     for (const t of [view.title, view.submit, view.close]) expect(t?.text.length).toBeLessThanOrEqual(24);
     assertValidMessage(view.blocks, { modal: true });
@@ -141,7 +167,15 @@ describe('button values', () => {
     const ref = { findingId: 'bbbbccccddddeeee1234567890123456', proposalId: '0123456789abcdef' };
     expect(decodeProposalRef(encodeProposalRef(ref))).toEqual(ref);
     expect(decodeProposalRef(`${ref.findingId} 0123456789abcdef-r2`)).toEqual({ ...ref, proposalId: '0123456789abcdef-r2' });
-    for (const bad of ['', ref.findingId, `${ref.findingId} ${ref.proposalId} x`, `${ref.findingId} <!channel>`, `../x ${ref.proposalId}`, `${ref.findingId}  ${ref.proposalId}`, `${ref.findingId} 0123456789ABCDEF`]) {
+    for (const bad of [
+      '',
+      ref.findingId,
+      `${ref.findingId} ${ref.proposalId} x`,
+      `${ref.findingId} <!channel>`,
+      `../x ${ref.proposalId}`,
+      `${ref.findingId}  ${ref.proposalId}`,
+      `${ref.findingId} 0123456789ABCDEF`,
+    ]) {
       expect(decodeProposalRef(bad)).toBeUndefined();
     }
     expect(decodeModalMeta('us-east-1 <!channel>')).toBeUndefined();

@@ -80,7 +80,9 @@ describe('AssumeRoleExecutorFactory', () => {
 
     await factory.forTarget(MEMBER, 'cn-north-1');
 
-    expect(stsMock.commandCalls(AssumeRoleCommand)[0]?.args[0].input.RoleArn).toBe(`arn:aws-cn:iam::${MEMBER}:role/GuardDutyChatOpsRemediation`);
+    expect(stsMock.commandCalls(AssumeRoleCommand)[0]?.args[0].input.RoleArn).toBe(
+      `arn:aws-cn:iam::${MEMBER}:role/GuardDutyChatOpsRemediation`,
+    );
   });
 
   it('refuses another account when REMEDIATION_ROLE_NAME is not set', async () => {
@@ -99,7 +101,12 @@ describe('AssumeRoleExecutorFactory', () => {
 
   it('explains a role that cannot be assumed, naming its ARN', async () => {
     stsMock.on(AssumeRoleCommand).rejects(
-      new STSServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'User is not authorized to perform: sts:AssumeRole' }),
+      new STSServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: {},
+        message: 'User is not authorized to perform: sts:AssumeRole',
+      }),
     );
     const { factory, made } = setup();
 
@@ -115,7 +122,11 @@ describe('AssumeRoleExecutorFactory', () => {
   });
 
   it('reports other STS failures with their code', async () => {
-    stsMock.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', $metadata: {}, message: 'STS is not activated' }));
+    stsMock
+      .on(AssumeRoleCommand)
+      .rejects(
+        new STSServiceException({ name: 'RegionDisabledException', $fault: 'client', $metadata: {}, message: 'STS is not activated' }),
+      );
     const { factory } = setup();
 
     await expect(factory.forTarget(MEMBER, 'us-east-1')).rejects.toThrow(/RegionDisabledException/);

@@ -7,7 +7,15 @@ import { SIGNING_KEY_FILE, approvalSealer } from '../../src/store/signing-key';
 
 const KEY_A = Buffer.from('a'.repeat(40));
 const KEY_B = Buffer.from('b'.repeat(40));
-const fields = { proposalId: '0123456789abcdef', findingId: 'f1', kind: 'remediate', planDigest: 'd'.repeat(64), requester: 'U1', approver: 'U2', approvedAt: 1_700_000_000 };
+const fields = {
+  proposalId: '0123456789abcdef',
+  findingId: 'f1',
+  kind: 'remediate',
+  planDigest: 'd'.repeat(64),
+  requester: 'U1',
+  approver: 'U2',
+  approvedAt: 1_700_000_000,
+};
 
 const plan: RemediationPlan = {
   playbook: 'restrict-ingress',

@@ -96,10 +96,23 @@ describe('parseTrustedSources', () => {
   });
 
   it('rejects invalid text and says what to type', () => {
-    for (const bad of ['hello', '10.1', '256.1.1.1', '010.0.0.1', '0x0a.0.0.1', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/a', '2001:db8::/129', '1.2.3.4/016']) {
+    for (const bad of [
+      'hello',
+      '10.1',
+      '256.1.1.1',
+      '010.0.0.1',
+      '0x0a.0.0.1',
+      '10.0.0.0/33',
+      '10.0.0.0/',
+      '10.0.0.0/a',
+      '2001:db8::/129',
+      '1.2.3.4/016',
+    ]) {
       expect(error(bad)).toMatch(/203\.0\.113\.0\/24|prefix/);
     }
-    expect(error('hello')).toBe('hello is not an IP address, CIDR or security group ID; e.g. 203.0.113.0/24, 2001:db8:1234::/48 or sg-0123456789abcdef0.');
+    expect(error('hello')).toBe(
+      'hello is not an IP address, CIDR or security group ID; e.g. 203.0.113.0/24, 2001:db8:1234::/48 or sg-0123456789abcdef0.',
+    );
   });
 
   it('rejects 0.0.0.0/8 networks', () => {

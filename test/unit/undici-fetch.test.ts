@@ -21,10 +21,15 @@ describe('undiciFetch: the fetch the WebClient and respond() use', () => {
         if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000);
         if (req.url === '/api/chat.postMessage' && rateLimitOnce) {
           rateLimitOnce = false;
-          return void res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"ok":false,"error":"ratelimited"}');
+          return void res
+            .writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' })
+            .end('{"ok":false,"error":"ratelimited"}');
         }
         res.setHeader('set-cookie', ['a=1', 'b=2']);
-        res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json', 'x-echo': String(req.headers['x-test'] ?? '') });
+        res.writeHead(req.url === '/missing' ? 404 : 200, {
+          'content-type': 'application/json',
+          'x-echo': String(req.headers['x-test'] ?? ''),
+        });
         res.end(req.url?.startsWith('/api/') ? '{"ok":true,"ts":"1.2"}' : JSON.stringify({ got: body }));
       });
     });
@@ -39,7 +44,11 @@ describe('undiciFetch: the fetch the WebClient and respond() use', () => {
   const f = undiciFetch();
 
   it('sends method, headers and body; answers status, headers (repeated ones too) and body', async () => {
-    const res = await f(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test': 'yes' }, body: '{"text":"hi"}' });
+    const res = await f(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test': 'yes' },
+      body: '{"text":"hi"}',
+    });
     expect(res.status).toBe(200);
     expect(res.ok).toBe(true);
     expect(res.headers.get('x-echo')).toBe('yes');
@@ -79,7 +88,11 @@ describe('undiciFetch: the fetch the WebClient and respond() use', () => {
   });
 
   it('carries the WebClient, including its wait on Retry-After after a 429', async () => {
-    const client = new WebClient('xoxb-test', { slackApiUrl: `${base}/api/`, fetch: f, retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 20 } });
+    const client = new WebClient('xoxb-test', {
+      slackApiUrl: `${base}/api/`,
+      fetch: f,
+      retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 20 },
+    });
     const limited: number[] = [];
     client.on(WebClientEvent.RATE_LIMITED, (seconds: number) => limited.push(seconds));
     const started = Date.now();

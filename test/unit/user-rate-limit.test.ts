@@ -49,8 +49,19 @@ describe('UserRateLimit: a token bucket per person', () => {
 
   it('limits the buttons that change something, not View, paging, links or digests', () => {
     expect([...SIDE_EFFECT_ACTIONS].sort()).toEqual(
-      [ACTION.archive, ACTION.feedbackUseful, ACTION.feedbackNotUseful, ACTION.postToChannel, ACTION.proposeFix, ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.revert].sort(),
+      [
+        ACTION.archive,
+        ACTION.feedbackUseful,
+        ACTION.feedbackNotUseful,
+        ACTION.postToChannel,
+        ACTION.proposeFix,
+        ACTION.approve,
+        ACTION.reject,
+        ACTION.cancel,
+        ACTION.revert,
+      ].sort(),
     );
-    for (const free of [ACTION.viewFinding, ACTION.nextPage, ACTION.openConsole, ACTION.digestList]) expect(SIDE_EFFECT_ACTIONS.has(free)).toBe(false);
+    for (const free of [ACTION.viewFinding, ACTION.nextPage, ACTION.openConsole, ACTION.digestList])
+      expect(SIDE_EFFECT_ACTIONS.has(free)).toBe(false);
   });
 });

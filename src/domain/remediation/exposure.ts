@@ -5,9 +5,16 @@ import type { IngressRule } from './types';
 
 const WORLD = new Set(['0.0.0.0/0', '::/0']);
 /** Not routable from the internet: a rule wholly inside one of these exposes nothing to it, however broad. */
-const INTERNAL = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', 'fc00::/7', 'fe80::/10'].map((c) =>
-  ipaddr.parseCIDR(c),
-);
+const INTERNAL = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  'fc00::/7',
+  'fe80::/10',
+].map((c) => ipaddr.parseCIDR(c));
 
 /** Why a rule's source reaches a port from (most of) the internet, or undefined when it does not. */
 export type Exposure = 'world' | 'broad-ipv4' | 'broad-ipv6' | 'prefix-list';

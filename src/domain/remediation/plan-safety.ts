@@ -81,10 +81,12 @@ function revertProblems(plan: RemediationPlan, undo: UndoBasis | undefined): str
   if (!undo) return ['a revert needs the sealed result of the run it undoes'];
   const problems: string[] = [];
   for (const rule of plan.authorize) {
-    if (!undo.revoked.some((r) => sameRule(r, rule))) problems.push(`it would add ${describeRule(rule)} on ${rule.groupId}, which the run did not remove`);
+    if (!undo.revoked.some((r) => sameRule(r, rule)))
+      problems.push(`it would add ${describeRule(rule)} on ${rule.groupId}, which the run did not remove`);
   }
   for (const rule of plan.revoke) {
-    if (!undo.authorized.some((r) => sameRule(r, rule))) problems.push(`it would remove ${describeRule(rule)} on ${rule.groupId}, which the run did not add`);
+    if (!undo.authorized.some((r) => sameRule(r, rule)))
+      problems.push(`it would remove ${describeRule(rule)} on ${rule.groupId}, which the run did not add`);
   }
   return problems;
 }

@@ -84,11 +84,28 @@ export interface RulesBeforeSealFields {
 type SealedProposal = Pick<Proposal, 'id' | 'findingId' | 'kind' | 'revertOf' | 'requester' | 'createdAt'>;
 
 export function proposalSealFields(p: SealedProposal, digest: string): ProposalSealFields {
-  return { proposalId: p.id, findingId: p.findingId, kind: p.kind, revertOf: p.revertOf, planDigest: digest, requester: p.requester, createdAt: p.createdAt };
+  return {
+    proposalId: p.id,
+    findingId: p.findingId,
+    kind: p.kind,
+    revertOf: p.revertOf,
+    planDigest: digest,
+    requester: p.requester,
+    createdAt: p.createdAt,
+  };
 }
 
 export function approvalSealFields(p: SealedProposal, digest: string, approver: string, approvedAt: number): ApprovalSealFields {
-  return { proposalId: p.id, findingId: p.findingId, kind: p.kind, revertOf: p.revertOf, planDigest: digest, requester: p.requester, approver, approvedAt };
+  return {
+    proposalId: p.id,
+    findingId: p.findingId,
+    kind: p.kind,
+    revertOf: p.revertOf,
+    planDigest: digest,
+    requester: p.requester,
+    approver,
+    approvedAt,
+  };
 }
 
 export function resultSealFields(p: Pick<Proposal, 'id' | 'findingId'>, digest: string, result: ExecutionResult): ResultSealFields {

@@ -44,7 +44,10 @@ export function parseTrustedSources(input: string, limits: SourceLimits = DEFAUL
   }
 
   if (sources.length > MAX_TRUSTED_SOURCES) {
-    return { ok: false, error: `Give at most ${MAX_TRUSTED_SOURCES} trusted networks (got ${sources.length}); use a wider prefix or a security group.` };
+    return {
+      ok: false,
+      error: `Give at most ${MAX_TRUSTED_SOURCES} trusted networks (got ${sources.length}); use a wider prefix or a security group.`,
+    };
   }
   if (sources.filter((s) => s.kind === 'securityGroup').length > 1) {
     return { ok: false, error: 'Give at most one security group ID; list the others as CIDRs.' };

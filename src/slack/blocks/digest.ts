@@ -16,12 +16,18 @@ export function digestBlocks(digestId: string, items: readonly DigestItem[], int
   const band = bandOf(sorted[0]?.severity ?? 1);
   const lines = sorted
     .slice(0, SHOWN)
-    .map((i) => `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}`);
+    .map(
+      (i) =>
+        `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}`,
+    );
   if (sorted.length > SHOWN) lines.push(`… and ${sorted.length - SHOWN} more`);
   return [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `${BAND_EMOJI[band]} *${items.length} new finding${items.length === 1 ? '' : 's'} below the posting threshold* in the last ${intervalMinutes} min` },
+      text: {
+        type: 'mrkdwn',
+        text: `${BAND_EMOJI[band]} *${items.length} new finding${items.length === 1 ? '' : 's'} below the posting threshold* in the last ${intervalMinutes} min`,
+      },
     },
     { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } },
     {

@@ -29,7 +29,10 @@ export function resourceLine(resource: ResourceSummary): string {
     case 'accessKey':
       return `Access key ${mrkdwn(resource.accessKeyId ?? 'unknown', 60)}${resource.userName ? ` of ${mrkdwn(resource.userName, 100)}` : ''}`;
     case 's3Bucket':
-      return `S3 bucket${resource.buckets.length > 1 ? 's' : ''} ${resource.buckets.slice(0, 3).map((b) => mrkdwn(b, 100)).join(', ')}${resource.buckets.length > 3 ? ` and ${resource.buckets.length - 3} more` : ''}`;
+      return `S3 bucket${resource.buckets.length > 1 ? 's' : ''} ${resource.buckets
+        .slice(0, 3)
+        .map((b) => mrkdwn(b, 100))
+        .join(', ')}${resource.buckets.length > 3 ? ` and ${resource.buckets.length - 3} more` : ''}`;
     case 'other':
       return mrkdwn(resource.resourceType, 100);
   }
@@ -43,7 +46,13 @@ function resourceDetail(resource: ResourceSummary): string {
       lines.push(`SG: ${groups.join(', ')}${resource.securityGroups.length > 5 ? ` +${resource.securityGroups.length - 5}` : ''}`);
     }
     if (resource.vpcId) lines.push(`VPC: ${mrkdwn(resource.vpcId, 40)}`);
-    if (resource.publicIps.length > 0) lines.push(`Public IP: ${resource.publicIps.slice(0, 3).map((ip) => mrkdwn(ip, 45)).join(', ')}`);
+    if (resource.publicIps.length > 0)
+      lines.push(
+        `Public IP: ${resource.publicIps
+          .slice(0, 3)
+          .map((ip) => mrkdwn(ip, 45))
+          .join(', ')}`,
+      );
   }
   if (resource.kind === 'accessKey' && resource.userType) lines.push(`Type: ${mrkdwn(resource.userType, 60)}`);
   return lines.join('\n');
@@ -60,7 +69,12 @@ export function actorText(finding: Finding): string {
   }
   if (a.remoteIps.length > 3) lines.push(`… and ${a.remoteIps.length - 3} more addresses`);
   if (a.localPorts.length > 0) {
-    lines.push(`Port${a.localPorts.length > 1 ? 's' : ''} ${a.localPorts.slice(0, 8).map((p) => `${p.port}${p.name ? ` ${mrkdwn(p.name, 30)}` : ''}`).join(', ')}`);
+    lines.push(
+      `Port${a.localPorts.length > 1 ? 's' : ''} ${a.localPorts
+        .slice(0, 8)
+        .map((p) => `${p.port}${p.name ? ` ${mrkdwn(p.name, 30)}` : ''}`)
+        .join(', ')}`,
+    );
   }
   if (a.api) lines.push(`API ${mrkdwn(a.api, 100)}${a.serviceName ? ` on ${mrkdwn(a.serviceName, 100)}` : ''}`);
   if (a.domain) lines.push(`Domain ${code(a.domain, 260)}`);
@@ -89,7 +103,9 @@ export interface CardOptions {
 const NOTES_SHOWN = 20;
 
 /** The audit part of a card's options from its record: notes, how many older ones were dropped, feedback counts. */
-export function cardHistory(record?: Pick<CardRecord, 'notes' | 'notesTotal' | 'feedback'>): Pick<CardOptions, 'notes' | 'notesDropped' | 'feedback'> {
+export function cardHistory(
+  record?: Pick<CardRecord, 'notes' | 'notesTotal' | 'feedback'>,
+): Pick<CardOptions, 'notes' | 'notesDropped' | 'feedback'> {
   const notes = record?.notes ?? [];
   return { notes, notesDropped: Math.max(0, (record?.notesTotal ?? notes.length) - notes.length), feedback: record?.feedback };
 }
@@ -116,7 +132,11 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   const blocks: KnownBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: plain(`${finding.band.toUpperCase()} ${finding.severity.toFixed(1)} · ${finding.title}`, LIMITS.headerText), emoji: false },
+      text: {
+        type: 'plain_text',
+        text: plain(`${finding.band.toUpperCase()} ${finding.severity.toFixed(1)} · ${finding.title}`, LIMITS.headerText),
+        emoji: false,
+      },
     },
     {
       type: 'section',
@@ -138,7 +158,10 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   if (description.trim() !== '') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: description } });
   blocks.push(...historyBlocks(options));
   if (options.threadLink && safeUrl(options.threadLink)) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `:thread: <${options.threadLink.replace(/&/g, '&amp;')}|Open the finding's thread>` } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `:thread: <${options.threadLink.replace(/&/g, '&amp;')}|Open the finding's thread>` },
+    });
   }
   const elements: Button[] = [];
   const console = safeUrl(finding.consoleUrl);

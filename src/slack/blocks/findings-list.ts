@@ -32,7 +32,16 @@ export function findingsList(filter: FindingsFilter, listing: FindingsListing): 
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(`${line1}\n${line2}`, LIMITS.sectionText) },
       // A finding whose region or ID is not well-formed cannot be looked up again: no View button for it.
-      ...(decodeFindingRef(ref) ? { accessory: { type: 'button' as const, text: { type: 'plain_text' as const, text: 'View' }, action_id: ACTION.viewFinding, value: ref } } : {}),
+      ...(decodeFindingRef(ref)
+        ? {
+            accessory: {
+              type: 'button' as const,
+              text: { type: 'plain_text' as const, text: 'View' },
+              action_id: ACTION.viewFinding,
+              value: ref,
+            },
+          }
+        : {}),
     });
   }
   for (const failure of listing.failures) {

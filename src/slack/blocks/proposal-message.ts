@@ -35,12 +35,19 @@ function statusBlock(p: Proposal, nowS: number): KnownBlock {
   const approver = decider(p);
   switch (p.state) {
     case 'proposed':
-      if (isExpired(p, nowS)) return section(`:hourglass: *Expired* at ${utc(p.expiresAt)} without approval. Nothing was changed; propose it again if still needed.`);
-      return context(`Proposed by ${userMention(p.requester)} · approve by ${utc(p.expiresAt)} · needs a second person: an approver who did not propose it`);
+      if (isExpired(p, nowS))
+        return section(
+          `:hourglass: *Expired* at ${utc(p.expiresAt)} without approval. Nothing was changed; propose it again if still needed.`,
+        );
+      return context(
+        `Proposed by ${userMention(p.requester)} · approve by ${utc(p.expiresAt)} · needs a second person: an approver who did not propose it`,
+      );
     case 'executing':
       return section(`:hourglass_flowing_sand: *Approved* by ${approver} (proposed by ${userMention(p.requester)}); applying now…`);
     case 'executed':
-      return section(`:white_check_mark: *Executed* by the bot · approved by ${approver} · proposed by ${userMention(p.requester)}\n${resultText(p)}`);
+      return section(
+        `:white_check_mark: *Executed* by the bot · approved by ${approver} · proposed by ${userMention(p.requester)}\n${resultText(p)}`,
+      );
     case 'failed':
       return section(`:x: *Failed* · approved by ${approver} · proposed by ${userMention(p.requester)}\n${resultText(p)}`);
     case 'rejected':
@@ -61,7 +68,9 @@ export function resultText(p: Proposal): string {
   else lines.push('Nothing was changed.');
   const exposed = r.stillExposed ?? [];
   if (r.ok && exposed.length > 0) {
-    lines.push(`:warning: *Restricted, but ${portsText(p.plan.ports)} still reachable* through rules this fix does not change (read back, ${r.ec2Calls} EC2 calls):\n${bullets(exposed.map(ruleLine), 10)}`);
+    lines.push(
+      `:warning: *Restricted, but ${portsText(p.plan.ports)} still reachable* through rules this fix does not change (read back, ${r.ec2Calls} EC2 calls):\n${bullets(exposed.map(ruleLine), 10)}`,
+    );
   } else if (r.ok) lines.push(`Verified by reading the groups back (${r.ec2Calls} EC2 calls).`);
   else if (r.remainingOpen.length > 0) lines.push(`*Still present:*\n${bullets(r.remainingOpen.map(ruleLine), 10)}`);
   return lines.join('\n');
@@ -69,7 +78,11 @@ export function resultText(p: Proposal): string {
 
 function decisionButtons(p: Proposal): ActionsBlock {
   const value = encodeProposalRef({ findingId: p.findingId, proposalId: p.id });
-  const approveValue = encodeProposalRef({ findingId: p.findingId, proposalId: p.id, ...(p.planDigest ? { planDigest: p.planDigest } : {}) });
+  const approveValue = encodeProposalRef({
+    findingId: p.findingId,
+    proposalId: p.id,
+    ...(p.planDigest ? { planDigest: p.planDigest } : {}),
+  });
   const removes = p.plan.revoke.length;
   const adds = p.plan.authorize.length;
   const groups = [...new Set([...p.plan.revoke, ...p.plan.authorize].map((r) => r.groupId))].join(', ');
@@ -79,7 +92,10 @@ function decisionButtons(p: Proposal): ActionsBlock {
       title: { type: 'plain_text', text: plain(p.kind === 'revert' ? 'Apply this revert now?' : 'Apply this fix now?', 100) },
       text: {
         type: 'plain_text',
-        text: plain(`This removes ${removes} rule${removes === 1 ? '' : 's'} and adds ${adds} on ${groups} in account ${p.plan.accountId} as soon as you confirm.`, 300),
+        text: plain(
+          `This removes ${removes} rule${removes === 1 ? '' : 's'} and adds ${adds} on ${groups} in account ${p.plan.accountId} as soon as you confirm.`,
+          300,
+        ),
       },
       confirm: { type: 'plain_text', text: 'Approve and apply' },
       deny: { type: 'plain_text', text: 'Back' },
@@ -98,7 +114,11 @@ export function proposalMessage(p: Proposal, nowS: number): { text: string; bloc
   const plan = p.plan;
   const blocks: KnownBlock[] = [];
   if (p.kind === 'revert') {
-    blocks.push(section(`:leftwards_arrow_with_hook: *Revert proposed* by ${userMention(p.requester)}: undo fix ${code(p.revertOf ?? '?', 40)} on ${subject(plan)}`));
+    blocks.push(
+      section(
+        `:leftwards_arrow_with_hook: *Revert proposed* by ${userMention(p.requester)}: undo fix ${code(p.revertOf ?? '?', 40)} on ${subject(plan)}`,
+      ),
+    );
   } else {
     const trusted = plan.trustedSources.map((s) => code(sourceText(s), 60)).join(', ');
     blocks.push(section(`:shield: *Fix proposed* by ${userMention(p.requester)}: restrict ${subject(plan)} to ${trusted}`));
@@ -106,7 +126,11 @@ export function proposalMessage(p: Proposal, nowS: number): { text: string; bloc
   const changes = changeLines(plan.revoke, plan.authorize);
   blocks.push(section(`*What changes (before → after)*\n${bullets(changes)}\nNo other rule is touched.`));
   if (plan.untouched.length > 0) {
-    blocks.push(section(`*Not changed* (broader rules a person has to decide about):\n${bullets(plan.untouched.map((u) => `${code(u.rule.groupId, 40)} ${mrkdwn(u.reason, 300)}`))}`));
+    blocks.push(
+      section(
+        `*Not changed* (broader rules a person has to decide about):\n${bullets(plan.untouched.map((u) => `${code(u.rule.groupId, 40)} ${mrkdwn(u.reason, 300)}`))}`,
+      ),
+    );
   }
   if (plan.dryRun) {
     const icon = plan.dryRun.ok ? ':white_check_mark:' : ':warning:';
@@ -130,7 +154,9 @@ function messageText(p: Proposal, nowS: number): string {
   const what = kindWord(p);
   const ports = portsText(p.plan.ports);
   if (p.state === 'proposed') {
-    return isExpired(p, nowS) ? `${what} for ${ports} expired` : `${what} proposed by ${userMention(p.requester)} for ${ports}: needs approval`;
+    return isExpired(p, nowS)
+      ? `${what} for ${ports} expired`
+      : `${what} proposed by ${userMention(p.requester)} for ${ports}: needs approval`;
   }
   return `${what} for ${ports}: ${p.state}`;
 }
@@ -142,9 +168,15 @@ export function outcomeReply(p: Proposal): string {
   const who = decider(p);
   switch (p.state) {
     case 'executed':
-      return truncate(`:white_check_mark: ${label(p)} executed by the bot: approved by ${who}, proposed by ${userMention(p.requester)}.\n${resultText(p)}`, LIMITS.messageText);
+      return truncate(
+        `:white_check_mark: ${label(p)} executed by the bot: approved by ${who}, proposed by ${userMention(p.requester)}.\n${resultText(p)}`,
+        LIMITS.messageText,
+      );
     case 'failed':
-      return truncate(`:x: ${label(p)} failed (approved by ${who}, proposed by ${userMention(p.requester)}).\n${resultText(p)}`, LIMITS.messageText);
+      return truncate(
+        `:x: ${label(p)} failed (approved by ${who}, proposed by ${userMention(p.requester)}).\n${resultText(p)}`,
+        LIMITS.messageText,
+      );
     case 'rejected':
       return `:no_entry_sign: ${label(p)} rejected by ${who}. Nothing was changed.`;
     case 'cancelled':

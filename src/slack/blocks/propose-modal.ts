@@ -37,10 +37,16 @@ export function proposeModal(input: ProposeModalInput): ModalView {
     if (p.preview.replaced.length > 0) {
       blocks.push(section(`*World-open now* (replaced by this fix) in ${groups}:\n${bullets(p.preview.replaced.map(ruleLine))}`));
     } else {
-      blocks.push(section(`:information_source: No rule in ${groups} opens ${portsText(ports)} to the whole internet on its own any more.`));
+      blocks.push(
+        section(`:information_source: No rule in ${groups} opens ${portsText(ports)} to the whole internet on its own any more.`),
+      );
     }
     if (p.preview.broader.length > 0) {
-      blocks.push(section(`*Also exposes the port, not changed by this fix* (change by hand if needed):\n${bullets(p.preview.broader.map(ruleLine))}`));
+      blocks.push(
+        section(
+          `*Also exposes the port, not changed by this fix* (change by hand if needed):\n${bullets(p.preview.broader.map(ruleLine))}`,
+        ),
+      );
     }
   }
   const suggestions = input.suggestions.filter((s) => s.trim() !== '');
@@ -64,7 +70,14 @@ export function proposeModal(input: ProposeModalInput): ModalView {
     },
   });
   if (suggestions.length > 0) {
-    blocks.push(context(`Suggested (TRUSTED_CIDRS): ${suggestions.slice(0, 10).map((s) => code(s, 60)).join(', ')}`));
+    blocks.push(
+      context(
+        `Suggested (TRUSTED_CIDRS): ${suggestions
+          .slice(0, 10)
+          .map((s) => code(s, 60))
+          .join(', ')}`,
+      ),
+    );
   }
   return {
     type: 'modal',

@@ -17,7 +17,7 @@ export function refusalText(refusal: Refusal, opts: { approversConfigured: boole
     case 'plan-changed':
       return ':warning: The plan changed since it was shown (its digest no longer matches this message), so nothing was approved. Ask for the fix to be proposed again and check the new message.';
     case 'tampered':
-      return ':rotating_light: This proposal was altered outside the bot (it fails the bot\'s seal), so it cannot be approved. Nothing was changed. Tell your security team; propose the fix again if it is still needed.';
+      return ":rotating_light: This proposal was altered outside the bot (it fails the bot's seal), so it cannot be approved. Nothing was changed. Tell your security team; propose the fix again if it is still needed.";
     case 'already-decided': {
       const by = refusal.by ? ` by ${userMention(refusal.by)}` : '';
       switch (refusal.state) {

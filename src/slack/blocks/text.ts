@@ -50,7 +50,9 @@ export function mrkdwn(text: string | undefined | null, max: number = LIMITS.sec
 
 /** For plain_text objects (headers, buttons, modal titles): no entities, just controls stripped and a cut. */
 export function plain(text: string | undefined | null, max: number): string {
-  const cleaned = stripControls(String(text ?? '')).replace(/\s+/g, ' ').trim();
+  const cleaned = stripControls(String(text ?? ''))
+    .replace(/\s+/g, ' ')
+    .trim();
   return truncate(cleaned || '—', max);
 }
 

@@ -11,7 +11,7 @@ import { revertProposal } from './actions/revert-proposal';
 import { proposeFixSubmission } from './views/propose-fix-submission';
 
 const NOT_CONFIGURED =
-  ':information_source: Remediation is not set up: it needs FINDINGS_CHANNEL (where each fix is discussed in the finding\'s thread) ' +
+  ":information_source: Remediation is not set up: it needs FINDINGS_CHANNEL (where each fix is discussed in the finding's thread) " +
   'and a state store (DYNAMODB_TABLE, or the embedded store in DATA_DIR), plus AWS access to EC2.';
 
 function notConfigured(): ButtonHandler {

@@ -38,11 +38,16 @@ function who(body: Body): { user?: string; channel?: string; team?: string } {
  * Runs before every listener: refuses requests from another workspace than the bot's own and people or
  * channels the AccessPolicy does not allow, with an ephemeral reason; the listener never runs for them.
  */
-export function accessControl(policy: AccessPolicy, expectedTeam: () => Promise<string | undefined>, logger: pino.Logger): Middleware<AnyMiddlewareArgs> {
+export function accessControl(
+  policy: AccessPolicy,
+  expectedTeam: () => Promise<string | undefined>,
+  logger: pino.Logger,
+): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const body = args.body as Body;
     const { user, channel, team } = who(body);
-    const capability: Capability = body.type === 'block_actions' ? (CAPABILITY_OF_ACTION[body.actions?.[0]?.action_id ?? ''] ?? 'use') : 'use';
+    const capability: Capability =
+      body.type === 'block_actions' ? (CAPABILITY_OF_ACTION[body.actions?.[0]?.action_id ?? ''] ?? 'use') : 'use';
     let reason: string | undefined;
     const home = await expectedTeam();
     if (home && team && team !== home) reason = 'This bot only answers its own workspace.';
@@ -66,7 +71,8 @@ export function accessControl(policy: AccessPolicy, expectedTeam: () => Promise<
       await a.ack?.({ response_action: 'errors', errors: { [BLOCK.trustedSources]: reason } });
     } else {
       await a.ack?.();
-      if (a.respond && team === home) await a.respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${reason}` });
+      if (a.respond && team === home)
+        await a.respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${reason}` });
     }
   };
 }

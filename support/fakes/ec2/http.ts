@@ -97,7 +97,9 @@ export class Ec2HttpStandIn {
 
   /** Real (not DryRun) Authorize and Revoke requests, retries included. */
   writes(): Ec2WireCall[] {
-    return this.calls.filter((c) => !c.dryRun && (c.action === 'AuthorizeSecurityGroupIngress' || c.action === 'RevokeSecurityGroupIngress'));
+    return this.calls.filter(
+      (c) => !c.dryRun && (c.action === 'AuthorizeSecurityGroupIngress' || c.action === 'RevokeSecurityGroupIngress'),
+    );
   }
 
   state(groupId = SEED_GROUP): string[] {
@@ -141,12 +143,16 @@ export class Ec2HttpStandIn {
       };
       this.calls.push(call);
       if (!schemas || !isOperation(action)) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
-      if (form.get('Version') !== VERSION) throw new Ec2Error('InvalidParameterValue', `Version ${form.get('Version') ?? ''} is not ${VERSION}`);
+      if (form.get('Version') !== VERSION)
+        throw new Ec2Error('InvalidParameterValue', `Version ${form.get('Version') ?? ''} is not ${VERSION}`);
 
       const output = await this.model.call(action, call.input);
 
       call.status = 200;
-      reply(200, `<${action}Response xmlns="${XMLNS}"><requestId>${requestId}</requestId>${toXml(output, schemas.output)}</${action}Response>`);
+      reply(
+        200,
+        `<${action}Response xmlns="${XMLNS}"><requestId>${requestId}</requestId>${toXml(output, schemas.output)}</${action}Response>`,
+      );
     } catch (err) {
       const e = err instanceof Ec2Error ? err : new Ec2Error('InternalError', err instanceof Error ? err.message : String(err), 500);
       if (call) {

@@ -13,7 +13,12 @@ import { Ec2Error } from './errors';
 import { peer, rulesOf, sameRule, sourceOf, toSdkRule, type Ec2Rule } from './rules';
 import { SEED_ACCOUNT, SEED_GROUP } from './seed';
 
-export const EC2_OPERATIONS = ['DescribeInstances', 'DescribeSecurityGroupRules', 'AuthorizeSecurityGroupIngress', 'RevokeSecurityGroupIngress'] as const;
+export const EC2_OPERATIONS = [
+  'DescribeInstances',
+  'DescribeSecurityGroupRules',
+  'AuthorizeSecurityGroupIngress',
+  'RevokeSecurityGroupIngress',
+] as const;
 export type Ec2Op = (typeof EC2_OPERATIONS)[number];
 
 interface Ec2Io {
@@ -164,7 +169,11 @@ export class Ec2Model {
   }
 
   private groupExists(groupId: string): boolean {
-    return this.groups.has(groupId) || this.rules.some((r) => r.groupId === groupId) || [...this.instances.values()].some((g) => g.includes(groupId));
+    return (
+      this.groups.has(groupId) ||
+      this.rules.some((r) => r.groupId === groupId) ||
+      [...this.instances.values()].some((g) => g.includes(groupId))
+    );
   }
 
   private requireGroup(groupId: string | undefined): string {
@@ -175,14 +184,17 @@ export class Ec2Model {
 
   private describeInstances(input: DescribeInstancesCommandInput): Ec2Output<'DescribeInstances'> {
     const ids = input.InstanceIds ?? [...this.instances.keys()];
-    for (const id of ids) if (!this.instances.has(id)) throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+    for (const id of ids)
+      if (!this.instances.has(id)) throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
     return {
       Reservations: ids.map((id, i) => {
         const pairs = (this.instances.get(id) ?? []).map((g) => ({ GroupId: g, GroupName: `name-${g}` }));
         return {
           ReservationId: `r-${String(i + 1).padStart(17, '0')}`,
           OwnerId: this.accountId,
-          Instances: [{ InstanceId: id, SecurityGroups: pairs, NetworkInterfaces: [{ NetworkInterfaceId: `eni-${id.slice(2)}`, Groups: pairs }] }],
+          Instances: [
+            { InstanceId: id, SecurityGroups: pairs, NetworkInterfaces: [{ NetworkInterfaceId: `eni-${id.slice(2)}`, Groups: pairs }] },
+          ],
         };
       }),
     };
@@ -198,11 +210,17 @@ export class Ec2Model {
     }
     if (input.SecurityGroupRuleIds) {
       const ids = input.SecurityGroupRuleIds;
-      for (const id of ids) if (!this.rules.some((r) => r.id === id)) throw new Ec2Error('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`);
+      for (const id of ids)
+        if (!this.rules.some((r) => r.id === id))
+          throw new Ec2Error('InvalidSecurityGroupRuleId.NotFound', `The security group rule ID '${id}' does not exist`);
       rows = rows.filter((r) => ids.includes(r.id));
     }
     const max = input.MaxResults ?? 1000;
-    if (!Number.isInteger(max) || max < 5 || max > 1000) throw new Ec2Error('InvalidParameterValue', `Value (${max}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+    if (!Number.isInteger(max) || max < 5 || max > 1000)
+      throw new Ec2Error(
+        'InvalidParameterValue',
+        `Value (${max}) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+      );
     let start = 0;
     if (input.NextToken) {
       const m = /^page-(\d+)$/.exec(input.NextToken);
@@ -210,7 +228,10 @@ export class Ec2Model {
       start = Number(m[1]);
     }
     const page = rows.slice(start, start + max);
-    return { SecurityGroupRules: page.map((r) => toSdkRule(r, this.accountId)), ...(start + max < rows.length ? { NextToken: `page-${start + max}` } : {}) };
+    return {
+      SecurityGroupRules: page.map((r) => toSdkRule(r, this.accountId)),
+      ...(start + max < rows.length ? { NextToken: `page-${start + max}` } : {}),
+    };
   }
 
   private authorize(input: AuthorizeSecurityGroupIngressCommandInput): Ec2Output<'AuthorizeSecurityGroupIngress'> {
@@ -232,7 +253,8 @@ export class Ec2Model {
     const gone: Ec2Rule[] = [];
     for (const id of input.SecurityGroupRuleIds ?? []) {
       const found = this.rules.find((r) => r.id === id && r.groupId === groupId);
-      if (!found) throw new Ec2Error('InvalidSecurityGroupRuleId.NotFound', `The specified rule ID(s) '${id}' does not exist in this security group`);
+      if (!found)
+        throw new Ec2Error('InvalidSecurityGroupRuleId.NotFound', `The specified rule ID(s) '${id}' does not exist in this security group`);
       gone.push(found);
     }
     for (const w of rulesOf(groupId, input.IpPermissions ?? [])) {

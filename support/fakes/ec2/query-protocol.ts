@@ -11,7 +11,12 @@
  *   error     4xx/5xx <Response><Errors><Error><Code>…</Code><Message>…</Message></Error></Errors><RequestID>…</RequestID></Response>
  */
 
-import { AuthorizeSecurityGroupIngress$, DescribeInstances$, DescribeSecurityGroupRules$, RevokeSecurityGroupIngress$ } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngress$,
+  DescribeInstances$,
+  DescribeSecurityGroupRules$,
+  RevokeSecurityGroupIngress$,
+} from '@aws-sdk/client-ec2';
 import type { Ec2Op } from './model';
 
 export const VERSION = '2016-11-15';
@@ -43,7 +48,7 @@ interface MemberTraits {
 function memberOf(ref: unknown): { schema: unknown; traits: MemberTraits } {
   if (Array.isArray(ref) && ref.length === 2) {
     const traits: unknown = ref[1];
-    return { schema: deref(ref[0]), traits: typeof traits === 'object' && traits !== null ? (traits) : {} };
+    return { schema: deref(ref[0]), traits: typeof traits === 'object' && traits !== null ? traits : {} };
   }
   return { schema: deref(ref), traits: {} };
 }

@@ -43,7 +43,8 @@ export function rulesOf(groupId: string, permissions: readonly IpPermission[]): 
   for (const p of permissions) {
     const raw = (p.IpProtocol ?? '').toLowerCase();
     const protocol = PROTOCOLS[raw] ?? raw;
-    if (!['tcp', 'udp', 'icmp', 'icmpv6', '-1'].includes(protocol)) throw new Ec2Error('InvalidParameterValue', `Invalid value '${raw}' for IP protocol. Unknown protocol.`);
+    if (!['tcp', 'udp', 'icmp', 'icmpv6', '-1'].includes(protocol))
+      throw new Ec2Error('InvalidParameterValue', `Invalid value '${raw}' for IP protocol. Unknown protocol.`);
     const all = protocol === '-1';
     const base = { groupId, protocol, from: all ? -1 : (p.FromPort ?? -1), to: all ? -1 : (p.ToPort ?? -1) };
     if (!all && protocol !== 'icmp' && protocol !== 'icmpv6' && (base.from < 0 || base.to > 65535 || base.from > base.to)) {

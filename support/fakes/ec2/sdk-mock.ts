@@ -30,9 +30,15 @@ export class FakeEc2 extends Ec2Model {
   constructor(options: FakeEc2Options = {}) {
     super({ ruleId: fakeRuleId, ...options });
     this.mock = options.mock ?? mockClient(EC2Client);
-    this.mock.on(AuthorizeSecurityGroupIngressCommand).callsFake((input: Ec2Input<'AuthorizeSecurityGroupIngress'>) => this.send('AuthorizeSecurityGroupIngress', input));
-    this.mock.on(RevokeSecurityGroupIngressCommand).callsFake((input: Ec2Input<'RevokeSecurityGroupIngress'>) => this.send('RevokeSecurityGroupIngress', input));
-    this.mock.on(DescribeSecurityGroupRulesCommand).callsFake((input: Ec2Input<'DescribeSecurityGroupRules'>) => this.send('DescribeSecurityGroupRules', input));
+    this.mock
+      .on(AuthorizeSecurityGroupIngressCommand)
+      .callsFake((input: Ec2Input<'AuthorizeSecurityGroupIngress'>) => this.send('AuthorizeSecurityGroupIngress', input));
+    this.mock
+      .on(RevokeSecurityGroupIngressCommand)
+      .callsFake((input: Ec2Input<'RevokeSecurityGroupIngress'>) => this.send('RevokeSecurityGroupIngress', input));
+    this.mock
+      .on(DescribeSecurityGroupRulesCommand)
+      .callsFake((input: Ec2Input<'DescribeSecurityGroupRules'>) => this.send('DescribeSecurityGroupRules', input));
     this.mock.on(DescribeInstancesCommand).callsFake((input: Ec2Input<'DescribeInstances'>) => this.send('DescribeInstances', input));
   }
 
@@ -51,5 +57,10 @@ export class FakeEc2 extends Ec2Model {
 
 /** The exception the SDK's deserializer would throw for this answer. */
 export function ec2Exception(e: Ec2Error): EC2ServiceException {
-  return new EC2ServiceException({ name: e.code, $fault: e.status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: e.status }, message: e.message });
+  return new EC2ServiceException({
+    name: e.code,
+    $fault: e.status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: e.status },
+    message: e.message,
+  });
 }

@@ -35,7 +35,9 @@ export function findingAttribute(f: SdkFinding, name: string): string | number |
     case 'resource.instanceDetails.instanceId':
       return f.Resource?.InstanceDetails?.InstanceId;
     default:
-      throw badRequest(`The request is rejected because an invalid or out-of-range value is specified as an input parameter: criterion field ${name} (not supported by the stand-in)`);
+      throw badRequest(
+        `The request is rejected because an invalid or out-of-range value is specified as an input parameter: criterion field ${name} (not supported by the stand-in)`,
+      );
   }
 }
 
@@ -63,7 +65,20 @@ function number(c: WireCondition, ...keys: string[]): number | undefined {
   return undefined;
 }
 
-const CONDITION_KEYS = new Set(['eq', 'equals', 'neq', 'notEquals', 'gt', 'greaterThan', 'gte', 'greaterThanOrEqual', 'lt', 'lessThan', 'lte', 'lessThanOrEqual']);
+const CONDITION_KEYS = new Set([
+  'eq',
+  'equals',
+  'neq',
+  'notEquals',
+  'gt',
+  'greaterThan',
+  'gte',
+  'greaterThanOrEqual',
+  'lt',
+  'lessThan',
+  'lte',
+  'lessThanOrEqual',
+]);
 
 /** Whether a value meets a wire-format Condition (`eq`/`equals`, `gte`/`greaterThanOrEqual`, …). */
 export function matchesCondition(value: string | number | undefined, c: WireCondition): boolean {

@@ -40,7 +40,14 @@ function route(method: string, path: string): { operation: GuardDutyOp; detector
   const m = /^\/detector\/([^/]+)\/findings(?:\/(get|archive|feedback))?$/.exec(path);
   if (method !== 'POST' || !m) return undefined;
   const detectorId = decodeURIComponent(m[1] ?? '');
-  const operation: GuardDutyOp = m[2] === 'get' ? 'GetFindings' : m[2] === 'archive' ? 'ArchiveFindings' : m[2] === 'feedback' ? 'UpdateFindingsFeedback' : 'ListFindings';
+  const operation: GuardDutyOp =
+    m[2] === 'get'
+      ? 'GetFindings'
+      : m[2] === 'archive'
+        ? 'ArchiveFindings'
+        : m[2] === 'feedback'
+          ? 'UpdateFindingsFeedback'
+          : 'ListFindings';
   return { operation, detectorId };
 }
 
@@ -81,7 +88,11 @@ export class GuardDutyHttpStandIn extends GuardDutyModel {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const found = route(req.method ?? 'GET', url.pathname);
       if (!found) {
-        reply(404, { message: `The stand-in does not implement ${req.method ?? ''} ${url.pathname}` }, { 'x-amzn-errortype': 'UnknownOperationException' });
+        reply(
+          404,
+          { message: `The stand-in does not implement ${req.method ?? ''} ${url.pathname}` },
+          { 'x-amzn-errortype': 'UnknownOperationException' },
+        );
         return;
       }
       let body: Record<string, unknown> = {};
@@ -99,18 +110,31 @@ export class GuardDutyHttpStandIn extends GuardDutyModel {
       this.requests.push({ operation: found.operation, region, detectorId: found.detectorId, body, at: Date.now() });
       reply(200, await this.call(found.operation, () => this.answer(found.operation, region, found.detectorId, body)));
     } catch (err) {
-      const e = err instanceof GuardDutyError ? err : new GuardDutyError('InternalServerErrorException', err instanceof Error ? err.message : String(err), 500);
+      const e =
+        err instanceof GuardDutyError
+          ? err
+          : new GuardDutyError('InternalServerErrorException', err instanceof Error ? err.message : String(err), 500);
       reply(e.status, { message: e.message, __type: e.code }, { 'x-amzn-errortype': e.code });
     }
   }
 
-  private answer(operation: GuardDutyOp, region: string, detectorId: string | undefined, body: Record<string, unknown>): Record<string, unknown> {
+  private answer(
+    operation: GuardDutyOp,
+    region: string,
+    detectorId: string | undefined,
+    body: Record<string, unknown>,
+  ): Record<string, unknown> {
     switch (operation) {
       case 'ListDetectors':
         return { detectorIds: this.listDetectors(region) };
       case 'ListFindings': {
         const criteria = body.findingCriteria as Pick<FindingsQuery, 'criterion'> | undefined;
-        return this.listFindings(region, detectorId, { criterion: criteria?.criterion, sortCriteria: body.sortCriteria, maxResults: body.maxResults, nextToken: body.nextToken });
+        return this.listFindings(region, detectorId, {
+          criterion: criteria?.criterion,
+          sortCriteria: body.sortCriteria,
+          maxResults: body.maxResults,
+          nextToken: body.nextToken,
+        });
       }
       case 'GetFindings':
         return { findings: this.getFindings(region, detectorId, body.findingIds, body.sortCriteria).map((f: SdkFinding) => toWire(f)) };

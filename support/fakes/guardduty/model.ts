@@ -37,7 +37,13 @@ function idList(ids: unknown, max: number): string[] {
  */
 export class GuardDutyModel {
   /** Calls answered (successfully or with an error), per operation. */
-  readonly calls: Record<GuardDutyOp, number> = { ListDetectors: 0, ListFindings: 0, GetFindings: 0, ArchiveFindings: 0, UpdateFindingsFeedback: 0 };
+  readonly calls: Record<GuardDutyOp, number> = {
+    ListDetectors: 0,
+    ListFindings: 0,
+    GetFindings: 0,
+    ArchiveFindings: 0,
+    UpdateFindingsFeedback: 0,
+  };
   /** Findings per region, by ID. */
   readonly regions = new Map<string, Map<string, SdkFinding>>();
   readonly archived: { region: string; ids: string[] }[] = [];

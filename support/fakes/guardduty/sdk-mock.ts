@@ -41,13 +41,22 @@ export class FakeGuardDuty extends GuardDutyModel {
   constructor() {
     super();
     this.mock = mockClient(GuardDutyClient);
-    this.mock.on(ListDetectorsCommand).callsFake((_input: unknown, getClient: () => GuardDutyClient) =>
-      this.send(getClient, 'ListDetectors', (region) => ({ DetectorIds: this.listDetectors(region) })),
-    );
+    this.mock
+      .on(ListDetectorsCommand)
+      .callsFake((_input: unknown, getClient: () => GuardDutyClient) =>
+        this.send(getClient, 'ListDetectors', (region) => ({ DetectorIds: this.listDetectors(region) })),
+      );
     this.mock.on(ListFindingsCommand).callsFake((input: ListFindingsCommandInput, getClient: () => GuardDutyClient) =>
       this.send(getClient, 'ListFindings', (region) => {
-        const criterion = Object.fromEntries(Object.entries(input.FindingCriteria?.Criterion ?? {}).map(([name, c]) => [name, wireCondition(c)]));
-        const page = this.listFindings(region, input.DetectorId, { criterion, sortCriteria: wireSort(input.SortCriteria), maxResults: input.MaxResults, nextToken: input.NextToken });
+        const criterion = Object.fromEntries(
+          Object.entries(input.FindingCriteria?.Criterion ?? {}).map(([name, c]) => [name, wireCondition(c)]),
+        );
+        const page = this.listFindings(region, input.DetectorId, {
+          criterion,
+          sortCriteria: wireSort(input.SortCriteria),
+          maxResults: input.MaxResults,
+          nextToken: input.NextToken,
+        });
         return { FindingIds: page.findingIds, NextToken: page.nextToken };
       }),
     );
@@ -81,7 +90,12 @@ export class FakeGuardDuty extends GuardDutyModel {
       return await this.call(op, async () => answer(await region));
     } catch (err) {
       if (!(err instanceof GuardDutyError)) throw err;
-      throw new GuardDutyServiceException({ name: err.code, $fault: err.status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: err.status }, message: err.message });
+      throw new GuardDutyServiceException({
+        name: err.code,
+        $fault: err.status >= 500 ? 'server' : 'client',
+        $metadata: { httpStatusCode: err.status },
+        message: err.message,
+      });
     }
   }
 }

@@ -27,7 +27,11 @@ export interface CardFigures {
 }
 
 /** Counts cards per finding from what the stand-in received (message metadata finding_id). */
-export async function cardFigures(world: Pick<World, 'slack' | 'store'>, set: Pick<FindingSet, 'wanted' | 'below'>, check: Iterable<string> = set.wanted): Promise<CardFigures> {
+export async function cardFigures(
+  world: Pick<World, 'slack' | 'store'>,
+  set: Pick<FindingSet, 'wanted' | 'below'>,
+  check: Iterable<string> = set.wanted,
+): Promise<CardFigures> {
   const perFinding = new Map<string, number>();
   let posted = 0;
   for (const call of world.slack.callsTo('chat.postMessage')) {
@@ -121,7 +125,10 @@ export async function remediationFigures(
   const { slack, store, ec2 } = world;
   const writes = ec2.calls.filter((c) => !c.dryRun);
   const forGroup = (g: string) =>
-    writes.filter((c) => c.input.GroupId === g || ((c.input.Filters as { Values?: string[] }[] | undefined)?.some((f) => f.Values?.includes(g)) ?? false));
+    writes.filter(
+      (c) =>
+        c.input.GroupId === g || ((c.input.Filters as { Values?: string[] }[] | undefined)?.some((f) => f.Values?.includes(g)) ?? false),
+    );
   let groupsNotAuthorizedOnce = 0;
   let groupsNotRevokedOnce = 0;
   let groupsWrongState = 0;
@@ -130,8 +137,11 @@ export async function remediationFigures(
     const calls = forGroup(p.groupId);
     perRemediation.push(calls.length);
     if (calls.filter((c) => c.op === 'AuthorizeSecurityGroupIngress').length !== 1) groupsNotAuthorizedOnce++;
-    const revoked = calls.filter((c) => c.op === 'RevokeSecurityGroupIngress').flatMap((c) => (c.input.SecurityGroupRuleIds as string[] | undefined) ?? ['(by content)']);
-    if (revoked.length !== p.worldRuleIds.length || [...p.worldRuleIds].sort().join() !== [...revoked].sort().join()) groupsNotRevokedOnce++;
+    const revoked = calls
+      .filter((c) => c.op === 'RevokeSecurityGroupIngress')
+      .flatMap((c) => (c.input.SecurityGroupRuleIds as string[] | undefined) ?? ['(by content)']);
+    if (revoked.length !== p.worldRuleIds.length || [...p.worldRuleIds].sort().join() !== [...revoked].sort().join())
+      groupsNotRevokedOnce++;
     if (ec2.state(p.groupId).join('\n') !== FIXED_GROUP_STATE.join('\n')) groupsWrongState++;
   }
 
@@ -148,10 +158,15 @@ export async function remediationFigures(
   for (const p of proposals) {
     const mine = clicks.filter((c) => c.proposalId === p.id);
     const winners = mine.filter((c) => !responses.has(c.path));
-    const losersOk = mine.filter((c) => responses.has(c.path)).every((c) => {
-      const texts = responses.get(c.path) ?? [];
-      return texts.length === 1 && /^:(white_check_mark|hourglass_flowing_sand): Already approved by <@U0(BOB00001|CAROL001)>/.test(texts[0] ?? '');
-    });
+    const losersOk = mine
+      .filter((c) => responses.has(c.path))
+      .every((c) => {
+        const texts = responses.get(c.path) ?? [];
+        return (
+          texts.length === 1 &&
+          /^:(white_check_mark|hourglass_flowing_sand): Already approved by <@U0(BOB00001|CAROL001)>/.test(texts[0] ?? '')
+        );
+      });
     const approver = stored.find((s) => s.id === p.id)?.approver;
     if (winners.length !== 1 || !losersOk || winners[0]?.user !== approver) proposalsNotOneWinner++;
   }

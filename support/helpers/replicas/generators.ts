@@ -63,13 +63,25 @@ export function makeFindings(total: number, probeCount: number, regions = REPLIC
       const severity = PROBE_SEVERITIES[n % PROBE_SEVERITIES.length] ?? 5;
       const instanceId = `i-${hex17(0xa000 + n)}`;
       const groupId = `sg-${hex17(0x5000 + n)}`;
-      f = variant('recon-ec2-portprobe-ssh', { id, region, severity, updatedAt, title: `Unprotected port on EC2 instance ${instanceId} is being probed.` });
+      f = variant('recon-ec2-portprobe-ssh', {
+        id,
+        region,
+        severity,
+        updatedAt,
+        title: `Unprotected port on EC2 instance ${instanceId} is being probed.`,
+      });
       const details = f.Resource?.InstanceDetails;
       const eni = details?.NetworkInterfaces?.[0];
       if (!details || !eni) throw new Error('fixture recon-ec2-portprobe-ssh has no instance details');
       details.InstanceId = instanceId;
       eni.SecurityGroups = [{ GroupId: groupId, GroupName: `replica-web-${n}` }];
-      out.probes.push({ findingId: id, region, instanceId, groupId, worldRuleIds: [`sgr-${hex17(0x100000 + n * 4)}`, `sgr-${hex17(0x100000 + n * 4 + 1)}`] });
+      out.probes.push({
+        findingId: id,
+        region,
+        instanceId,
+        groupId,
+        worldRuleIds: [`sgr-${hex17(0x100000 + n * 4)}`, `sgr-${hex17(0x100000 + n * 4 + 1)}`],
+      });
     } else {
       const severity = SEVERITIES[i % SEVERITIES.length] ?? 5;
       f = variant(OTHER_FIXTURES[i % OTHER_FIXTURES.length] ?? 'backdoor-ec2-ccactivity-dns', { id, region, severity, updatedAt });
@@ -81,7 +93,11 @@ export function makeFindings(total: number, probeCount: number, regions = REPLIC
 }
 
 /** The findings in arrival order: `rounds` chunks for the concurrent polls, then the newest `leaseShare` for the lease round. */
-export function splitForRounds(findings: readonly SdkFinding[], rounds: number, leaseShare = 0.1): { rounds: SdkFinding[][]; lease: SdkFinding[] } {
+export function splitForRounds(
+  findings: readonly SdkFinding[],
+  rounds: number,
+  leaseShare = 0.1,
+): { rounds: SdkFinding[][]; lease: SdkFinding[] } {
   const leaseCount = Math.max(1, Math.floor(findings.length * leaseShare));
   const early = findings.slice(0, findings.length - leaseCount);
   const size = Math.ceil(early.length / rounds);
@@ -107,5 +123,10 @@ export function seedProbeGroups(ec2: FakeEc2, probes: readonly Probe[]): void {
   ec2.seed(rules, instances);
 }
 
-export const ORIGINAL_GROUP_STATE = ['tcp 22-22 0.0.0.0/0 (ssh from anywhere)', 'tcp 22-22 10.0.0.0/8', 'tcp 22-22 ::/0', 'tcp 443-443 0.0.0.0/0'];
+export const ORIGINAL_GROUP_STATE = [
+  'tcp 22-22 0.0.0.0/0 (ssh from anywhere)',
+  'tcp 22-22 10.0.0.0/8',
+  'tcp 22-22 ::/0',
+  'tcp 443-443 0.0.0.0/0',
+];
 export const FIXED_GROUP_STATE = ['tcp 22-22 10.0.0.0/8', `tcp 22-22 ${TRUSTED_SOURCE} (${TRUSTED_DESCRIPTION})`, 'tcp 443-443 0.0.0.0/0'];

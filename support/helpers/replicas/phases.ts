@@ -40,14 +40,25 @@ export interface LeaseRound {
  * Starts every replica's lease loop together, waits for `expectCards` cards and until each region has been swept
  * at least `minSweeps` times, then stops them (releasing leases). Shows that one replica per region polls.
  */
-export async function leaseRound(replicas: readonly Replica[], world: Pick<World, 'slack'>, expectCards: number, minSweeps = 2, regions = REPLICA_REGIONS, timeoutMs = 30_000): Promise<LeaseRound> {
+export async function leaseRound(
+  replicas: readonly Replica[],
+  world: Pick<World, 'slack'>,
+  expectCards: number,
+  minSweeps = 2,
+  regions = REPLICA_REGIONS,
+  timeoutMs = 30_000,
+): Promise<LeaseRound> {
   const before = replicas.map((r) => new Map(r.source.sweeps));
   const swept = (r: Replica, i: number, region: string) => (r.source.sweeps.get(region) ?? 0) - (before[i]?.get(region) ?? 0);
   const started = performance.now();
   for (const r of replicas) r.poller.start();
   try {
     await waitForCards(world.slack, expectCards, timeoutMs);
-    await world.slack.waitFor(() => regions.every((region) => replicas.reduce((n, r, i) => n + swept(r, i, region), 0) >= minSweeps), timeoutMs, 'lease sweeps');
+    await world.slack.waitFor(
+      () => regions.every((region) => replicas.reduce((n, r, i) => n + swept(r, i, region), 0) >= minSweeps),
+      timeoutMs,
+      'lease sweeps',
+    );
   } finally {
     await Promise.all(replicas.map((r) => r.poller.stop()));
   }
@@ -68,19 +79,29 @@ export async function leaseRound(replicas: readonly Replica[], world: Pick<World
  * One proposal per probe through signed view submissions of the propose modal (REQUESTER, TRUSTED_SOURCE),
  * alternating between replicas; resolves with the stored proposals once each has its message in the thread.
  */
-export async function proposeAll(replicas: readonly Replica[], world: Pick<World, 'slack' | 'store'>, probes: readonly Probe[], timeoutMs = 30_000): Promise<Proposal[]> {
+export async function proposeAll(
+  replicas: readonly Replica[],
+  world: Pick<World, 'slack' | 'store'>,
+  probes: readonly Probe[],
+  timeoutMs = 30_000,
+): Promise<Proposal[]> {
   const before = world.slack.callsTo('chat.postMessage').filter((c) => String(c.body.text).includes('Fix proposed')).length;
   const acks = await Promise.all(
     probes.map((p, i) => {
       const replica = replicas[i % replicas.length] as Replica;
-      return interaction(replica.events, proposeSubmission(REQUESTER, TRUSTED_SOURCE, `V0REP${String(i).padStart(5, '0')}`, `${p.region} ${p.findingId} ${REPLICA_CHANNEL}`));
+      return interaction(
+        replica.events,
+        proposeSubmission(REQUESTER, TRUSTED_SOURCE, `V0REP${String(i).padStart(5, '0')}`, `${p.region} ${p.findingId} ${REPLICA_CHANNEL}`),
+      );
     }),
   );
   const bad = acks.filter((a) => a.status !== 200 || a.body !== '');
   if (bad.length > 0) throw new Error(`${bad.length} submissions were not acked cleanly: ${bad[0]?.status} ${bad[0]?.body}`);
   const deadline = Date.now() + timeoutMs;
   await world.slack.waitFor(
-    () => world.slack.callsTo('chat.postMessage').filter((c) => String(c.body.text).includes('Fix proposed')).length - before >= probes.length || world.slack.callsTo('chat.postEphemeral').length > 0,
+    () =>
+      world.slack.callsTo('chat.postMessage').filter((c) => String(c.body.text).includes('Fix proposed')).length - before >=
+        probes.length || world.slack.callsTo('chat.postEphemeral').length > 0,
     timeoutMs,
     'proposal messages',
   );
@@ -90,7 +111,8 @@ export async function proposeAll(replicas: readonly Replica[], world: Pick<World
     const lists = await Promise.all(probes.map((p) => world.store.listProposals(p.findingId)));
     const proposals = lists.flat();
     if (proposals.length === probes.length && proposals.every((p) => p.messageTs)) return proposals;
-    if (Date.now() > deadline) throw new Error(`${proposals.filter((p) => p.messageTs).length}/${probes.length} proposals stored with their message`);
+    if (Date.now() > deadline)
+      throw new Error(`${proposals.filter((p) => p.messageTs).length}/${probes.length} proposals stored with their message`);
     await sleep(20);
   }
 }
@@ -108,7 +130,11 @@ export interface ApprovalClick {
  * For every proposal at the same time: the same approval (APPROVER) as signed block_actions to every replica,
  * plus SECOND_APPROVER clicking on the replica that did not post the proposal.
  */
-export async function approveAll(replicas: readonly Replica[], world: Pick<World, 'slack'>, proposals: readonly Proposal[]): Promise<ApprovalClick[]> {
+export async function approveAll(
+  replicas: readonly Replica[],
+  world: Pick<World, 'slack'>,
+  proposals: readonly Proposal[],
+): Promise<ApprovalClick[]> {
   const plans = proposals.flatMap((p, i) => {
     const other = replicas[(i + 1) % replicas.length] as Replica;
     const targets: [string, Replica][] = [...replicas.map((r): [string, Replica] => [APPROVER, r]), [SECOND_APPROVER, other]];
@@ -133,10 +159,28 @@ export async function approveAll(replicas: readonly Replica[], world: Pick<World
  * Waits until every proposal has its outcome reply and its card note, and every losing click its refusal,
  * then a little longer for strays (a duplicate would arrive in that window).
  */
-export async function waitForOutcomes(world: Pick<World, 'slack'>, proposals: number, refusals: number, timeoutMs = 30_000, settleMs = 300): Promise<void> {
+export async function waitForOutcomes(
+  world: Pick<World, 'slack'>,
+  proposals: number,
+  refusals: number,
+  timeoutMs = 30_000,
+  settleMs = 300,
+): Promise<void> {
   const { slack } = world;
-  await slack.waitFor(() => slack.callsTo('chat.postMessage').filter(isOutcomeReply).length >= proposals, timeoutMs, `${proposals} outcome replies`);
-  await slack.waitFor(() => slack.callsTo('chat.update').filter(isCardNoteUpdate).length >= proposals, timeoutMs, `${proposals} card notes`);
-  await slack.waitFor(() => slack.responses.filter((r) => r.path.startsWith('/respond/approve-')).length >= refusals, timeoutMs, `${refusals} refusals`);
+  await slack.waitFor(
+    () => slack.callsTo('chat.postMessage').filter(isOutcomeReply).length >= proposals,
+    timeoutMs,
+    `${proposals} outcome replies`,
+  );
+  await slack.waitFor(
+    () => slack.callsTo('chat.update').filter(isCardNoteUpdate).length >= proposals,
+    timeoutMs,
+    `${proposals} card notes`,
+  );
+  await slack.waitFor(
+    () => slack.responses.filter((r) => r.path.startsWith('/respond/approve-')).length >= refusals,
+    timeoutMs,
+    `${refusals} refusals`,
+  );
   await sleep(settleMs);
 }

@@ -155,10 +155,7 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
     poller,
     remediation,
     applies: () => applied,
-    warnings: () =>
-      logs.lines
-        .map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown })
-        .filter((l) => l.level >= 40),
+    warnings: () => logs.lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown }).filter((l) => l.level >= 40),
     stop: () => bot.stop(),
   };
 }

@@ -7,6 +7,9 @@ export function cardFindingId(call: ApiCall): string | undefined {
   return typeof id === 'string' && call.body.thread_ts === undefined ? id : undefined;
 }
 
-export const isOutcomeReply = (c: ApiCall) => c.body.thread_ts !== undefined && /(executed by the bot|failed \(approved by)/.test(String(c.body.text));
+export const isOutcomeReply = (c: ApiCall) =>
+  c.body.thread_ts !== undefined && /(executed by the bot|failed \(approved by)/.test(String(c.body.text));
 
-export const isCardNoteUpdate = (c: ApiCall) => (c.body.metadata as { event_type?: string } | undefined)?.event_type === 'guardduty_finding' && JSON.stringify(c.body.blocks).includes('executed · approved by');
+export const isCardNoteUpdate = (c: ApiCall) =>
+  (c.body.metadata as { event_type?: string } | undefined)?.event_type === 'guardduty_finding' &&
+  JSON.stringify(c.body.blocks).includes('executed · approved by');

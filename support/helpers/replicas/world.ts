@@ -36,9 +36,13 @@ export interface World {
  * for this process's event loop (in production DynamoDB is a remote service, not a neighbour on the loop).
  */
 export async function startDynaliteProcess(tableName = TEST_TABLE): Promise<TestDynamo> {
-  const child = spawn(process.execPath, [require.resolve('dynalite/cli.js'), '--host', '127.0.0.1', '--port', '0', '--createTableMs', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [require.resolve('dynalite/cli.js'), '--host', '127.0.0.1', '--port', '0', '--createTableMs', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
     child.stdout.on('data', (chunk: Buffer) => {

@@ -30,8 +30,20 @@ export function digestList(deps: SlackDeps) {
             const ref = encodeFindingRef({ region: i.region, id: i.findingId });
             return {
               type: 'section',
-              text: { type: 'mrkdwn', text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}` },
-              ...(decodeFindingRef(ref) ? { accessory: { type: 'button' as const, text: { type: 'plain_text' as const, text: 'View' }, action_id: ACTION.viewFinding, value: ref } } : {}),
+              text: {
+                type: 'mrkdwn',
+                text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}`,
+              },
+              ...(decodeFindingRef(ref)
+                ? {
+                    accessory: {
+                      type: 'button' as const,
+                      text: { type: 'plain_text' as const, text: 'View' },
+                      action_id: ACTION.viewFinding,
+                      value: ref,
+                    },
+                  }
+                : {}),
             };
           });
         const more = items.length > MAX_ROWS ? ` (first ${MAX_ROWS}; use /guardduty findings low for the rest)` : '';
@@ -39,7 +51,10 @@ export function digestList(deps: SlackDeps) {
           response_type: 'ephemeral',
           replace_original: false,
           text: `${items.length} findings in this digest`,
-          blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${items.length} findings in this digest*${more}` } }, ...rows].slice(0, LIMITS.blocksPerMessage),
+          blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${items.length} findings in this digest*${more}` } }, ...rows].slice(
+            0,
+            LIMITS.blocksPerMessage,
+          ),
         });
       });
     } catch (err) {

@@ -20,7 +20,10 @@ export function findingFeedback(deps: SlackDeps) {
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
     if (!ref) return void (await say('That button is not valid any more.'));
     const store = deps.store ?? deps.channel?.store;
-    if (!store) return void (await say('Feedback counts once per person, which needs the bot\'s state store; ask whoever runs the bot to configure it.'));
+    if (!store)
+      return void (await say(
+        "Feedback counts once per person, which needs the bot's state store; ask whoever runs the bot to configure it.",
+      ));
     const log = deps.logger.child({ action: 'feedback', findingId: ref.id, user });
     try {
       await afterAck(deps.work, async () => {
@@ -28,16 +31,23 @@ export function findingFeedback(deps: SlackDeps) {
         if (!finding) return void (await say(`Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`));
         const vote = await store.recordFeedback(finding.id, user, useful, Math.floor(Date.now() / 1000));
         if (!vote.recorded) {
-          return void (await say(`You already marked this finding ${verdict(vote.useful)}; feedback counts once per person, so nothing was changed. ${counts(vote.counts)}`));
+          return void (await say(
+            `You already marked this finding ${verdict(vote.useful)}; feedback counts once per person, so nothing was changed. ${counts(vote.counts)}`,
+          ));
         }
         try {
           await deps.findings.feedback(finding.region, [finding.id], useful, `via Slack by ${user}`);
         } catch (err) {
-          await store.withdrawFeedback(finding.id, user, useful).catch((e: unknown) => log.warn({ err: e }, 'vote not withdrawn after a failed feedback call'));
+          await store
+            .withdrawFeedback(finding.id, user, useful)
+            .catch((e: unknown) => log.warn({ err: e }, 'vote not withdrawn after a failed feedback call'));
           throw err;
         }
         log.info({ useful }, 'feedback recorded');
-        if (deps.channel) await redrawCard(deps.channel, finding, vote.card).catch((err: unknown) => log.warn({ err }, 'card not redrawn with the feedback counts'));
+        if (deps.channel)
+          await redrawCard(deps.channel, finding, vote.card).catch((err: unknown) =>
+            log.warn({ err }, 'card not redrawn with the feedback counts'),
+          );
         await say(`${useful ? ':thumbsup:' : ':thumbsdown:'} Recorded: you marked this finding ${verdict(useful)}. ${counts(vote.counts)}`);
       });
     } catch (err) {

@@ -16,13 +16,22 @@ export function nextPage(deps: SlackDeps) {
     await ack();
     const page = decodePage(action.value, deps.config.aws.regions);
     if (!page) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button is not valid any more. Run /guardduty findings again.' });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'That button is not valid any more. Run /guardduty findings again.',
+      });
       return;
     }
     try {
       await afterAck(deps.work, async () => {
         const listing = await listFindings(deps.findings, page.filter, page.page);
-        await respond({ response_type: 'ephemeral', replace_original: true, text: `${listing.findings.length} findings`, blocks: findingsList(page.filter, listing) });
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: true,
+          text: `${listing.findings.length} findings`,
+          blocks: findingsList(page.filter, listing),
+        });
       });
     } catch (err) {
       if (deps.work?.quietBusy(err, body.user.id)) return;

@@ -22,7 +22,11 @@ export function postToChannel(deps: SlackDeps) {
         if (!finding) return void (await say(`Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`));
         const card = await channel.publisher.ensureCard(finding);
         const link = card.channel && card.ts ? await channel.messenger.permalink(card.channel, card.ts) : undefined;
-        await say(link ? `:white_check_mark: The finding's card is in the channel: <${link}|open its thread>.` : ':white_check_mark: The finding has its card in the channel.');
+        await say(
+          link
+            ? `:white_check_mark: The finding's card is in the channel: <${link}|open its thread>.`
+            : ':white_check_mark: The finding has its card in the channel.',
+        );
       });
     } catch (err) {
       if (deps.work?.quietBusy(err, body.user.id)) return;

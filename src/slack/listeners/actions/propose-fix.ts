@@ -41,7 +41,11 @@ export function proposeFix(ctx: RemediationContext) {
           finding,
           ports: match.ports,
           suggestions: ctx.config.approval.trustedCidrs,
-          metadata: encodeModalMeta({ region: finding.region, findingId: finding.id, ...(body.channel?.id ? { channel: body.channel.id } : {}) }),
+          metadata: encodeModalMeta({
+            region: finding.region,
+            findingId: finding.id,
+            ...(body.channel?.id ? { channel: body.channel.id } : {}),
+          }),
           preview,
         });
       const opened = await client.views.open({ trigger_id: body.trigger_id, view: modal({ kind: 'loading' }) });
@@ -54,7 +58,10 @@ export function proposeFix(ctx: RemediationContext) {
         preview = { kind: 'error', message: describeError(err) };
       }
       // The person may have closed the modal meanwhile: nothing to tell them then.
-      if (viewId) await client.views.update({ view_id: viewId, view: modal(preview) }).catch((err: unknown) => log.info({ err }, 'modal not updated'));
+      if (viewId)
+        await client.views
+          .update({ view_id: viewId, view: modal(preview) })
+          .catch((err: unknown) => log.info({ err }, 'modal not updated'));
     } catch (err) {
       log.warn({ err }, 'propose fix failed');
       await say(`:warning: ${mrkdwn(describeError(err), 1000)}`);

@@ -16,7 +16,11 @@ export function viewFinding(deps: SlackDeps) {
     await ack();
     const ref = decodeFindingRef(action.value, deps.config.aws.regions);
     if (!ref) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That button is not valid any more. Run /guardduty findings again.' });
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'That button is not valid any more. Run /guardduty findings again.',
+      });
       return;
     }
     try {
@@ -27,7 +31,12 @@ export function viewFinding(deps: SlackDeps) {
           await respond({ response_type: 'ephemeral', replace_original: false, text, blocks: noticeBlocks(text) });
           return;
         }
-        await respond({ response_type: 'ephemeral', replace_original: false, text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: findingCardText(finding),
+          blocks: await findingAnswer(deps, finding),
+        });
       });
     } catch (err) {
       if (deps.work?.quietBusy(err, body.user.id)) return;

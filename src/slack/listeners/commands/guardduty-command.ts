@@ -37,7 +37,11 @@ export function guarddutyCommand(deps: SlackDeps) {
       await afterAck(deps.work, async () => {
         if (parsed.kind === 'findings') {
           const listing = await listFindings(deps.findings, parsed.filter, 0);
-          await respond({ response_type: 'ephemeral', text: `${listing.findings.length} findings`, blocks: findingsList(parsed.filter, listing) });
+          await respond({
+            response_type: 'ephemeral',
+            text: `${listing.findings.length} findings`,
+            blocks: findingsList(parsed.filter, listing),
+          });
           return;
         }
         const finding = await deps.findings.findById(parsed.id, parsed.region);

@@ -18,7 +18,8 @@ const FIELD_ERROR_MAX = 300;
  */
 export function proposeFixSubmission(ctx: RemediationContext) {
   return async ({ ack, body, view, client }: Args): Promise<void> => {
-    const fieldError = (message: string) => ack({ response_action: 'errors', errors: { [BLOCK.trustedSources]: truncate(message, FIELD_ERROR_MAX) } });
+    const fieldError = (message: string) =>
+      ack({ response_action: 'errors', errors: { [BLOCK.trustedSources]: truncate(message, FIELD_ERROR_MAX) } });
     const meta = decodeModalMeta(view.private_metadata);
     if (!meta) {
       await fieldError('This form is out of date. Close it and click Propose fix on the card again.');
@@ -49,7 +50,8 @@ export function proposeFixSubmission(ctx: RemediationContext) {
       }
       const planned = await ctx.service.propose({ finding, requester, sources: parsed.sources });
       if (!planned.ok) {
-        const broader = planned.code === 'NOTHING_TO_CHANGE' ? planned.plan.untouched.map((u) => `\n• ${mrkdwn(u.reason, 300)}`).join('') : '';
+        const broader =
+          planned.code === 'NOTHING_TO_CHANGE' ? planned.plan.untouched.map((u) => `\n• ${mrkdwn(u.reason, 300)}`).join('') : '';
         const note = broader ? `\nThese broader rules still expose it and need a person to change them:${broader}` : '';
         await tell(`:information_source: ${mrkdwn(planned.message, 500)} Nothing was proposed.${note}`);
         return;
