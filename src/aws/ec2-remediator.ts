@@ -1,3 +1,7 @@
+/*
+ * Over 300 lines on purpose: the EC2 steps of one remediation (read before any write, authorize, revoke, verify)
+ * stay in one place, because how a Duplicate or NotFound answer is attributed depends on their order.
+ */
 import {
   AuthorizeSecurityGroupIngressCommand,
   DescribeInstancesCommand,
@@ -11,7 +15,7 @@ import {
 import { ChatOpsError, NotFoundError, describeError } from '../domain/errors';
 import type { ExecutionJournal, RemediationExecutor } from '../domain/ports';
 import { addedByThisExecution, attributionOf, revokedByThisRun, type Attribution } from '../domain/remediation/attribution';
-import { assertSafePlan, type UndoBasis } from '../domain/remediation/plan-safety';
+import { assertSafePlan, assertWellFormedPlan, type UndoBasis } from '../domain/remediation/plan-safety';
 import { exposingRules } from '../domain/remediation/exposure';
 import { RESTRICT_INGRESS } from '../domain/remediation/playbooks';
 import { describeRule, sameRule } from '../domain/remediation/rules';
@@ -148,7 +152,7 @@ export class Ec2Remediator implements RemediationExecutor {
 
   /** Shape first (a bug in the caller), then the executor's own safety rules: both before any call. */
   private refuseUnsafe(plan: RemediationPlan, undo: UndoBasis | undefined): void {
-    validatePlan(plan);
+    assertWellFormedPlan(plan);
     assertSafePlan(plan, { ...(this.limits ? { limits: this.limits } : {}), ...(undo ? { undo } : {}) });
   }
 
@@ -320,16 +324,4 @@ function withoutRuleId(rule: IngressRule): IngressRule {
 
 function groupsOf(plan: RemediationPlan): string[] {
   return [...new Set([...plan.authorize, ...plan.revoke].map((r) => r.groupId))].sort();
-}
-
-/** A malformed plan is a bug in the caller, not an AWS failure: refuse it before any call. */
-function validatePlan(plan: RemediationPlan): void {
-  for (const rule of [...plan.authorize, ...plan.revoke]) {
-    const sources = [rule.cidrIpv4, rule.cidrIpv6, rule.referencedGroupId, rule.prefixListId].filter((s) => s !== undefined && s !== '');
-    if (!/^sg-[0-9a-f]+$/.test(rule.groupId))
-      throw new Error(`Plan rule has an invalid security group ID: ${JSON.stringify(rule.groupId)}`);
-    if (sources.length !== 1) throw new Error(`Plan rule on ${rule.groupId} must have exactly one source, has ${sources.length}`);
-    if (!Number.isInteger(rule.fromPort) || !Number.isInteger(rule.toPort))
-      throw new Error(`Plan rule on ${rule.groupId} has non-integer ports`);
-  }
 }

@@ -90,3 +90,15 @@ function revertProblems(plan: RemediationPlan, undo: UndoBasis | undefined): str
   }
   return problems;
 }
+
+/** A malformed plan is a bug in the caller, not an AWS failure: refuse it before any call. */
+export function assertWellFormedPlan(plan: RemediationPlan): void {
+  for (const rule of [...plan.authorize, ...plan.revoke]) {
+    const sources = [rule.cidrIpv4, rule.cidrIpv6, rule.referencedGroupId, rule.prefixListId].filter((s) => s !== undefined && s !== '');
+    if (!/^sg-[0-9a-f]+$/.test(rule.groupId))
+      throw new Error(`Plan rule has an invalid security group ID: ${JSON.stringify(rule.groupId)}`);
+    if (sources.length !== 1) throw new Error(`Plan rule on ${rule.groupId} must have exactly one source, has ${sources.length}`);
+    if (!Number.isInteger(rule.fromPort) || !Number.isInteger(rule.toPort))
+      throw new Error(`Plan rule on ${rule.groupId} has non-integer ports`);
+  }
+}

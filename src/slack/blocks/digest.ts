@@ -3,6 +3,7 @@ import type { DigestItem } from '../../domain/ports';
 import { bandOf } from '../../domain/severity';
 import { ACTION } from '../ids';
 import { BAND_EMOJI } from './finding-card';
+import { viewAccessory } from './findings-list';
 import { LIMITS, mrkdwn, truncate } from './text';
 
 const SHOWN = 10;
@@ -35,4 +36,29 @@ export function digestBlocks(digestId: string, items: readonly DigestItem[], int
       elements: [{ type: 'button', text: { type: 'plain_text', text: 'List them' }, action_id: ACTION.digestList, value: digestId }],
     },
   ];
+}
+
+const MAX_LISTED = 40;
+
+/** "List them" on a digest: its findings, most severe first, each with a View button. */
+export function digestListMessage(items: readonly DigestItem[]): { text: string; blocks: KnownBlock[] } {
+  const rows = [...items]
+    .sort((a, b) => b.severity - a.severity)
+    .slice(0, MAX_LISTED)
+    .map((i): KnownBlock => ({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}`,
+      },
+      ...viewAccessory(i.region, i.findingId),
+    }));
+  const more = items.length > MAX_LISTED ? ` (first ${MAX_LISTED}; use /guardduty findings low for the rest)` : '';
+  return {
+    text: `${items.length} findings in this digest`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${items.length} findings in this digest*${more}` } } as KnownBlock,
+      ...rows,
+    ].slice(0, LIMITS.blocksPerMessage),
+  };
 }

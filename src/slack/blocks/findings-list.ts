@@ -1,11 +1,11 @@
-import type { KnownBlock } from '@slack/types';
+import type { Button, KnownBlock } from '@slack/types';
 import type { FindingsFilter } from '../../domain/command';
 import type { FindingsListing } from '../../domain/list-findings';
 import { PAGE_SIZE } from '../../domain/list-findings';
 import { ACTION } from '../ids';
 import { decodeFindingRef, encodeFindingRef, encodePage } from '../values';
 import { BAND_EMOJI, resourceLine } from './finding-card';
-import { LIMITS, code, formatTime, mrkdwn, plain, truncate } from './text';
+import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate } from './text';
 
 export function describeFilter(filter: FindingsFilter): string {
   const parts = [`at or above *${filter.band}*`];
@@ -27,21 +27,10 @@ export function findingsList(filter: FindingsFilter, listing: FindingsListing): 
   for (const f of listing.findings) {
     const line1 = `${BAND_EMOJI[f.band]} *${f.severity.toFixed(1)}* ${mrkdwn(f.title, 300)}`;
     const line2 = `${mrkdwn(f.accountId, 20)} / ${mrkdwn(f.region, 30)} · ${resourceLine(f.resource)} · last seen ${formatTime(f.lastSeen ?? f.updatedAt)}${f.archived ? ' · archived' : ''}`;
-    const ref = encodeFindingRef({ region: f.region, id: f.id });
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(`${line1}\n${line2}`, LIMITS.sectionText) },
-      // A finding whose region or ID is not well-formed cannot be looked up again: no View button for it.
-      ...(decodeFindingRef(ref)
-        ? {
-            accessory: {
-              type: 'button' as const,
-              text: { type: 'plain_text' as const, text: 'View' },
-              action_id: ACTION.viewFinding,
-              value: ref,
-            },
-          }
-        : {}),
+      ...viewAccessory(f.region, f.id),
     });
   }
   for (const failure of listing.failures) {
@@ -64,4 +53,10 @@ export function findingsList(filter: FindingsFilter, listing: FindingsListing): 
     });
   }
   return blocks.slice(0, LIMITS.blocksPerMessage);
+}
+
+/** A View button for the finding, unless its region or ID is not well-formed (it could not be looked up again). */
+export function viewAccessory(region: string, id: string): { accessory?: Button } {
+  const ref = encodeFindingRef({ region, id });
+  return decodeFindingRef(ref) ? { accessory: button('View', ACTION.viewFinding, ref) } : {};
 }
