@@ -268,6 +268,22 @@ describe('tamper: an item injected in state executing', () => {
 });
 
 describe('tamper: a forged result or seal behind a revert', () => {
+  /** Carol clicks Revert on the fix; the revert proposal's message (the calls its dry run made are forgotten). */
+  async function proposeRevert(findingId: string, proposalId: string, name: string): Promise<ApiCall> {
+    const before = threadPosts().length;
+    await send('remediation_revert', `${findingId} ${proposalId}`, CAROL, `${name}-${proposalId}`);
+    const revertMsg = await rig.slack.waitFor(
+      () =>
+        threadPosts()
+          .slice(before)
+          .find((c) => allText(c).includes('*Revert proposed*')),
+      5000,
+      'revert proposal',
+    );
+    rig.ec2.resetCalls();
+    return revertMsg;
+  }
+
   async function executedFix(): Promise<{ findingId: string; proposal: Proposal }> {
     const { findingId, proposal, message } = await proposeFix();
     const before = threadPosts().length;
@@ -321,17 +337,7 @@ describe('tamper: a forged result or seal behind a revert', () => {
 
   test('a revert proposal whose plan is edited after it was made cannot be approved; one edited after approval does not run', async () => {
     const { findingId, proposal } = await executedFix();
-    const before = threadPosts().length;
-    await send('remediation_revert', `${findingId} ${proposal.id}`, CAROL, `carol-revert-ok-${proposal.id}`);
-    const revertMsg = await rig.slack.waitFor(
-      () =>
-        threadPosts()
-          .slice(before)
-          .find((c) => allText(c).includes('*Revert proposed*')),
-      5000,
-      'revert proposal',
-    );
-    rig.ec2.resetCalls();
+    const revertMsg = await proposeRevert(findingId, proposal.id, 'carol-revert-ok');
     const revertId = `${proposal.id}-r1`;
     const approve = buttonValue(revertMsg, 'remediation_approve');
     const revert = await rig.store.getProposal(findingId, revertId);
@@ -356,17 +362,7 @@ describe('tamper: a forged result or seal behind a revert', () => {
 
   test("a revert whose original fix's result is edited after the revert was approved does not run", async () => {
     const { findingId, proposal } = await executedFix();
-    const before = threadPosts().length;
-    await send('remediation_revert', `${findingId} ${proposal.id}`, CAROL, `carol-revert-2-${proposal.id}`);
-    const revertMsg = await rig.slack.waitFor(
-      () =>
-        threadPosts()
-          .slice(before)
-          .find((c) => allText(c).includes('*Revert proposed*')),
-      5000,
-      'revert proposal',
-    );
-    rig.ec2.resetCalls();
+    const revertMsg = await proposeRevert(findingId, proposal.id, 'carol-revert-2');
     const ctx = remediationContext(rig.bot.deps);
     if (!ctx) throw new Error('remediation not wired');
     const revertId = `${proposal.id}-r1`;
