@@ -14,9 +14,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pino from 'pino';
+import { GuardDutySource } from '../src/aws/guardduty-source';
 import { POST_INTERVAL_MS } from '../src/feed/channel-queue';
+import { FeedPoller } from '../src/feed/feed-poller';
 import { DynamoStateStore } from '../src/store/dynamo-state-store';
 import { ensureTable } from '../src/store/table';
+import { guardDutyClients } from '../support/helpers/bot-harness';
 import { localClientConfig } from '../support/helpers/dynalite';
 import { CHANNEL, feedInstance } from '../support/helpers/feed-harness';
 import { freePort } from '../support/helpers/free-port';
@@ -148,6 +152,25 @@ async function main(): Promise<void> {
   const second = await stand.ask<Stats>({ cmd: 'stats' });
   const dynamoSecond = total() - dynamoFirst;
 
+  // Idle polls: right after the recurrences (their millisecond is still within the listing lag, so it is read
+  // again), and once the lag has passed (a poller with no lag stands for the same feed that much later).
+  const idlePoll = async (poller: FeedPoller) => {
+    await stand.ask({ cmd: 'reset' });
+    await Promise.all(REGIONS.map((r) => poller.pollOnce(r)));
+    const s = await stand.ask<Stats>({ cmd: 'stats' });
+    return `${(s.calls.ListFindings ?? 0) / REGIONS.length} / ${(s.calls.GetFindings ?? 0) / REGIONS.length}`;
+  };
+  const idleOpen = await idlePoll(feed.poller);
+  const settledPoller = new FeedPoller(
+    new GuardDutySource(guardDutyClients(), REGIONS),
+    store,
+    feed.publisher,
+    { regions: REGIONS, pollIntervalSeconds: 60, backfillHours: 24, owner: feed.owner, listingLagSeconds: 0 },
+    pino({ level: 'silent' }),
+  );
+  const idleClosing = await idlePoll(settledPoller);
+  const idleClosed = await idlePoll(settledPoller);
+
   const floor = (n: number) => Math.ceil(n / 50);
   const perRegion = (ids: { region: string }[]) => REGIONS.reduce((sum, r) => sum + floor(ids.filter((f) => f.region === r).length), 0);
   const recurringWithCards = recurring.filter((f) => f.severity >= 4).length;
@@ -174,6 +197,10 @@ async function main(): Promise<void> {
   console.log(`  chat.update calls             ${second.updates - first.updates}`);
   console.log(`  thread replies                ${second.replies - first.replies}`);
   console.log(`  second poll done              ${(secondPollMs / 1000).toFixed(1)} s`);
+  console.log('\nGuardDuty calls per idle poll (ListFindings / GetFindings per region; floor 1 / 0)');
+  console.log(`  within the listing lag        ${idleOpen}   (the newest millisecond is read again)`);
+  console.log(`  first after the lag           ${idleClosing}   (reads it once more, then the cursor moves past it)`);
+  console.log(`  after that                    ${idleClosed}`);
   console.log('\ntotals');
   console.log(`  Slack cards per unique finding  ${(second.cards.length / new Set(second.cards).size).toFixed(2)}`);
   console.log(`  digest items pending          ${(await store.listDigestItems(CHANNEL)).length}`);

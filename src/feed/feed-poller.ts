@@ -12,6 +12,11 @@ export interface PollerOptions {
   owner: string;
   /** Longest wait after repeated failures. */
   maxBackoffSeconds?: number;
+  /**
+   * How long after its UpdatedAt a finding may still first appear in ListFindings. A millisecond is read again
+   * until a listing started this long after it; then the cursor moves past it. Default 300.
+   */
+  listingLagSeconds?: number;
 }
 
 export interface PollStats {
@@ -24,6 +29,7 @@ export interface PollStats {
 }
 
 const GET_BATCH = 50;
+const LISTING_LAG_SECONDS = 300;
 const nowS = () => Math.floor(Date.now() / 1000);
 
 export function leaseName(region: string): string {
@@ -55,6 +61,7 @@ export class FeedPoller {
   /** One full poll of a region (the caller holds the lease). */
   async pollOnce(region: string): Promise<PollStats> {
     const since = (await this.store.getCursor(region)) ?? Date.now() - this.options.backfillHours * 3_600_000;
+    const listedAt = Date.now();
     const ids = await this.source.listIds(region, { updatedSinceMs: since, sortBy: 'updatedAt', order: 'ASC' });
     const stats: PollStats = {
       region,
@@ -99,14 +106,27 @@ export class FeedPoller {
     }
     await Promise.all(posts);
     const failedAt = settled.filter((s) => !s.ok).map((s) => s.at);
-    // Inclusive cursor (GuardDuty's updatedAt Gte): on failure stay at the oldest failure so it is read again.
-    const next = failedAt.length > 0 ? Math.min(...failedAt) : settled.reduce((max, s) => Math.max(max, s.at), 0);
+    // On failure the cursor stays at the oldest failure (inclusive) so it is read again.
+    const next = failedAt.length > 0 ? Math.min(...failedAt) : this.nextCursor(settled, listedAt);
     if (next > since) {
       await this.store.advanceCursor(region, next);
       stats.cursorMs = next;
     }
     if (failedAt.length > 0) throw new FeedPollError(region, failedAt.length, stats);
     return stats;
+  }
+
+  /**
+   * The cursor is inclusive (GuardDuty's updatedAt Gte), so a finding that appears late in the newest recorded
+   * millisecond is still read; that millisecond's findings are listed and fetched again on each poll. Once this
+   * listing started `listingLagSeconds` after it, nothing new can appear in it: the cursor moves one past it and an
+   * idle poll lists nothing and fetches nothing. ListFindings returns only IDs, so a remembered ID cannot tell
+   * whether its finding moved to a newer UpdatedAt; only a closed millisecond makes skipping it safe.
+   */
+  private nextCursor(settled: readonly { at: number }[], listedAt: number): number {
+    const newest = settled.reduce((max, s) => Math.max(max, s.at), 0);
+    const lagMs = (this.options.listingLagSeconds ?? LISTING_LAG_SECONDS) * 1000;
+    return newest > 0 && newest <= listedAt - lagMs ? newest + 1 : newest;
   }
 
   start(): void {
