@@ -1,5 +1,5 @@
 import type { Finding as SdkFinding, RemoteIpDetails } from '@aws-sdk/client-guardduty';
-import type { ActionSummary, Finding, RemoteIp, ResourceSummary } from '../domain/finding';
+import type { ActionSummary, Finding, RemoteIp, ResourceSummary, ThreatIntel } from '../domain/finding';
 import { bandOf } from '../domain/severity';
 
 const CONSOLE_HOST: Record<string, string> = {
@@ -27,6 +27,15 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** The present elements of a list (wire JSON may hold nulls, or a non-list, where the SDK types say a list). */
+function items<T>(value: readonly T[] | null | undefined): NonNullable<T>[] {
+  return Array.isArray(value) ? value.filter((x): x is NonNullable<T> => x !== null && x !== undefined) : [];
+}
+
+function port(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 65535 ? value : undefined;
+}
+
 function remoteIp(details: RemoteIpDetails | undefined): RemoteIp | undefined {
   const ip = str(details?.IpAddressV4) ?? str(details?.IpAddressV6);
   if (!details || !ip) return undefined;
@@ -43,10 +52,10 @@ function resourceOf(f: SdkFinding): ResourceSummary {
   const r = f.Resource;
   const instance = r?.InstanceDetails;
   if (instance && (r?.ResourceType === 'Instance' || instance.InstanceId)) {
-    const nics = instance.NetworkInterfaces ?? [];
+    const nics = items(instance.NetworkInterfaces);
     const groups = new Map<string, string | undefined>();
-    for (const nic of nics) for (const g of nic.SecurityGroups ?? []) if (g.GroupId) groups.set(g.GroupId, str(g.GroupName));
-    const tags = (instance.Tags ?? []).flatMap((t) => (t.Key !== undefined ? [{ key: t.Key, value: t.Value ?? '' }] : []));
+    for (const nic of nics) for (const g of items(nic.SecurityGroups)) if (g.GroupId) groups.set(g.GroupId, str(g.GroupName));
+    const tags = items(instance.Tags).flatMap((t) => (t.Key !== undefined ? [{ key: t.Key, value: t.Value ?? '' }] : []));
     return {
       kind: 'instance',
       instanceId: str(instance.InstanceId),
@@ -60,7 +69,7 @@ function resourceOf(f: SdkFinding): ResourceSummary {
       tags,
     };
   }
-  const buckets = (r?.S3BucketDetails ?? []).flatMap((b) => (str(b.Name) ? [b.Name as string] : []));
+  const buckets = items(r?.S3BucketDetails).flatMap((b) => (str(b.Name) ? [b.Name as string] : []));
   // S3 findings also carry AccessKeyDetails (who made the call); the bucket is the resource.
   if (buckets.length > 0 && (r?.ResourceType === 'S3Bucket' || !r?.AccessKeyDetails)) return { kind: 's3Bucket', buckets };
   const key = r?.AccessKeyDetails;
@@ -85,12 +94,12 @@ function actionOf(f: SdkFinding): ActionSummary | undefined {
     const ip = remoteIp(d);
     if (ip && !summary.remoteIps.some((x) => x.ip === ip.ip)) summary.remoteIps.push(ip);
   };
-  const addPort = (port: number | undefined, name: string | undefined) => {
-    if (typeof port === 'number' && Number.isInteger(port) && !summary.localPorts.some((p) => p.port === port)) {
-      summary.localPorts.push({ port, name: str(name) });
-    }
+  const addPort = (value: number | undefined, name: string | undefined) => {
+    const number = port(value);
+    if (number !== undefined && !summary.localPorts.some((p) => p.port === number))
+      summary.localPorts.push({ port: number, name: str(name) });
   };
-  for (const probe of a.PortProbeAction?.PortProbeDetails ?? []) {
+  for (const probe of items(a.PortProbeAction?.PortProbeDetails)) {
     addPort(probe.LocalPortDetails?.Port, probe.LocalPortDetails?.PortName);
     addIp(probe.RemoteIpDetails);
   }
@@ -100,6 +109,8 @@ function actionOf(f: SdkFinding): ActionSummary | undefined {
     addIp(conn.RemoteIpDetails);
     summary.protocol = str(conn.Protocol);
     summary.connectionDirection = str(conn.ConnectionDirection);
+    const remote = port(conn.RemotePortDetails?.Port);
+    if (remote !== undefined) summary.remotePort = { port: remote, name: str(conn.RemotePortDetails?.PortName) };
   }
   const api = a.AwsApiCallAction;
   if (api) {
@@ -121,8 +132,42 @@ function actionOf(f: SdkFinding): ActionSummary | undefined {
     summary.api = str(k8s.Verb) ?? summary.api;
     summary.userAgent = str(k8s.UserAgent) ?? summary.userAgent;
     addIp(k8s.RemoteIpDetails);
+    // The caller's source IPs, when GuardDuty gave no geolocated remote IP.
+    if (summary.remoteIps.length === 0) for (const ip of items(k8s.SourceIps)) if (str(ip)) addIp({ IpAddressV4: ip });
   }
   return summary;
+}
+
+/** `service.additionalInfo`: the API gives it as JSON in `Value`; EventBridge and exports give the object itself. */
+function additionalInfo(f: SdkFinding): Record<string, unknown> {
+  const info: unknown = f.Service?.AdditionalInfo;
+  if (!info || typeof info !== 'object') return {};
+  const value = (info as { Value?: unknown }).Value;
+  if (typeof value !== 'string') return info as Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function threatIntelOf(f: SdkFinding): ThreatIntel[] | undefined {
+  const lists = new Map<string, Set<string>>();
+  const add = (listName: unknown, names: unknown[]) => {
+    const list = str(listName);
+    if (!list) return;
+    const known = lists.get(list) ?? new Set<string>();
+    for (const name of names) if (str(name)) known.add(name as string);
+    lists.set(list, known);
+  };
+  const info = additionalInfo(f);
+  add(info.threatListName, [info.threatName]);
+  for (const detail of items(f.Service?.Evidence?.ThreatIntelligenceDetails)) {
+    add(detail.ThreatListName, items(detail.ThreatNames));
+  }
+  if (lists.size === 0) return undefined;
+  return [...lists].map(([listName, names]) => ({ listName, threatNames: [...names] }));
 }
 
 /** Normalizes any GetFindings result, whatever its type or missing sections. */
@@ -145,6 +190,7 @@ export function toFinding(f: SdkFinding): Finding {
     partition,
     resource: resourceOf(f),
     action: actionOf(f),
+    threatIntel: threatIntelOf(f),
     count: typeof count === 'number' && count > 0 ? count : 1,
     createdAt: str(f.CreatedAt),
     updatedAt: str(f.UpdatedAt) ?? str(f.CreatedAt) ?? new Date(0).toISOString(),

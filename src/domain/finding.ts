@@ -37,6 +37,14 @@ export interface ActionSummary {
   api?: string;
   serviceName?: string;
   userAgent?: string;
+  /** The actor's own port (the remote side of a network connection). */
+  remotePort?: { port: number; name?: string };
+}
+
+/** A threat list that matched the finding and the threat names it gave. */
+export interface ThreatIntel {
+  listName: string;
+  threatNames: string[];
 }
 
 /** A GuardDuty finding, normalized. No SDK types: every field is plain data. */
@@ -53,6 +61,8 @@ export interface Finding {
   partition: string;
   resource: ResourceSummary;
   action?: ActionSummary;
+  /** From `service.additionalInfo.threatListName` and `service.evidence.threatIntelligenceDetails`, one entry a list. */
+  threatIntel?: ThreatIntel[];
   count: number;
   /** ISO-8601 timestamps as GuardDuty gives them. */
   createdAt?: string;

@@ -186,12 +186,13 @@ describe('block-kit helper', () => {
         'blocks[0].text',
         'blocks[1].fields[9]',
         'blocks[2].text',
-        'blocks[3].elements[1].text',
-        'blocks[4].elements[0]',
+        'blocks[3].text',
+        'blocks[4].elements[1].text',
+        'blocks[5].elements[0]',
       ]),
     );
-    expect(texts.find((t) => t.path === 'blocks[3].elements[1].text')).toEqual({
-      path: 'blocks[3].elements[1].text',
+    expect(texts.find((t) => t.path === 'blocks[4].elements[1].text')).toEqual({
+      path: 'blocks[4].elements[1].text',
       type: 'plain_text',
       text: 'Archive',
     });
@@ -240,7 +241,7 @@ describe('findingCard over every fixture', () => {
   it('shows both probed ports, the probers and the security groups of the SSH+RDP probe', () => {
     const blocks = findingCard(finding('recon-ec2-portprobe-ssh-rdp'));
     expect(fieldText(blocks, 'Actor')).toBe(
-      'PORT_PROBE\n203.0.113.45 (China, Example Telecom)\n203.0.113.46 (China, Example Telecom)\nPorts 22 SSH, 3389 RDP',
+      'PORT_PROBE\n203.0.113.45 (Beijing, China, Example Telecom)\n203.0.113.46 (Beijing, China, Example Telecom)\nPorts 22 SSH, 3389 RDP',
     );
     expect(fieldText(blocks, 'Resource')).toBe(
       'Instance i-0fedcba9876543210 (win-bastion)\nSG: sg-0b1c2d3e4f5a60719 (bastion-sg), sg-0c1d2e3f4a5b6071a (default)\nVPC: vpc-0123456789abcdef0\nPublic IP: 3.91.20.55',

@@ -58,16 +58,17 @@ function resourceDetail(resource: ResourceSummary): string {
   return lines.join('\n');
 }
 
-/** Who or what acted: remote IPs with country and organisation, the API or domain, the ports. */
+/** Who or what acted: remote IPs with city, country and organisation, the actor's port, the API or domain, the local ports. */
 export function actorText(finding: Finding): string {
   const a = finding.action;
   if (!a) return '—';
   const lines: string[] = [mrkdwn(a.actionType, 60)];
   for (const ip of a.remoteIps.slice(0, 3)) {
-    const where = [ip.country, ip.org].filter(Boolean).map((s) => mrkdwn(s, 80));
+    const where = [ip.city, ip.country, ip.org].filter(Boolean).map((s) => mrkdwn(s, 80));
     lines.push(`${mrkdwn(ip.ip, 45)}${where.length ? ` (${where.join(', ')})` : ''}`);
   }
   if (a.remoteIps.length > 3) lines.push(`… and ${a.remoteIps.length - 3} more addresses`);
+  if (a.remotePort) lines.push(`Remote port ${a.remotePort.port}${a.remotePort.name ? ` ${mrkdwn(a.remotePort.name, 30)}` : ''}`);
   if (a.localPorts.length > 0) {
     lines.push(
       `Port${a.localPorts.length > 1 ? 's' : ''} ${a.localPorts
@@ -80,6 +81,25 @@ export function actorText(finding: Finding): string {
   if (a.domain) lines.push(`Domain ${code(a.domain, 260)}`);
   if (a.userAgent) lines.push(`User agent ${code(a.userAgent, 300)}`);
   return lines.join('\n');
+}
+
+const LISTS_SHOWN = 3;
+const THREAT_NAMES_SHOWN = 5;
+
+/** One line naming the threat lists that matched and their threat names; undefined when none did. */
+export function threatIntelText(finding: Pick<Finding, 'threatIntel'>): string | undefined {
+  const visible = (text: string) => text.trim() !== '';
+  const lists = (finding.threatIntel ?? []).filter((list) => visible(mrkdwn(list.listName, 100)));
+  if (lists.length === 0) return undefined;
+  const parts = lists.slice(0, LISTS_SHOWN).map((list) => {
+    const all = list.threatNames.map((name) => mrkdwn(name, 100)).filter(visible);
+    const names = all.slice(0, THREAT_NAMES_SHOWN);
+    const more = all.length > THREAT_NAMES_SHOWN ? ` +${all.length - THREAT_NAMES_SHOWN}` : '';
+    return `${mrkdwn(list.listName, 100)}${names.length > 0 ? ` (${names.join(', ')}${more})` : ''}`;
+  });
+  const hidden = lists.length - LISTS_SHOWN;
+  const more = hidden > 0 ? ` and ${hidden} more list${hidden > 1 ? 's' : ''}` : '';
+  return `:warning: *Threat intel:* ${parts.join('; ')}${more}`;
 }
 
 function field(label: string, value: string) {
@@ -156,6 +176,8 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   ];
   const description = mrkdwn(finding.description, LIMITS.sectionText);
   if (description.trim() !== '') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: description } });
+  const intel = threatIntelText(finding);
+  if (intel) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(intel, LIMITS.sectionText) } });
   blocks.push(...historyBlocks(options));
   if (options.threadLink && safeUrl(options.threadLink)) {
     blocks.push({
