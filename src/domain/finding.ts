@@ -47,6 +47,70 @@ export interface ThreatIntel {
   threatNames: string[];
 }
 
+/** An indicator of an attack sequence or signal: `ATTACK_TACTIC`, `ATTACK_TECHNIQUE`, `MALICIOUS_IP`, … with its values. */
+export interface SequenceIndicator {
+  key: string;
+  title?: string;
+  values: string[];
+}
+
+/** One signal of an attack sequence: a GuardDuty finding or an API activity, seen `count` times. */
+export interface SequenceSignal {
+  uid?: string;
+  /** `FINDING`, `CLOUD_TRAIL`, `S3_DATA_EVENTS`, … */
+  type?: string;
+  name: string;
+  description?: string;
+  severity?: number;
+  count?: number;
+  /** ISO-8601. */
+  firstSeen?: string;
+  lastSeen?: string;
+  resourceUids: string[];
+  actorIds: string[];
+  endpointIds: string[];
+  indicators: SequenceIndicator[];
+}
+
+export interface SequenceActor {
+  id: string;
+  userName?: string;
+  userType?: string;
+  accountId?: string;
+  credentialUid?: string;
+  mfa?: string;
+  processName?: string;
+}
+
+export interface SequenceResource {
+  uid: string;
+  name?: string;
+  resourceType?: string;
+  accountId?: string;
+  region?: string;
+}
+
+export interface SequenceEndpoint {
+  id: string;
+  ip?: string;
+  domain?: string;
+  port?: number;
+  city?: string;
+  country?: string;
+  asName?: string;
+}
+
+/** `service.detection.sequence` of an `AttackSequence:*` finding (Extended Threat Detection). */
+export interface AttackSequence {
+  uid?: string;
+  description: string;
+  signals: SequenceSignal[];
+  actors: SequenceActor[];
+  resources: SequenceResource[];
+  endpoints: SequenceEndpoint[];
+  indicators: SequenceIndicator[];
+}
+
 /** A GuardDuty finding, normalized. No SDK types: every field is plain data. */
 export interface Finding {
   id: string;
@@ -63,6 +127,8 @@ export interface Finding {
   action?: ActionSummary;
   /** From `service.additionalInfo.threatListName` and `service.evidence.threatIntelligenceDetails`, one entry a list. */
   threatIntel?: ThreatIntel[];
+  /** Only on attack sequence findings. */
+  sequence?: AttackSequence;
   count: number;
   /** ISO-8601 timestamps as GuardDuty gives them. */
   createdAt?: string;

@@ -4,6 +4,7 @@ import type { CardRecord, FeedbackCounts } from '../../domain/ports';
 import type { SeverityBand } from '../../domain/severity';
 import { ACTION } from '../ids';
 import { encodeFindingRef } from '../values';
+import { attackSequenceBlocks } from './attack-sequence';
 import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate } from './text';
 
 export const BAND_EMOJI: Record<SeverityBand, string> = {
@@ -178,6 +179,7 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   if (description.trim() !== '') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: description } });
   const intel = threatIntelText(finding);
   if (intel) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(intel, LIMITS.sectionText) } });
+  if (finding.sequence) blocks.push(...attackSequenceBlocks(finding.sequence, finding.description));
   blocks.push(...historyBlocks(options));
   if (options.threadLink && safeUrl(options.threadLink)) {
     blocks.push({
