@@ -1,10 +1,7 @@
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Config } from '../config';
-import type { RemediationExecutorFactory } from '../domain/ports';
+import type { RemediationExecutor, RemediationExecutorFactory } from '../domain/ports';
 import { RegionNotConfiguredError } from '../domain/regions';
-import { AssumeRoleExecutorFactory } from './remediation-executor-factory';
 
 /** One GuardDuty client per configured region, built once at start; any other region is refused. */
 export function guardDutyClients(regions: readonly string[]): (region: string) => GuardDutyClient {
@@ -16,8 +13,28 @@ export function guardDutyClients(regions: readonly string[]): (region: string) =
   };
 }
 
-/** EC2 in the bot's own account with its own credentials, in other accounts through REMEDIATION_ROLE_NAME. */
+/**
+ * EC2 in the bot's own account with its own credentials, in other accounts through REMEDIATION_ROLE_NAME.
+ * The EC2 and STS SDK clients are loaded on the first remediation, not at start: startup and the feed never use them.
+ */
 export function remediationExecutors(config: Config): RemediationExecutorFactory {
+  let factory: Promise<RemediationExecutorFactory> | undefined;
+  const load = () => {
+    factory ??= assumeRoleExecutors(config);
+    factory.catch(() => (factory = undefined));
+    return factory;
+  };
+  return {
+    forTarget: async (accountId: string, region: string): Promise<RemediationExecutor> => (await load()).forTarget(accountId, region),
+  };
+}
+
+async function assumeRoleExecutors(config: Config): Promise<RemediationExecutorFactory> {
+  const [{ EC2Client }, { GetCallerIdentityCommand, STSClient }, { AssumeRoleExecutorFactory }] = await Promise.all([
+    import('@aws-sdk/client-ec2'),
+    import('@aws-sdk/client-sts'),
+    import('./remediation-executor-factory'),
+  ]);
   const sts = new STSClient({ region: config.aws.homeRegion });
   let account: Promise<string> | undefined;
   const ownAccountId = () => {
