@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './domain/errors';
+import type { RouteRule } from './domain/routing';
+import { readRoutesFile } from './routes-file';
 import { SEVERITY_BANDS } from './domain/severity';
 
 const list = (pattern: RegExp, what: string) =>
@@ -50,6 +52,7 @@ const schema = z
     AWS_REGION: optionalString.pipe(z.string().regex(REGION, 'must be a region such as us-east-1').optional()),
     GUARDDUTY_REGIONS: list(REGION, 'a region such as us-east-1'),
     FINDINGS_CHANNEL: optionalString.pipe(z.string().regex(SLACK_CHANNEL, 'must be a channel ID such as C0123ABCD').optional()),
+    ROUTES_FILE: optionalString,
     POST_MIN_SEVERITY: optionalString.transform((s) => s?.toLowerCase() ?? 'medium').pipe(z.enum(SEVERITY_BANDS)),
     POLL_INTERVAL_SECONDS: positiveInt(60),
     FEED_BACKFILL_HOURS: positiveInt(24),
@@ -99,7 +102,7 @@ const schema = z
 
 export type Config = ReturnType<typeof shape>;
 
-function shape(env: z.output<typeof schema>) {
+function shape(env: z.output<typeof schema>, routes?: RouteRule[]) {
   const homeRegion = env.AWS_REGION;
   const regions = env.GUARDDUTY_REGIONS.length > 0 ? env.GUARDDUTY_REGIONS : homeRegion ? [homeRegion] : [];
   return {
@@ -115,6 +118,8 @@ function shape(env: z.output<typeof schema>) {
     aws: { homeRegion, regions, remediationRoleName: env.REMEDIATION_ROLE_NAME },
     feed: {
       channel: env.FINDINGS_CHANNEL,
+      /** From ROUTES_FILE, in order; FINDINGS_CHANNEL takes what no rule matches. */
+      ...(routes ? { routes } : {}),
       minBand: env.POST_MIN_SEVERITY,
       pollIntervalSeconds: env.POLL_INTERVAL_SECONDS,
       backfillHours: env.FEED_BACKFILL_HOURS,
@@ -164,8 +169,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (blank('AWS_REGION') && blank('GUARDDUTY_REGIONS'))
     problems.push('AWS_REGION is required (or GUARDDUTY_REGIONS), e.g. AWS_REGION=us-east-1');
+  const routesFile = (env.ROUTES_FILE ?? '').trim();
+  const routes = routesFile ? readRoutesFile(routesFile) : undefined;
+  problems.push(...(routes?.problems ?? []).map((p) => `ROUTES_FILE ${routesFile}: ${p}`));
+  if (routesFile && blank('FINDINGS_CHANNEL'))
+    problems.push('FINDINGS_CHANNEL is required with ROUTES_FILE (it takes what no rule matches)');
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(`The bot is not configured:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-  return shape(parsed.data);
+  return shape(parsed.data, routes?.rules);
 }
