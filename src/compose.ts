@@ -83,7 +83,13 @@ export function composeBot(parts: BotParts): Bot {
       store,
       cards,
       queue,
-      { channel: feedChannel, minBand: config.feed.minBand, owner, claimSeconds: parts.claimSeconds ?? CLAIM_SECONDS },
+      {
+        channel: feedChannel,
+        ...(config.feed.routes ? { routes: config.feed.routes } : {}),
+        minBand: config.feed.minBand,
+        owner,
+        claimSeconds: parts.claimSeconds ?? CLAIM_SECONDS,
+      },
       logger.child({ component: 'cards' }),
     );
     channel = { store, messenger, publisher, channel: feedChannel, owner };

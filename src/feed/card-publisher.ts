@@ -2,13 +2,17 @@ import type pino from 'pino';
 import type { Finding } from '../domain/finding';
 import { updatedAtMs } from '../domain/finding';
 import type { CardChannel, CardRecord, ChatMessage, Observation, StateStore } from '../domain/ports';
+import { routeFinding, type RouteRule } from '../domain/routing';
 import { isAtLeast, type SeverityBand } from '../domain/severity';
 import { PERSON_PRIORITY, type ChannelQueue } from './channel-queue';
 
 export const THREAD_REPLY_INTERVAL_S = 15 * 60;
 
 export interface PublisherOptions {
+  /** FINDINGS_CHANNEL: the digest's, and new cards' when no route matches. */
   channel: string;
+  /** ROUTES_FILE's rules: the first that matches a finding names the channel of its new card. */
+  routes?: readonly RouteRule[];
   minBand: SeverityBand;
   /** Process identity written into claims. */
   owner: string;
@@ -148,7 +152,8 @@ export class CardPublisher {
    * then record the ts. Undefined when the claim was not ours to take.
    */
   private postUnder(finding: Finding, claim: () => Promise<boolean>, recoverSinceS?: number): Promise<CardRecord | undefined> {
-    const { channel, owner } = this.options;
+    const { owner } = this.options;
+    const { channel } = routeFinding(this.options.routes ?? [], this.options.channel, finding);
     return this.queue.submit(channel, finding.severity, async () => {
       if (!(await claim())) return undefined;
       const seen = observationOf(finding);

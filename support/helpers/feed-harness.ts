@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LogLevel, WebClient } from '@slack/web-api';
 import pino from 'pino';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
@@ -35,16 +38,26 @@ export function feedInstance(
     postIntervalMs?: number;
     regions?: string[];
     slackRetries?: number;
+    /** The routing file's content (`{ rules: [...] }`), loaded through ROUTES_FILE as at start-up. */
+    routes?: unknown;
   } = {},
 ): FeedInstance {
   const owner = options.owner ?? `test-${Math.random().toString(36).slice(2, 8)}`;
   const regions = options.regions ?? ['us-east-1', 'us-west-2'];
-  const config = testConfig(slack, {
-    FINDINGS_CHANNEL: CHANNEL,
-    POST_MIN_SEVERITY: options.minBand ?? 'medium',
-    GUARDDUTY_REGIONS: regions.join(','),
-    LOG_LEVEL: 'silent',
-  });
+  const routesDir = options.routes === undefined ? undefined : mkdtempSync(join(tmpdir(), 'routes-'));
+  if (routesDir) writeFileSync(join(routesDir, 'routes.json'), JSON.stringify(options.routes));
+  let config;
+  try {
+    config = testConfig(slack, {
+      FINDINGS_CHANNEL: CHANNEL,
+      POST_MIN_SEVERITY: options.minBand ?? 'medium',
+      GUARDDUTY_REGIONS: regions.join(','),
+      LOG_LEVEL: 'silent',
+      ...(routesDir ? { ROUTES_FILE: join(routesDir, 'routes.json') } : {}),
+    });
+  } finally {
+    if (routesDir) rmSync(routesDir, { recursive: true, force: true });
+  }
   const web = new WebClient('xoxb-test-token', {
     slackApiUrl: slack.apiUrl,
     fetch: undiciFetch(),
