@@ -13,7 +13,12 @@ export interface FindingsFilter {
   archived: boolean;
 }
 
-export type Command = { kind: 'help' } | { kind: 'findings'; filter: FindingsFilter } | { kind: 'finding'; id: string; region?: string };
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'findings'; filter: FindingsFilter }
+  | { kind: 'finding'; id: string; region?: string }
+  | { kind: 'routes' }
+  | { kind: 'routes-test'; id: string; region?: string };
 
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 export const ACCOUNT_PATTERN = /^\d{12}$/;
@@ -27,6 +32,7 @@ export const HELP_EXAMPLES = [
   '/guardduty findings medium account:123456789012 type:Recon:EC2',
   '/guardduty findings low archived',
   '/guardduty finding 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
+  '/guardduty routes test 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
   '/guardduty help',
 ];
 
@@ -86,9 +92,10 @@ function parseFindings(args: string[], regions: readonly string[]): Command {
   return { kind: 'findings', filter };
 }
 
-function parseFinding(args: string[], regions: readonly string[]): Command {
+/** `<id> [region:<r>]`, after `finding` or `routes test` (`usage` names the command in messages). */
+function parseFindingRef(args: string[], regions: readonly string[], usage: string): { id: string; region?: string } {
   const [id, ...rest] = args;
-  if (!id) throw new CommandSyntaxError('Which finding? Give its ID: /guardduty finding <id>.');
+  if (!id) throw new CommandSyntaxError(`Which finding? Give its ID: /guardduty ${usage} <id>.`);
   if (!FINDING_ID_PATTERN.test(id)) {
     throw new CommandSyntaxError(
       `"${shown(id)}" is not a finding ID. IDs are letters and digits (usually 32), as shown on a card or in the console.`,
@@ -100,7 +107,20 @@ function parseFinding(args: string[], regions: readonly string[]): Command {
     if (lower.startsWith('region:') && REGION_PATTERN.test(lower.slice(7))) region = configured(lower.slice(7), regions);
     else throw new CommandSyntaxError(`I don't understand "${shown(arg)}" after the finding ID. Only region:<region> may follow it.`);
   }
-  return { kind: 'finding', id, region };
+  return { id, region };
+}
+
+function parseFinding(args: string[], regions: readonly string[]): Command {
+  return { kind: 'finding', ...parseFindingRef(args, regions, 'finding') };
+}
+
+function parseRoutes(args: string[], regions: readonly string[]): Command {
+  const [sub, ...rest] = args;
+  if (sub === undefined) return { kind: 'routes' };
+  if (sub.toLowerCase() === 'test') return { kind: 'routes-test', ...parseFindingRef(rest, regions, 'routes test') };
+  throw new CommandSyntaxError(
+    `I don't understand "${shown(sub)}" after routes. Use /guardduty routes, or /guardduty routes test <finding id>.`,
+  );
 }
 
 /**
@@ -124,6 +144,8 @@ export function parseCommand(text: string | undefined, regions: readonly string[
     case 'finding':
     case 'show':
       return parseFinding(args, regions);
+    case 'routes':
+      return parseRoutes(args, regions);
     default:
       throw new CommandSyntaxError(`Unknown command "${shown(verb ?? '')}".`);
   }

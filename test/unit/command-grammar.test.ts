@@ -248,6 +248,42 @@ describe('parseCommand: finding <id>', () => {
   );
 });
 
+describe('parseCommand: routes', () => {
+  it('`routes` alone shows the rules, in any case and spacing', () => {
+    expect(parseCommand('routes', REGIONS)).toEqual({ kind: 'routes' });
+    expect(parseCommand('  ROUTES  ', REGIONS)).toEqual({ kind: 'routes' });
+  });
+
+  it('`routes test <id>` reads the ID, keeping its case, and an optional configured region', () => {
+    expect(parseCommand(`routes test ${ID}`, REGIONS)).toEqual({ kind: 'routes-test', id: ID, region: undefined });
+    expect(parseCommand('Routes TEST ABCDEF0123456789', REGIONS)).toEqual({
+      kind: 'routes-test',
+      id: 'ABCDEF0123456789',
+      region: undefined,
+    });
+    expect(parseCommand(`routes test ${ID} region:EU-WEST-1`, REGIONS)).toEqual({ kind: 'routes-test', id: ID, region: 'eu-west-1' });
+  });
+
+  it('`routes test` without an ID says how to give one', () => {
+    expect(syntaxError('routes test').message).toBe('Which finding? Give its ID: /guardduty routes test <id>.');
+  });
+
+  it.each(['<!channel>', 'abc1234', '../../etc/passwd'])('`routes test %s` is refused as not a finding ID', (id) => {
+    expect(syntaxError(`routes test ${id}`).message).toMatch(/is not a finding ID\./);
+  });
+
+  it('`routes test <id>` refuses an unconfigured region and anything else after the ID', () => {
+    expect(syntaxError(`routes test ${ID} region:eu-west-3`).message).toMatch(/not configured for region eu-west-3/);
+    expect(syntaxError(`routes test ${ID} archived`).message).toMatch(/Only region:<region> may follow it\.$/);
+  });
+
+  it.each(['list', 'show', '<!here>', ID])('`routes %s` names the unknown word back', (word) => {
+    expect(syntaxError(`routes ${word}`).message).toBe(
+      `I don't understand "${word.length > 40 ? `${word.slice(0, 40)}…` : word}" after routes. Use /guardduty routes, or /guardduty routes test <finding id>.`,
+    );
+  });
+});
+
 describe('parseCommand: other input', () => {
   it.each(['delete', 'archive', 'findingz', '<!here>', 'helpme'])('unknown verb %p is named back', (verb) => {
     expect(syntaxError(`${verb} high`).message).toBe(`Unknown command "${verb}".`);

@@ -6,6 +6,8 @@ export const GRAMMAR = [
   '`/guardduty findings [low|medium|high|critical] [region:&lt;region&gt;] [account:&lt;12 digits&gt;] [type:&lt;type or prefix&gt;] [archived]`',
   '  lists findings at or above a severity (default medium), most severe first, ten a page.',
   '`/guardduty finding &lt;id&gt; [region:&lt;region&gt;]` shows one finding in full, with its thread and proposals.',
+  '`/guardduty routes` shows the routing rules (ROUTES_FILE) and the fallback channel.',
+  "`/guardduty routes test &lt;id&gt; [region:&lt;region&gt;]` says where that finding's card would go, and why.",
   '`/guardduty help` shows this.',
 ].join('\n');
 

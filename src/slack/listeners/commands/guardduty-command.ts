@@ -2,9 +2,11 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { parseCommand, type Command } from '../../../domain/command';
 import { CommandSyntaxError, describeError } from '../../../domain/errors';
 import { listFindings } from '../../../domain/list-findings';
+import { routeFinding } from '../../../domain/routing';
 import { findingCardText } from '../../blocks/finding-card';
 import { findingsList } from '../../blocks/findings-list';
 import { helpBlocks, noticeBlocks } from '../../blocks/help';
+import { routeTestMessage, routesMessage } from '../../blocks/routes';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
 import { BUSY_MESSAGE, afterAck } from '../../work-queue';
@@ -25,6 +27,10 @@ export function guarddutyCommand(deps: SlackDeps) {
     }
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', text: 'How to use /guardduty', blocks: helpBlocks() });
+      return;
+    }
+    if (parsed.kind === 'routes') {
+      await ack({ response_type: 'ephemeral', ...routesMessage(deps.config.feed.routes, deps.config.feed.channel) });
       return;
     }
     if (deps.work?.full) {
@@ -48,6 +54,13 @@ export function guarddutyCommand(deps: SlackDeps) {
         if (!finding) {
           const text = `:grey_question: No finding ${mrkdwn(parsed.id, 130)} in ${deps.findings.regions.join(', ')}. Check the ID (it is on the card and in the console) and the region.`;
           await respond({ response_type: 'ephemeral', text, blocks: noticeBlocks(text) });
+          return;
+        }
+        if (parsed.kind === 'routes-test') {
+          const { routes, channel } = deps.config.feed;
+          // Without FINDINGS_CHANNEL the fallback is '': the finding would get no card.
+          const route = routeFinding(routes ?? [], channel ?? '', finding);
+          await respond({ response_type: 'ephemeral', ...routeTestMessage(finding, routes, route.channel ? route : undefined) });
           return;
         }
         await respond({ response_type: 'ephemeral', text: findingCardText(finding), blocks: await findingAnswer(deps, finding) });
