@@ -241,8 +241,11 @@ export interface ChatMessage {
 
 /** Where finding cards, their threads and digests live; the chat adapter renders them. */
 export interface CardChannel {
-  /** Posts the finding's card (marked with the finding's ID, for recovery); returns its message ts. */
-  postCard(channel: string, finding: Finding): Promise<string>;
+  /**
+   * Posts the finding's card (marked with the finding's ID, for recovery); returns its message ts.
+   * `mention` is a user group ID (S…) to mention with the new card, from the finding's route.
+   */
+  postCard(channel: string, finding: Finding, options?: { mention?: string }): Promise<string>;
   /** Redraws the card, with what the record says people did (notes, feedback). */
   updateCard(channel: string, ts: string, finding: Finding, record?: CardRecord): Promise<void>;
   /** The ts of this finding's card posted since `sinceS` (epoch seconds), for recovery after a crash. */

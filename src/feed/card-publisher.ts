@@ -153,13 +153,13 @@ export class CardPublisher {
    */
   private postUnder(finding: Finding, claim: () => Promise<boolean>, recoverSinceS?: number): Promise<CardRecord | undefined> {
     const { owner } = this.options;
-    const { channel } = routeFinding(this.options.routes ?? [], this.options.channel, finding);
+    const { channel, mentionUsergroupId } = routeFinding(this.options.routes ?? [], this.options.channel, finding);
     return this.queue.submit(channel, finding.severity, async () => {
       if (!(await claim())) return undefined;
       const seen = observationOf(finding);
       let ts = recoverSinceS !== undefined ? await this.cards.findCard(channel, finding.id, recoverSinceS) : undefined;
       if (ts) this.logger.info({ findingId: finding.id, ts }, 'adopted a card posted before a crash');
-      ts ??= await this.cards.postCard(channel, finding);
+      ts ??= await this.cards.postCard(channel, finding, mentionUsergroupId ? { mention: mentionUsergroupId } : undefined);
       if (!(await this.store.markPosted(finding.id, owner, channel, ts, seen))) {
         // Our claim lapsed mid-post and another process took over: keep one card, theirs.
         const current = await this.store.getCard(finding.id);

@@ -9,11 +9,15 @@ export const CARD_EVENT_TYPE = 'guardduty_finding';
 export class SlackMessenger {
   constructor(private readonly client: WebClient) {}
 
-  /** Posts a finding's card with message metadata naming the finding; returns its ts. */
-  async postCard(channel: string, finding: Finding, options: CardOptions): Promise<string> {
+  /**
+   * Posts a finding's card with message metadata naming the finding; returns its ts. `mention`, a user group
+   * ID (S…), is put before the card's text; anything else is ignored.
+   */
+  async postCard(channel: string, finding: Finding, options: CardOptions, mention?: string): Promise<string> {
+    const prefix = mention && /^S[A-Z0-9]+$/.test(mention) ? `<!subteam^${mention}> ` : '';
     const res = await this.client.chat.postMessage({
       channel,
-      text: findingCardText(finding),
+      text: `${prefix}${findingCardText(finding)}`,
       blocks: findingCard(finding, options),
       unfurl_links: false,
       unfurl_media: false,

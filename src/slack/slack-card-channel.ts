@@ -10,8 +10,8 @@ import type { SlackMessenger } from './messenger';
 export class SlackCardChannel implements CardChannel {
   constructor(private readonly messenger: SlackMessenger) {}
 
-  postCard(channel: string, finding: Finding): Promise<string> {
-    return this.messenger.postCard(channel, finding, channelCardOptions(finding));
+  postCard(channel: string, finding: Finding, options: { mention?: string } = {}): Promise<string> {
+    return this.messenger.postCard(channel, finding, channelCardOptions(finding), options.mention);
   }
 
   updateCard(channel: string, ts: string, finding: Finding, record?: CardRecord): Promise<void> {
