@@ -211,7 +211,8 @@ describe('feedback once per person, audit notes kept, button replies through the
     const shown = cardMessage(ts);
     expect(shown).toContain(archiveNote);
     expect(shown).toContain('Feedback: 50 useful, 0 not useful');
-    // Feedback adds no thread post; the archive added one.
+    // Feedback adds no thread post; the archive added one (through the channel queue, so it may still be on its way).
+    await slack.waitFor(() => threadPosts(ts).length > 0, 5000, 'the archive thread post');
     expect(threadPosts(ts).map((c) => c.body.text)).toEqual([`:file_cabinet: ${archiveNote}`]);
   });
 
