@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogLevel, WebClient } from '@slack/web-api';
 import pino from 'pino';
+import { DynamoStateStore } from '../../src/store/dynamo-state-store';
+import { FakeGuardDuty } from '../fakes/guardduty/sdk-mock';
+import { startTestDynamo, type TestDynamo } from './dynalite';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import type { StateStore } from '../../src/domain/ports';
 import type { SeverityBand } from '../../src/domain/severity';
@@ -13,7 +16,7 @@ import { FeedPoller } from '../../src/feed/feed-poller';
 import { SlackMessenger } from '../../src/slack/messenger';
 import { guardDutyClients, testConfig } from './bot-harness';
 import { composeBot } from '../../src/compose';
-import type { SlackStandIn } from './slack-stand-in';
+import { SlackStandIn } from './slack-stand-in';
 import { undiciFetch } from '../../src/slack/undici-fetch';
 
 export const CHANNEL = 'C0FINDINGS1';
@@ -83,4 +86,29 @@ export function feedInstance(
 
 export function isoMinutesAgo(minutes: number): string {
   return new Date(Date.now() - minutes * 60_000).toISOString();
+}
+
+/** What each feed test gets fresh: a dynalite table with the store on it, the Slack stand-in, GuardDuty in memory. */
+export interface FeedWorld {
+  db: TestDynamo;
+  store: DynamoStateStore;
+  slack: SlackStandIn;
+  gd: FakeGuardDuty;
+}
+
+/** Registers the hooks that give every test of the calling `describe` a fresh FeedWorld (read it inside tests). */
+export function useFeedWorld(): FeedWorld {
+  const world = {} as FeedWorld;
+  beforeEach(async () => {
+    world.db = await startTestDynamo();
+    world.store = new DynamoStateStore(world.db.doc, world.db.tableName);
+    world.slack = await new SlackStandIn().start();
+    world.gd = new FakeGuardDuty();
+  });
+  afterEach(async () => {
+    world.gd.restore();
+    await world.slack.close();
+    await world.db.stop();
+  });
+  return world;
 }

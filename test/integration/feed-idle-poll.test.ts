@@ -2,11 +2,10 @@ import pino from 'pino';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { FeedPoller } from '../../src/feed/feed-poller';
-import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
 import { variant } from '../../support/helpers/fixtures';
 import { guardDutyClients } from '../../support/helpers/bot-harness';
-import { CHANNEL, feedInstance, isoMinutesAgo, type FeedInstance } from '../../support/helpers/feed-harness';
+import { CHANNEL, feedInstance, isoMinutesAgo, type FeedInstance, useFeedWorld } from '../../support/helpers/feed-harness';
 import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const id = (n: number) => `idle${String(n).padStart(28, '0')}`;
@@ -20,22 +19,12 @@ function cardFindingIds(slack: SlackStandIn): string[] {
 }
 
 describe('idle feed polls cost one ListFindings and no GetFindings, and miss nothing', () => {
-  let db: TestDynamo;
   let store: DynamoStateStore;
   let slack: SlackStandIn;
   let gd: FakeGuardDuty;
 
-  beforeEach(async () => {
-    db = await startTestDynamo();
-    store = new DynamoStateStore(db.doc, db.tableName);
-    slack = await new SlackStandIn().start();
-    gd = new FakeGuardDuty();
-  });
-  afterEach(async () => {
-    gd.restore();
-    await slack.close();
-    await db.stop();
-  });
+  const world = useFeedWorld();
+  beforeEach(() => ({ store, slack, gd } = world));
 
   /** The same feed with another listing lag: as if that much more time had passed since the findings' UpdatedAt. */
   function pollerWithLag(feed: FeedInstance, listingLagSeconds: number): FeedPoller {

@@ -1,10 +1,9 @@
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { FeedPollError } from '../../src/feed/feed-poller';
 import type { StateStore } from '../../src/domain/ports';
-import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
 import { variant } from '../../support/helpers/fixtures';
-import { CHANNEL, feedInstance, isoMinutesAgo } from '../../support/helpers/feed-harness';
+import { CHANNEL, feedInstance, isoMinutesAgo, useFeedWorld } from '../../support/helpers/feed-harness';
 import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const id = (n: number) => `feed${String(n).padStart(28, '0')}`;
@@ -17,22 +16,12 @@ function cardFindingIds(slack: SlackStandIn): string[] {
 }
 
 describe('finding feed against dynalite, the Slack stand-in and in-memory GuardDuty', () => {
-  let db: TestDynamo;
   let store: DynamoStateStore;
   let slack: SlackStandIn;
   let gd: FakeGuardDuty;
 
-  beforeEach(async () => {
-    db = await startTestDynamo();
-    store = new DynamoStateStore(db.doc, db.tableName);
-    slack = await new SlackStandIn().start();
-    gd = new FakeGuardDuty();
-  });
-  afterEach(async () => {
-    gd.restore();
-    await slack.close();
-    await db.stop();
-  });
+  const world = useFeedWorld();
+  beforeEach(() => ({ store, slack, gd } = world));
 
   it('posts one card per new finding at or above the threshold and gathers the rest for the digest', async () => {
     gd.put(

@@ -1,8 +1,7 @@
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
-import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
 import { variant } from '../../support/helpers/fixtures';
-import { CHANNEL, feedInstance, isoMinutesAgo } from '../../support/helpers/feed-harness';
+import { CHANNEL, feedInstance, isoMinutesAgo, useFeedWorld } from '../../support/helpers/feed-harness';
 import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const id = (n: number) => `mention${String(n).padStart(25, '0')}`;
@@ -25,22 +24,12 @@ function cardTexts(slack: SlackStandIn): Record<string, string> {
 }
 
 describe("mentioning the route's user group on new cards", () => {
-  let db: TestDynamo;
   let store: DynamoStateStore;
   let slack: SlackStandIn;
   let gd: FakeGuardDuty;
 
-  beforeEach(async () => {
-    db = await startTestDynamo();
-    store = new DynamoStateStore(db.doc, db.tableName);
-    slack = await new SlackStandIn().start();
-    gd = new FakeGuardDuty();
-  });
-  afterEach(async () => {
-    gd.restore();
-    await slack.close();
-    await db.stop();
-  });
+  const world = useFeedWorld();
+  beforeEach(() => ({ store, slack, gd } = world));
 
   it('prefixes the new card of a finding at or above the mention band, and only that one', async () => {
     gd.put(

@@ -1,8 +1,7 @@
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
-import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
 import { variant } from '../../support/helpers/fixtures';
-import { CHANNEL, feedInstance, isoMinutesAgo } from '../../support/helpers/feed-harness';
+import { CHANNEL, feedInstance, isoMinutesAgo, useFeedWorld } from '../../support/helpers/feed-harness';
 import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const id = (n: number) => `route${String(n).padStart(27, '0')}`;
@@ -31,22 +30,12 @@ function postTimes(slack: SlackStandIn, channel: string): number[] {
 }
 
 describe('routing new cards by ROUTES_FILE', () => {
-  let db: TestDynamo;
   let store: DynamoStateStore;
   let slack: SlackStandIn;
   let gd: FakeGuardDuty;
 
-  beforeEach(async () => {
-    db = await startTestDynamo();
-    store = new DynamoStateStore(db.doc, db.tableName);
-    slack = await new SlackStandIn().start();
-    gd = new FakeGuardDuty();
-  });
-  afterEach(async () => {
-    gd.restore();
-    await slack.close();
-    await db.stop();
-  });
+  const world = useFeedWorld();
+  beforeEach(() => ({ store, slack, gd } = world));
 
   it("posts each account's findings in its channel and the unmatched in FINDINGS_CHANNEL; updates stay in the card's thread", async () => {
     gd.put(
