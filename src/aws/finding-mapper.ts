@@ -58,9 +58,13 @@ function resourceOf(f: SdkFinding): ResourceSummary {
       tags,
     };
   }
-  const buckets = items(r?.S3BucketDetails).flatMap((b) => (str(b.Name) ? [b.Name as string] : []));
+  const bucketDetails = items(r?.S3BucketDetails).filter((b) => str(b.Name));
+  const buckets = bucketDetails.map((b) => b.Name as string);
+  const publicBuckets = bucketDetails
+    .filter((b) => b.PublicAccess?.EffectivePermission?.toUpperCase() === 'PUBLIC')
+    .map((b) => b.Name as string);
   // S3 findings also carry AccessKeyDetails (who made the call); the bucket is the resource.
-  if (buckets.length > 0 && (r?.ResourceType === 'S3Bucket' || !r?.AccessKeyDetails)) return { kind: 's3Bucket', buckets };
+  if (buckets.length > 0 && (r?.ResourceType === 'S3Bucket' || !r?.AccessKeyDetails)) return { kind: 's3Bucket', buckets, publicBuckets };
   const key = r?.AccessKeyDetails;
   if (key && (r?.ResourceType === 'AccessKey' || key.AccessKeyId || key.UserName)) {
     return {
@@ -71,7 +75,7 @@ function resourceOf(f: SdkFinding): ResourceSummary {
       principalId: str(key.PrincipalId),
     };
   }
-  if (buckets.length > 0) return { kind: 's3Bucket', buckets };
+  if (buckets.length > 0) return { kind: 's3Bucket', buckets, publicBuckets };
   return { kind: 'other', resourceType: str(r?.ResourceType) ?? 'Unknown' };
 }
 

@@ -15,7 +15,8 @@ export type ResourceSummary =
       tags: { key: string; value: string }[];
     }
   | { kind: 'accessKey'; accessKeyId?: string; userName?: string; userType?: string; principalId?: string }
-  | { kind: 's3Bucket'; buckets: string[] }
+  /** `publicBuckets`: the buckets whose `publicAccess.effectivePermission` GuardDuty gave as PUBLIC. */
+  | { kind: 's3Bucket'; buckets: string[]; publicBuckets: string[] }
   | { kind: 'other'; resourceType: string };
 
 export interface RemoteIp {

@@ -135,7 +135,7 @@ describe('restrict-ingress appliesTo', () => {
     expect(playbookFor(instanceFinding({ action: undefined }))).toBeUndefined();
     expect(playbookFor(instanceFinding({ type: 'Backdoor:EC2/C&CActivity.B!DNS' }))).toBeUndefined();
     expect(playbookFor(instanceFinding({ resource: { kind: 'accessKey', accessKeyId: 'AKIAEXAMPLE' } }))).toBeUndefined();
-    expect(playbookFor(instanceFinding({ resource: { kind: 's3Bucket', buckets: ['b'] } }))).toBeUndefined();
+    expect(playbookFor(instanceFinding({ resource: { kind: 's3Bucket', buckets: ['b'], publicBuckets: [] } }))).toBeUndefined();
     expect(playbookFor(instanceFinding({ resource: { kind: 'other', resourceType: 'EKSCluster' } }))).toBeUndefined();
   });
 });
