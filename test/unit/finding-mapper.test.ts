@@ -273,7 +273,7 @@ describe('toFinding on specific fixtures', () => {
   it('S3 finding without AccessKeyDetails: the resource is the bucket', () => {
     const raw = loadFixture('policy-s3-bucketblockpublicaccessdisabled');
     delete raw.Resource?.AccessKeyDetails;
-    expect(toFinding(raw).resource).toEqual({ kind: 's3Bucket', buckets: ['example-logs-bucket'] });
+    expect(toFinding(raw).resource).toEqual({ kind: 's3Bucket', buckets: ['example-logs-bucket'], publicBuckets: [] });
   });
 
   it('attack sequence: no action, an access key resource, critical', () => {
