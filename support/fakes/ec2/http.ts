@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoopbackServer, readBody } from '../loopback-server';
 import { Ec2Error } from './errors';
-import { EC2_OPERATIONS, Ec2Model, type Ec2Fault, type Ec2Op } from './model';
+import { EC2_OPERATIONS, EC2_WRITE_OPERATIONS, Ec2Model, type Ec2Fault, type Ec2Op } from './model';
 import { VERSION, XMLNS, escapeXml, fromQuery, operationSchemas, toXml } from './query-protocol';
+import type { Ec2Fixture } from './resources';
 import type { Ec2Rule } from './rules';
 import { SEED_GROUP, seedInstances, sshOpenToWorld } from './seed';
 
@@ -81,6 +82,12 @@ export class Ec2HttpStandIn {
     return this;
   }
 
+  /** Adds groups and instances (with ENIs, volumes, tags) to the model: see {@link Ec2Model.add}. */
+  add(fixture: Ec2Fixture): this {
+    this.model.add(fixture);
+    return this;
+  }
+
   /** Queues a fault for `op` in the model: faults of one operation are used in the order queued. */
   fail(op: Ec2Op, fault: Ec2Fault): this {
     this.model.fail(op, fault);
@@ -104,6 +111,15 @@ export class Ec2HttpStandIn {
 
   state(groupId = SEED_GROUP): string[] {
     return this.model.state(groupId);
+  }
+
+  egressState(groupId: string): string[] {
+    return this.model.egressState(groupId);
+  }
+
+  /** Real (not DryRun) requests of every operation that changes the model, retries included. */
+  changes(): Ec2WireCall[] {
+    return this.calls.filter((c) => !c.dryRun && (EC2_WRITE_OPERATIONS as readonly string[]).includes(c.action));
   }
 
   resetCalls(): void {

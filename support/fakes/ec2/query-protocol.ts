@@ -13,8 +13,17 @@
 
 import {
   AuthorizeSecurityGroupIngress$,
+  CreateSecurityGroup$,
+  CreateSnapshot$,
+  CreateTags$,
   DescribeInstances$,
+  DescribeNetworkInterfaces$,
   DescribeSecurityGroupRules$,
+  DescribeSecurityGroups$,
+  DescribeSnapshots$,
+  DescribeVolumes$,
+  ModifyNetworkInterfaceAttribute$,
+  RevokeSecurityGroupEgress$,
   RevokeSecurityGroupIngress$,
 } from '@aws-sdk/client-ec2';
 import type { Ec2Op } from './model';
@@ -31,6 +40,15 @@ const OPERATIONS: Record<Ec2Op, unknown> = {
   DescribeSecurityGroupRules: DescribeSecurityGroupRules$,
   AuthorizeSecurityGroupIngress: AuthorizeSecurityGroupIngress$,
   RevokeSecurityGroupIngress: RevokeSecurityGroupIngress$,
+  DescribeNetworkInterfaces: DescribeNetworkInterfaces$,
+  ModifyNetworkInterfaceAttribute: ModifyNetworkInterfaceAttribute$,
+  CreateSecurityGroup: CreateSecurityGroup$,
+  DescribeSecurityGroups: DescribeSecurityGroups$,
+  RevokeSecurityGroupEgress: RevokeSecurityGroupEgress$,
+  CreateSnapshot: CreateSnapshot$,
+  DescribeSnapshots: DescribeSnapshots$,
+  DescribeVolumes: DescribeVolumes$,
+  CreateTags: CreateTags$,
 };
 
 /** An operation's input and output structure schemas (an operation schema is `[9, namespace, name, traits, input, output]`). */
@@ -53,8 +71,16 @@ function memberOf(ref: unknown): { schema: unknown; traits: MemberTraits } {
   return { schema: deref(ref), traits: {} };
 }
 
-/** Static structure schema: `[3, namespace, name, traits, memberNames, members]`; list: `[1, namespace, name, traits, member]`. */
-function kindOf(schema: unknown): 'struct' | 'list' | 'simple' {
+/** A number with this bit is a list of the simple type in its low bits (`64 | 0`: a list of strings). */
+const LIST_MODIFIER = 64;
+
+/**
+ * Static structure schema: `[3, namespace, name, traits, memberNames, members]`; list: `[1, namespace, name, traits,
+ * member]` or a number `64 | simple`; `"unit"` is an operation without output.
+ */
+function kindOf(schema: unknown): 'struct' | 'list' | 'simple' | 'unit' {
+  if (schema === 'unit') return 'unit';
+  if (typeof schema === 'number' && (schema & LIST_MODIFIER) !== 0 && schema < 128) return 'list';
   if (Array.isArray(schema) && (schema[0] === 3 || schema[0] === 4)) return 'struct';
   if (Array.isArray(schema) && schema[0] === 1) return 'list';
   if (Array.isArray(schema) && schema[0] === 0) return kindOf(deref(schema[4]));
@@ -65,6 +91,12 @@ function simpleId(schema: unknown): number {
   if (typeof schema === 'number') return schema & 63;
   if (Array.isArray(schema) && schema[0] === 0) return simpleId(deref(schema[4]));
   return 0;
+}
+
+/** The item schema of a list schema. */
+function listItem(schema: unknown): { schema: unknown; traits: MemberTraits } {
+  if (typeof schema === 'number') return { schema: schema & 63, traits: {} };
+  return memberOf((schema as unknown[])[4]);
 }
 
 function structMembers(schema: unknown): { name: string; schema: unknown; traits: MemberTraits }[] {
@@ -94,8 +126,10 @@ export function fromQuery(params: Record<string, string>, schema: unknown, prefi
       }
       return out;
     }
+    case 'unit':
+      return {};
     case 'list': {
-      const item = memberOf((s as unknown[])[4]).schema;
+      const item = listItem(s).schema;
       const out: unknown[] = [];
       for (let i = 1; under(`${prefix}.${i}`); i++) out.push(fromQuery(params, item, `${prefix}.${i}`));
       return out;
@@ -132,8 +166,10 @@ export function toXml(value: unknown, schema: unknown): string {
       }
       return xml;
     }
+    case 'unit':
+      return '';
     case 'list': {
-      const item = memberOf((s as unknown[])[4]);
+      const item = listItem(s);
       const tag = item.traits.xmlName ?? 'member';
       return (value as unknown[]).map((x) => `<${tag}>${toXml(x, item.schema)}</${tag}>`).join('');
     }

@@ -59,13 +59,13 @@ export function rulesOf(groupId: string, permissions: readonly IpPermission[]): 
   return out;
 }
 
-/** A rule as DescribeSecurityGroupRules returns it (with the owning account when given). */
-export function toSdkRule(r: Ec2Rule, ownerId?: string): SecurityGroupRule {
+/** A rule as DescribeSecurityGroupRules returns it (with the owning account when given); `egress` for an egress rule. */
+export function toSdkRule(r: Ec2Rule, ownerId?: string, egress = false): SecurityGroupRule {
   return {
     SecurityGroupRuleId: r.id,
     GroupId: r.groupId,
     ...(ownerId ? { GroupOwnerId: ownerId } : {}),
-    IsEgress: false,
+    IsEgress: egress,
     IpProtocol: r.protocol,
     FromPort: r.from,
     ToPort: r.to,
@@ -84,4 +84,26 @@ export function sourceOf(r: RuleContent): string {
 /** How EC2 names a rule in a Duplicate message. */
 export function peer(r: RuleContent): string {
   return `peer: ${sourceOf(r)}, ${r.protocol.toUpperCase()}, from port: ${r.from}, to port: ${r.to}, ALLOW`;
+}
+
+/**
+ * Rules as DescribeSecurityGroups gives them: one IpPermission per protocol and port range, its sources in
+ * IpRanges, Ipv6Ranges, UserIdGroupPairs and PrefixListIds; all-traffic (-1) permissions carry no ports.
+ */
+export function toIpPermissions(rules: readonly Ec2Rule[], ownerId?: string): IpPermission[] {
+  const out = new Map<string, IpPermission>();
+  for (const r of rules) {
+    const key = `${r.protocol} ${r.from} ${r.to}`;
+    let p = out.get(key);
+    if (!p) {
+      p = { IpProtocol: r.protocol, ...(r.protocol === '-1' ? {} : { FromPort: r.from, ToPort: r.to }) };
+      out.set(key, p);
+    }
+    const desc = r.description ? { Description: r.description } : {};
+    if (r.v4) (p.IpRanges ??= []).push({ CidrIp: r.v4, ...desc });
+    if (r.v6) (p.Ipv6Ranges ??= []).push({ CidrIpv6: r.v6, ...desc });
+    if (r.group) (p.UserIdGroupPairs ??= []).push({ GroupId: r.group, ...(ownerId ? { UserId: ownerId } : {}), ...desc });
+    if (r.prefixList) (p.PrefixListIds ??= []).push({ PrefixListId: r.prefixList, ...desc });
+  }
+  return [...out.values()];
 }

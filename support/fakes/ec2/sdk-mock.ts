@@ -1,9 +1,18 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  CreateSnapshotCommand,
+  CreateTagsCommand,
   DescribeInstancesCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
   EC2Client,
   EC2ServiceException,
+  ModifyNetworkInterfaceAttributeCommand,
+  RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
@@ -40,6 +49,23 @@ export class FakeEc2 extends Ec2Model {
       .on(DescribeSecurityGroupRulesCommand)
       .callsFake((input: Ec2Input<'DescribeSecurityGroupRules'>) => this.send('DescribeSecurityGroupRules', input));
     this.mock.on(DescribeInstancesCommand).callsFake((input: Ec2Input<'DescribeInstances'>) => this.send('DescribeInstances', input));
+    this.mock
+      .on(DescribeNetworkInterfacesCommand)
+      .callsFake((input: Ec2Input<'DescribeNetworkInterfaces'>) => this.send('DescribeNetworkInterfaces', input));
+    this.mock
+      .on(ModifyNetworkInterfaceAttributeCommand)
+      .callsFake((input: Ec2Input<'ModifyNetworkInterfaceAttribute'>) => this.send('ModifyNetworkInterfaceAttribute', input));
+    this.mock.on(CreateSecurityGroupCommand).callsFake((input: Ec2Input<'CreateSecurityGroup'>) => this.send('CreateSecurityGroup', input));
+    this.mock
+      .on(DescribeSecurityGroupsCommand)
+      .callsFake((input: Ec2Input<'DescribeSecurityGroups'>) => this.send('DescribeSecurityGroups', input));
+    this.mock
+      .on(RevokeSecurityGroupEgressCommand)
+      .callsFake((input: Ec2Input<'RevokeSecurityGroupEgress'>) => this.send('RevokeSecurityGroupEgress', input));
+    this.mock.on(CreateSnapshotCommand).callsFake((input: Ec2Input<'CreateSnapshot'>) => this.send('CreateSnapshot', input));
+    this.mock.on(DescribeSnapshotsCommand).callsFake((input: Ec2Input<'DescribeSnapshots'>) => this.send('DescribeSnapshots', input));
+    this.mock.on(DescribeVolumesCommand).callsFake((input: Ec2Input<'DescribeVolumes'>) => this.send('DescribeVolumes', input));
+    this.mock.on(CreateTagsCommand).callsFake((input: Ec2Input<'CreateTags'>) => this.send('CreateTags', input));
   }
 
   restore(): void {
