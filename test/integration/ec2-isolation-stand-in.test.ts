@@ -151,6 +151,21 @@ describe('DescribeInstances', () => {
     expect(found.Tags).toContainEqual({ Key: ASG_TAG, Value: ISOLATION_ASG });
   });
 
+  it('filters instances by the Auto Scaling tag, VPC and state, and refuses an unknown filter', async () => {
+    stand.seed().add(seedIsolationInstance({ autoScalingGroup: true }));
+    const ec2 = client();
+    const ids = async (filters: { Name: string; Values: string[] }[]) =>
+      ((await ec2.send(new DescribeInstancesCommand({ Filters: filters }))).Reservations ?? []).flatMap((r) =>
+        (r.Instances ?? []).map((i) => i.InstanceId),
+      );
+
+    expect(await ids([{ Name: `tag:${ASG_TAG}`, Values: [ISOLATION_ASG] }])).toEqual([ISOLATION_INSTANCE]);
+    expect(await ids([{ Name: 'tag-key', Values: [ASG_TAG] }])).toEqual([ISOLATION_INSTANCE]);
+    expect(await ids([{ Name: 'vpc-id', Values: [OTHER_VPC] }])).toEqual([]);
+    expect(await ids([{ Name: 'instance-state-name', Values: ['running'] }])).toEqual([SEED_INSTANCE, ISOLATION_INSTANCE]);
+    expect(await failure(ids([{ Name: 'no-such-filter', Values: ['x'] }]))).toMatchObject({ name: 'InvalidParameterValue' });
+  });
+
   it('still answers the legacy seed instance as before: its one implied ENI and its group', async () => {
     const found = await instance(client(), SEED_INSTANCE);
 

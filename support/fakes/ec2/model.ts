@@ -433,9 +433,21 @@ export class Ec2Model {
   }
 
   private describeInstances(input: DescribeInstancesCommandInput): Ec2Output<'DescribeInstances'> {
-    const ids = input.InstanceIds ?? [...this.instances.keys()];
+    let ids = input.InstanceIds ?? [...this.instances.keys()];
     for (const id of ids)
       if (!this.instances.has(id)) throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${id}' does not exist`);
+    ids = applyFilters(
+      ids,
+      input.Filters,
+      {
+        'instance-id': (id) => [id],
+        'vpc-id': (id) => [this.instanceRecords.get(id)?.vpcId],
+        'instance-state-name': (id) => [this.instanceRecords.get(id)?.state ?? 'running'],
+        'network-interface.network-interface-id': (id) => this.networkInterfacesOf(id).map((n) => n.id),
+        'instance.group-id': (id) => this.instances.get(id) ?? [],
+      },
+      (id) => this.tagsOf(id),
+    );
     return {
       Reservations: ids.map((id, i) => ({
         ReservationId: `r-${String(i + 1).padStart(17, '0')}`,
@@ -622,6 +634,11 @@ export class Ec2Model {
       throw new Ec2Error('MissingParameter', 'The request must contain one attribute to modify');
     }
     if (groups.length === 0) throw new Ec2Error('MissingParameter', 'The request must contain the parameter groupId');
+    if (new Set(groups).size > 5)
+      throw new Ec2Error(
+        'SecurityGroupsPerInterfaceLimitExceeded',
+        'You have exceeded the maximum number of security groups allowed per network interface.',
+      );
     for (const g of groups) {
       if (!this.groupExists(g) || this.groupOf(g).vpcId !== eni.vpcId)
         throw new Ec2Error('InvalidGroup.NotFound', `The security group '${g}' does not exist in VPC '${eni.vpcId ?? ''}'`);
