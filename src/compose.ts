@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type pino from 'pino';
 import { CachedFindingsSource } from './aws/cached-findings-source';
 import type { Config } from './config';
-import type { ApproverPolicy, FindingsSource, RemediationExecutorFactory, StateStore } from './domain/ports';
+import type { ApproverPolicy, FindingsSource, RemediationExecutorFactory, StepExecutorFactory, StateStore } from './domain/ports';
 import type { ApprovalSealer } from './domain/remediation/seal';
 import { CardPublisher } from './feed/card-publisher';
 import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
@@ -35,6 +35,8 @@ export interface BotParts {
   store?: StateStore;
   /** With a store, FINDINGS_CHANNEL and these two, remediation is on. */
   executors?: RemediationExecutorFactory;
+  /** The containment playbooks' AWS side; without it only restrict-ingress is offered. */
+  steps?: StepExecutorFactory;
   sealer?: ApprovalSealer;
   /** Defaults: APPROVER_USER_IDS and APPROVER_USERGROUP_ID through the WebClient. */
   approvers?: ApproverPolicy;
@@ -124,6 +126,7 @@ export function composeBot(parts: BotParts): Bot {
       ? new RemediationService({
           store,
           executors: parts.executors,
+          ...(parts.steps ? { steps: parts.steps } : {}),
           approvers,
           sealer: parts.sealer,
           owner,

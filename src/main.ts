@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     fail(`The approval signing key could not be loaded: ${describeError(err)}`, 78);
   }
 
+  const executors = remediationExecutors(config);
   const bot = composeBot({
     config,
     logger,
@@ -61,7 +62,8 @@ async function main(): Promise<void> {
     web: slackWebClient(config, logger),
     findings: new GuardDutySource(guardDutyClients(config.aws.regions), config.aws.regions),
     store: opened.store,
-    executors: remediationExecutors(config),
+    executors,
+    steps: executors,
     sealer,
   });
   await bot.start(config.port);

@@ -41,8 +41,16 @@ export class AssumeRoleExecutorFactory implements RemediationExecutorFactory {
   }
 
   async forTarget(accountId: string, region: string): Promise<RemediationExecutor> {
+    return new Ec2Remediator(this.deps.makeEc2(region, await this.credentialsFor(accountId, region)));
+  }
+
+  /**
+   * The credentials to act in an account: undefined (the bot's own) in its own account, else those of
+   * REMEDIATION_ROLE_NAME there, assumed now so that a missing or untrusted role fails here with a clear message.
+   */
+  async credentialsFor(accountId: string, region: string): Promise<Ec2Credentials | undefined> {
     if (!/^\d{12}$/.test(accountId)) throw new RemediationTargetError(`${JSON.stringify(accountId)} is not an AWS account ID (12 digits).`);
-    if (accountId === (await this.deps.ownAccountId())) return new Ec2Remediator(this.deps.makeEc2(region));
+    if (accountId === (await this.deps.ownAccountId())) return undefined;
 
     const roleName = this.deps.roleName?.trim();
     if (!roleName) {
@@ -50,10 +58,8 @@ export class AssumeRoleExecutorFactory implements RemediationExecutorFactory {
         `The finding is in account ${accountId}, not the bot's own. Set REMEDIATION_ROLE_NAME to a role the bot can assume in member accounts to remediate there.`,
       );
     }
-    // Assume once now so a missing or untrusted role fails here with a clear message, not on the first EC2 call.
     await this.credentials(accountId, region, roleName);
-    const provider = async (): Promise<Identity> => (await this.credentials(accountId, region, roleName)).identity;
-    return new Ec2Remediator(this.deps.makeEc2(region, provider));
+    return async (): Promise<Identity> => (await this.credentials(accountId, region, roleName)).identity;
   }
 
   private async credentials(accountId: string, region: string, roleName: string): Promise<Cached> {

@@ -2,7 +2,9 @@ import type { Finding } from './finding';
 import type { AuditEntry, Proposal, ProposalState } from './proposal';
 import type { SeverityBand } from './severity';
 import type { UndoBasis } from './remediation/plan-safety';
-import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from './remediation/types';
+import type { PlaybookTarget } from './remediation/containment/playbook';
+import type { Json, PlanStep, RunContext, StepPlan, StepState } from './remediation/steps';
+import type { AnyResult, DryRunOutcome, ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from './remediation/types';
 
 // ---------------------------------------------------------------- GuardDuty
 
@@ -203,7 +205,7 @@ export interface ProposalStore {
     findingId: string,
     proposalId: string,
     execOwner: string,
-    result: ExecutionResult,
+    result: AnyResult,
     nowS: number,
     resultSeal?: string,
   ): Promise<TransitionOutcome>;
@@ -212,6 +214,8 @@ export interface ProposalStore {
    * execOwner = owner AND nothing recorded yet; throws a LeaseLostError otherwise.
    */
   recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[], seal?: string): Promise<void>;
+  /** The same for a containment playbook: each step's state before the first write. Same condition. */
+  recordStepsBefore(findingId: string, proposalId: string, execOwner: string, states: StepState[], seal: string): Promise<void>;
   /** Sets messageTs once the proposal message is posted (no state change). */
   setMessageTs(findingId: string, proposalId: string, messageTs: string): Promise<void>;
   /** Proposals in state `executing` whose lease has expired (for resumption at start-up). Scan is acceptable. */
@@ -293,6 +297,32 @@ export interface RemediationExecutor extends SecurityGroupReader {
 /** Gives an executor for an account and region, assuming a role when the account is not the bot's own. */
 export interface RemediationExecutorFactory {
   forTarget(accountId: string, region: string): Promise<RemediationExecutor>;
+}
+
+// ---------------------------------------------------------------- Containment playbooks
+
+/**
+ * A containment playbook's AWS side for one target account and region: a read-only survey for the plan, then
+ * the runner reads, writes and reads back each step in the step's own terms.
+ */
+export interface StepExecutor {
+  /** Read-only calls: what exists now, in the shape the playbook's `plan` expects. */
+  survey(target: PlaybookTarget): Promise<unknown>;
+  /** The step resource's state now, in the same terms as the step's `before` and `after`. */
+  read(step: PlanStep, ctx: RunContext): Promise<Json>;
+  /** The concrete state `step.after` stands for in this run (e.g. the approval time filled in). */
+  resolve(step: PlanStep, ctx: RunContext): Json;
+  /** Sets the resource to `target`; called only when it was found in the step's `before` state. */
+  write(step: PlanStep, target: Json, ctx: RunContext): Promise<{ kept?: { label: string; id: string }[] }>;
+  /** A DryRun where the API has one; otherwise `checked: false` and why. */
+  permissionCheck(plan: StepPlan): Promise<DryRunOutcome>;
+  /** AWS requests made so far by this executor (retries included). */
+  awsCalls(): number;
+}
+
+export interface StepExecutorFactory {
+  /** The executor of `playbook` (its base ID; a revert uses its playbook's) in an account and region. */
+  forPlaybook(playbook: string, accountId: string, region: string): Promise<StepExecutor>;
 }
 
 export type { AuditEntry, IngressRule, Proposal, ProposalState, TrustedSource };

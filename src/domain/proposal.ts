@@ -1,4 +1,5 @@
-import type { ExecutionResult, IngressRule, RemediationPlan } from './remediation/types';
+import type { StepState } from './remediation/steps';
+import type { AnyPlan, AnyResult, IngressRule } from './remediation/types';
 
 export type ProposalState = 'proposed' | 'executing' | 'executed' | 'failed' | 'rejected' | 'cancelled';
 export type ProposalKind = 'remediate' | 'revert';
@@ -21,7 +22,7 @@ export interface Proposal {
   state: ProposalState;
   requester: string;
   approver?: string;
-  plan: RemediationPlan;
+  plan: AnyPlan;
   /** SHA-256 of the plan's canonical JSON, as computed when the proposal was made (see remediation/seal). */
   planDigest?: string;
   /** The bot's seal over ID, finding, kind, plan digest, requester and creation time. */
@@ -48,7 +49,10 @@ export interface Proposal {
    */
   rulesBefore?: IngressRule[];
   rulesBeforeSeal?: string;
-  result?: ExecutionResult;
+  /** A containment playbook's journal: each step's state before the execution's first write, sealed the same way. */
+  stepsBefore?: StepState[];
+  stepsBeforeSeal?: string;
+  result?: AnyResult;
   history: AuditEntry[];
 }
 

@@ -1,13 +1,16 @@
 import type pino from 'pino';
 import { describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
-import type { RemediationExecutor, RemediationExecutorFactory } from '../domain/ports';
+import type { RemediationExecutor, RemediationExecutorFactory, StepExecutorFactory } from '../domain/ports';
+import { isPlanRefusal } from '../domain/remediation/containment/playbook';
+import { stepPlaybookFor } from '../domain/remediation/registry';
+import { isStepPlan, isStepResult, type StepPlan } from '../domain/remediation/steps';
 import { planPreview, type PlanPreview } from '../domain/remediation/exposure';
 import { playbookFor, type Playbook } from '../domain/remediation/playbooks';
 import type { UndoBasis } from '../domain/remediation/plan-safety';
 import { describeRule } from '../domain/remediation/rules';
 import { parseTrustedSources, type ParseTrustedSourcesResult, type SourceLimits } from '../domain/remediation/trusted-source';
-import type { DryRunOutcome, RemediationPlan, TrustedSource } from '../domain/remediation/types';
+import type { AnyPlan, AnyResult, DryRunOutcome, RemediationPlan, TrustedSource } from '../domain/remediation/types';
 import { RemediationError } from './errors';
 
 export type ProposeResult =
@@ -16,13 +19,38 @@ export type ProposeResult =
   /** Nothing opens the port to the world any more; `plan.untouched` may still list broader rules. */
   | { ok: false; code: 'NOTHING_TO_CHANGE'; message: string; plan: RemediationPlan };
 
+/** A containment plan from a live survey, with its permission check; or why there is none. */
+export type ContainmentPlanResult = { ok: true; plan: StepPlan } | { ok: false; code: string; message: string };
+
 /** Plans from the instance's live security groups, with the EC2 dry run. Stores nothing. */
 export class RemediationPlanner {
   constructor(
     private readonly executors: RemediationExecutorFactory,
     private readonly limits: SourceLimits,
     private readonly log: pino.Logger,
+    private readonly steps?: StepExecutorFactory,
   ) {}
+
+  /**
+   * A containment playbook's plan for the finding: the survey (read-only calls), the plan, the permission check.
+   * Stores nothing; the modal shows it as the preview, and the submission computes it again before storing it.
+   */
+  async planContainment(finding: Finding, playbookId: string): Promise<ContainmentPlanResult> {
+    const playbook = stepPlaybookFor(playbookId);
+    const target = playbook?.appliesTo(finding);
+    if (!playbook || !target || playbook.id !== playbookId) return { ok: false, code: 'NO_PLAYBOOK', message: noPlaybook(finding) };
+    if (!this.steps) return { ok: false, code: 'NO_EXECUTOR', message: 'This bot is not set up to run containment playbooks.' };
+    const executor = await this.steps.forPlaybook(playbook.id, finding.accountId, finding.region);
+    const survey = await executor.survey(target);
+    const plan = playbook.plan(finding, target, survey);
+    if (isPlanRefusal(plan)) return { ok: false, code: plan.code, message: plan.message };
+    plan.dryRun = await this.permissionCheck(plan);
+    this.log.info(
+      { findingId: finding.id, playbook: playbook.id, steps: plan.steps.length, dryRunOk: plan.dryRun.ok },
+      'containment plan computed',
+    );
+    return { ok: true, plan };
+  }
 
   /** Synchronous, no I/O: for the modal's field error before the submission is acknowledged. */
   validateSources(text: string): ParseTrustedSourcesResult {
@@ -72,10 +100,21 @@ export class RemediationPlanner {
   }
 
   /** The EC2 dry run of a plan on its target; a failure to reach EC2 is a failed dry run, not an error. */
-  async dryRunOnTarget(plan: RemediationPlan, undo?: UndoBasis): Promise<DryRunOutcome> {
+  async dryRunOnTarget(plan: AnyPlan, undo?: AnyResult): Promise<DryRunOutcome> {
+    if (isStepPlan(plan)) return this.permissionCheck(plan);
+    if (isStepResult(undo)) return { ok: false, message: 'The revert does not match the run it undoes.' };
     try {
       const executor = await this.executors.forTarget(plan.accountId, plan.region);
       return await this.dryRun(executor, plan, undo);
+    } catch (err) {
+      return { ok: false, message: describeError(err) };
+    }
+  }
+
+  private async permissionCheck(plan: StepPlan): Promise<DryRunOutcome> {
+    try {
+      if (!this.steps) return { ok: false, message: 'This bot is not set up to run containment playbooks.' };
+      return await (await this.steps.forPlaybook(plan.playbook, plan.accountId, plan.region)).permissionCheck(plan);
     } catch (err) {
       return { ok: false, message: describeError(err) };
     }

@@ -1,15 +1,19 @@
 import type pino from 'pino';
 import { ChatOpsError, describeError } from '../domain/errors';
-import type { ProposalStore, RemediationExecutorFactory } from '../domain/ports';
+import type { ProposalStore, RemediationExecutorFactory, StepExecutorFactory } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
 import { TamperedError, planDigest } from '../domain/remediation/seal';
-import type { ExecutionResult } from '../domain/remediation/types';
+import { isStepPlan, isStepResult, type StepPlan, type StepRunResult } from '../domain/remediation/steps';
+import type { AnyResult, ExecutionResult, RemediationPlan } from '../domain/remediation/types';
 import { OutcomeNotRecordedError } from './errors';
 import type { ProposalSeals } from './proposal-seals';
+import { runSteps } from './step-runner';
 
 export interface ProposalExecutionDeps {
   store: ProposalStore;
   executors: RemediationExecutorFactory;
+  /** Containment playbooks' executors; without them a containment proposal fails before any call. */
+  steps?: StepExecutorFactory;
   seals: ProposalSeals;
   /** This process's identity, written as the execution lease owner. */
   owner: string;
@@ -36,40 +40,41 @@ export class ProposalExecution {
     const log = this.deps.log.child({ findingId: claimed.findingId, proposalId: claimed.id, execOwner });
     const started = this.deps.now();
     const digest = planDigest(claimed.plan);
-    let result: ExecutionResult;
+    let result: AnyResult;
     try {
       const { undo } = await this.deps.seals.checkBeforeExecution(claimed, digest, this.nowS());
-      const executor = await this.deps.executors.forTarget(claimed.plan.accountId, claimed.plan.region);
-      result = await executor.apply(
-        claimed.plan,
-        {
-          rulesBefore: claimed.rulesBefore,
-          recordRulesBefore: (rules) =>
-            this.deps.store.recordRulesBefore(
-              claimed.findingId,
-              claimed.id,
-              execOwner,
-              rules,
-              this.deps.seals.sealRulesBefore(claimed, digest, rules),
-            ),
-        },
-        undo,
-      );
+      const plan = claimed.plan;
+      result = isStepPlan(plan)
+        ? await this.runSteps(claimed, plan, digest, execOwner, undo)
+        : await this.runIngress(claimed, plan, digest, execOwner, undo);
     } catch (err) {
       const code = err instanceof ChatOpsError ? err.code : err instanceof Error ? err.name : 'Error';
       if (err instanceof TamperedError)
         log.error({ err: err.message, planDigest: digest }, 'execution refused: the stored proposal fails its seal; no AWS call made');
-      result = { ok: false, authorized: [], revoked: [], remainingOpen: [], ec2Calls: 0, error: { code, message: describeError(err) } };
+      const error = { code, message: describeError(err) };
+      result = isStepPlan(claimed.plan)
+        ? { engine: 'steps', ok: false, steps: [], kept: [], awsCalls: 0, error }
+        : { ok: false, authorized: [], revoked: [], remainingOpen: [], ec2Calls: 0, error };
     }
-    const summary = {
-      ok: result.ok,
-      authorized: result.authorized.length,
-      revoked: result.revoked.length,
-      remainingOpen: result.remainingOpen.length,
-      ec2Calls: result.ec2Calls,
-      errorCode: result.error?.code,
-      ms: this.deps.now() - started,
-    };
+    const summary = isStepResult(result)
+      ? {
+          ok: result.ok,
+          playbook: claimed.plan.playbook,
+          changed: result.steps.filter((s) => s.outcome === 'changed').length,
+          refused: result.steps.filter((s) => s.outcome === 'refused').length,
+          awsCalls: result.awsCalls,
+          errorCode: result.error?.code,
+          ms: this.deps.now() - started,
+        }
+      : {
+          ok: result.ok,
+          authorized: result.authorized.length,
+          revoked: result.revoked.length,
+          remainingOpen: result.remainingOpen.length,
+          ec2Calls: result.ec2Calls,
+          errorCode: result.error?.code,
+          ms: this.deps.now() - started,
+        };
     let finished;
     try {
       const resultSeal = this.deps.seals.sealResult(claimed, digest, result);
@@ -91,6 +96,63 @@ export class ProposalExecution {
     if (result.ok) log.info(summary, 'proposal executed');
     else log.warn({ ...summary, error: result.error?.message }, 'proposal execution failed');
     return finished.proposal;
+  }
+
+  private async runIngress(
+    claimed: Proposal,
+    plan: RemediationPlan,
+    digest: string,
+    execOwner: string,
+    undo: AnyResult | undefined,
+  ): Promise<ExecutionResult> {
+    if (isStepResult(undo)) throw new TamperedError('A security group revert names a containment run. Nothing was changed in AWS.');
+    const executor = await this.deps.executors.forTarget(plan.accountId, plan.region);
+    return executor.apply(
+      plan,
+      {
+        rulesBefore: claimed.rulesBefore,
+        recordRulesBefore: (rules) =>
+          this.deps.store.recordRulesBefore(
+            claimed.findingId,
+            claimed.id,
+            execOwner,
+            rules,
+            this.deps.seals.sealRulesBefore(claimed, digest, rules),
+          ),
+      },
+      undo,
+    );
+  }
+
+  private async runSteps(
+    claimed: Proposal,
+    plan: StepPlan,
+    digest: string,
+    execOwner: string,
+    undo: AnyResult | undefined,
+  ): Promise<StepRunResult> {
+    if (undo !== undefined && !isStepResult(undo))
+      throw new TamperedError('A containment revert names a security group run. Nothing was changed in AWS.');
+    if (!this.deps.steps) throw new ChatOpsError('NO_EXECUTOR', `The bot has no executor for ${plan.playbook}.`);
+    const executor = await this.deps.steps.forPlaybook(plan.playbook, plan.accountId, plan.region);
+    const approvedAt = claimed.approvedAt as number;
+    return runSteps(
+      plan,
+      executor,
+      {
+        statesBefore: claimed.stepsBefore,
+        record: (states) =>
+          this.deps.store.recordStepsBefore(
+            claimed.findingId,
+            claimed.id,
+            execOwner,
+            states,
+            this.deps.seals.sealStepsBefore(claimed, digest, states),
+          ),
+      },
+      { proposalId: claimed.id, findingId: claimed.findingId, approvedAt },
+      undo,
+    );
   }
 
   /** Start-up: every `executing` proposal whose lease expired is taken over and run again (each step is idempotent). */

@@ -1,6 +1,5 @@
 import type { ProposalStore } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
-import type { UndoBasis } from '../domain/remediation/plan-safety';
 import { EXECUTION_WINDOW_SECONDS, approvalTooOld } from '../domain/remediation/proposal-rules';
 import {
   TamperedError,
@@ -9,9 +8,11 @@ import {
   proposalSealFields,
   resultSealFields,
   rulesBeforeSealFields,
+  stepsBeforeSealFields,
   type ApprovalSealer,
 } from '../domain/remediation/seal';
-import type { ExecutionResult, IngressRule } from '../domain/remediation/types';
+import type { StepState } from '../domain/remediation/steps';
+import type { AnyResult, IngressRule } from '../domain/remediation/types';
 import { RemediationError } from './errors';
 
 /** The bot's seals over a proposal's life: made as the bot writes each step, checked before anything relies on one. */
@@ -38,7 +39,11 @@ export class ProposalSeals {
     return this.sealer.seal('rules-before', rulesBeforeSealFields(p, digest, rules));
   }
 
-  sealResult(p: Proposal, digest: string, result: ExecutionResult): string {
+  sealStepsBefore(p: Proposal, digest: string, states: StepState[]): string {
+    return this.sealer.seal('steps-before', stepsBeforeSealFields(p, digest, states));
+  }
+
+  sealResult(p: Proposal, digest: string, result: AnyResult): string {
     return this.sealer.seal('result', resultSealFields(p, digest, result));
   }
 
@@ -47,7 +52,7 @@ export class ProposalSeals {
    * approval seal) within the execution window, and what a resumed run or a revert relies on carries the bot's
    * seal too. Throws TamperedError (or APPROVAL_TOO_OLD).
    */
-  async checkBeforeExecution(p: Proposal, digest: string, nowS: number): Promise<{ undo?: UndoBasis }> {
+  async checkBeforeExecution(p: Proposal, digest: string, nowS: number): Promise<{ undo?: AnyResult }> {
     if (!p.approver || !this.approvalIntact(p, digest)) {
       throw new TamperedError(
         "The stored fix does not match what a second person approved (its plan, approval or people fail the bot's seal). Nothing was changed in AWS.",
@@ -67,6 +72,14 @@ export class ProposalSeals {
         "The journal of the interrupted run fails the bot's seal. Nothing was changed in AWS; check the security groups by hand.",
       );
     }
+    if (
+      p.stepsBefore !== undefined &&
+      !this.sealer.verify('steps-before', stepsBeforeSealFields(p, digest, p.stepsBefore), p.stepsBeforeSeal)
+    ) {
+      throw new TamperedError(
+        "The journal of the interrupted run fails the bot's seal. Nothing was changed in AWS; check the resource by hand.",
+      );
+    }
     if (p.kind !== 'revert') return {};
     const original = p.revertOf ? await this.store.getProposal(p.findingId, p.revertOf) : undefined;
     if (!original) throw new TamperedError('The fix this revert undoes is not in the store. Nothing was changed in AWS.');
@@ -74,7 +87,7 @@ export class ProposalSeals {
   }
 
   /** The execution result of a fix, if it and its approval carry the bot's seals. Throws TamperedError. */
-  sealedResult(p: Proposal): UndoBasis {
+  sealedResult(p: Proposal): AnyResult {
     const digest = planDigest(p.plan);
     const sealed = p.result !== undefined && this.sealer.verify('result', resultSealFields(p, digest, p.result), p.resultSeal);
     if (!this.approvalIntact(p, digest) || !sealed || !p.result)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pino from 'pino';
 import { ChatOpsError, describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
-import type { ApproverPolicy, ProposalStore, RemediationExecutorFactory } from '../domain/ports';
+import type { ApproverPolicy, ProposalStore, RemediationExecutorFactory, StepExecutorFactory } from '../domain/ports';
 import type { Proposal, ProposalKind } from '../domain/proposal';
 import type { PlanPreview } from '../domain/remediation/exposure';
 import {
@@ -17,12 +17,14 @@ import {
   type Decision,
   type Refusal,
 } from '../domain/remediation/proposal-rules';
+import { stepPlaybookFor } from '../domain/remediation/registry';
 import { revertPlan } from '../domain/remediation/revert';
+import { isStepPlan, isStepResult, stepRevertPlan } from '../domain/remediation/steps';
 import { planDigest, type ApprovalSealer } from '../domain/remediation/seal';
 import { DEFAULT_SOURCE_LIMITS, type ParseTrustedSourcesResult, type SourceLimits } from '../domain/remediation/trusted-source';
-import type { RemediationPlan, TrustedSource } from '../domain/remediation/types';
+import type { AnyPlan, AnyResult, TrustedSource } from '../domain/remediation/types';
 import { RemediationError } from './errors';
-import { RemediationPlanner, type ProposeResult } from './planner';
+import { RemediationPlanner, type ContainmentPlanResult, type ProposeResult } from './planner';
 import { ProposalExecution } from './proposal-execution';
 import { ProposalSeals } from './proposal-seals';
 
@@ -31,6 +33,8 @@ export const DEFAULT_LEASE_SECONDS = 300;
 export interface RemediationServiceDeps {
   store: ProposalStore;
   executors: RemediationExecutorFactory;
+  /** The containment playbooks' AWS side (IAM, EC2, S3); without it only restrict-ingress is offered. */
+  steps?: StepExecutorFactory;
   approvers: ApproverPolicy;
   /** Seals proposals, approvals and results with APPROVAL_SIGNING_KEY, and checks them before any AWS call. */
   sealer: ApprovalSealer;
@@ -47,7 +51,7 @@ export interface RemediationServiceDeps {
 }
 
 export interface NewProposal {
-  plan: RemediationPlan;
+  plan: AnyPlan;
   requester: string;
   channel: string;
   threadTs: string;
@@ -76,12 +80,13 @@ export class RemediationService {
     this.now = deps.now ?? Date.now;
     this.newId = deps.newId ?? (() => randomBytes(8).toString('hex'));
     this.leaseSeconds = deps.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-    this.planner = new RemediationPlanner(deps.executors, deps.sourceLimits ?? DEFAULT_SOURCE_LIMITS, this.log);
+    this.planner = new RemediationPlanner(deps.executors, deps.sourceLimits ?? DEFAULT_SOURCE_LIMITS, this.log, deps.steps);
     this.seals = new ProposalSeals(deps.sealer, deps.store);
-    const { store, executors, owner } = deps;
+    const { store, executors, owner, steps } = deps;
     this.execution = new ProposalExecution({
       store,
       executors,
+      ...(steps ? { steps } : {}),
       owner,
       seals: this.seals,
       leaseSeconds: this.leaseSeconds,
@@ -108,6 +113,16 @@ export class RemediationService {
   /** The plan from the instance's live security groups, with the EC2 DryRun outcome. Stores nothing. */
   propose(input: { finding: Finding; requester: string; sourcesText?: string; sources?: TrustedSource[] }): Promise<ProposeResult> {
     return this.planner.propose(input);
+  }
+
+  /** Whether containment playbooks can run (their executors are wired). */
+  get containmentEnabled(): boolean {
+    return this.deps.steps !== undefined;
+  }
+
+  /** A containment playbook's plan from a live survey, with its permission check. Stores nothing. */
+  planContainment(finding: Finding, playbookId: string): Promise<ContainmentPlanResult> {
+    return this.planner.planContainment(finding, playbookId);
   }
 
   async createProposal(input: NewProposal): Promise<Proposal> {
@@ -267,7 +282,10 @@ export class RemediationService {
     const active = siblings.find((p) => isActiveRevert(p, nowS));
     if (active) return refused({ reason: 'revert-exists', proposal: active }, original);
 
-    const plan = revertPlan(original.plan, revertible.result);
+    const plan = this.revertPlanOf(original.plan, revertible.result);
+    if (!plan) return refuse('The record of the fix does not match its kind of plan; check the resource by hand.');
+    if (isStepPlan(plan) && plan.steps.length === 0)
+      return refuse('The run changed only what is kept as evidence, so there is nothing to revert.');
     plan.dryRun = await this.planner.dryRunOnTarget(plan, revertible.result);
     try {
       const proposal = await this.createProposal({
@@ -287,6 +305,14 @@ export class RemediationService {
       if (!existing) throw err;
       return refused({ reason: 'revert-exists', proposal: existing }, original);
     }
+  }
+
+  private revertPlanOf(original: AnyPlan, result: AnyResult): AnyPlan | undefined {
+    if (isStepPlan(original)) {
+      if (!isStepResult(result)) return undefined;
+      return stepRevertPlan(original, result, stepPlaybookFor(original.playbook)?.revertWarnings ?? []);
+    }
+    return isStepResult(result) ? undefined : revertPlan(original, result);
   }
 
   private async revertsOf(findingId: string, originalId: string): Promise<Proposal[]> {

@@ -11,7 +11,8 @@ import type {
   TransitionOutcome,
 } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
-import type { ExecutionResult, IngressRule } from '../domain/remediation/types';
+import type { StepState } from '../domain/remediation/steps';
+import type { AnyResult, IngressRule } from '../domain/remediation/types';
 import { CardRepository } from './card-repository';
 import { CursorLeaseRepository } from './cursor-lease-repository';
 import { DigestRepository } from './digest-repository';
@@ -163,7 +164,7 @@ export class DynamoStateStore implements StateStore {
     findingId: string,
     proposalId: string,
     execOwner: string,
-    result: ExecutionResult,
+    result: AnyResult,
     nowS: number,
     resultSeal?: string,
   ): Promise<TransitionOutcome> {
@@ -171,6 +172,10 @@ export class DynamoStateStore implements StateStore {
   }
   recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[], seal?: string): Promise<void> {
     return this.proposals.recordRulesBefore(findingId, proposalId, execOwner, rules, seal);
+  }
+
+  recordStepsBefore(findingId: string, proposalId: string, execOwner: string, states: StepState[], seal: string): Promise<void> {
+    return this.proposals.recordStepsBefore(findingId, proposalId, execOwner, states, seal);
   }
   setMessageTs(findingId: string, proposalId: string, messageTs: string): Promise<void> {
     return this.proposals.setMessageTs(findingId, proposalId, messageTs);

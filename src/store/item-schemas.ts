@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CardRecord, DigestItem } from '../domain/ports';
 import type { AuditEntry, Proposal } from '../domain/proposal';
+import type { Json, StepPlan, StepRunResult, StepState } from '../domain/remediation/steps';
 import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from '../domain/remediation/types';
 
 /*
@@ -29,7 +30,58 @@ const trustedSource = z.discriminatedUnion('kind', [
   z.looseObject({ kind: z.literal('securityGroup'), groupId: z.string() }),
 ]) satisfies z.ZodType<TrustedSource>;
 
-const plan = z.looseObject({
+const json: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.null(), z.boolean(), z.number(), z.string(), z.array(json), z.record(z.string(), json)]),
+);
+
+const dryRun = z.looseObject({ ok: z.boolean(), message: z.string(), checked: z.boolean().optional() });
+
+const stepPlan = z.looseObject({
+  engine: z.literal('steps'),
+  playbook: z.string(),
+  findingId: z.string(),
+  accountId: z.string(),
+  region: z.string(),
+  target: z.looseObject({ kind: z.string(), id: z.string(), label: z.string() }),
+  steps: z.array(
+    z.looseObject({
+      action: z.string(),
+      resource: z.string(),
+      before: json,
+      after: json,
+      label: z.string(),
+      beforeText: z.string(),
+      afterText: z.string(),
+      revertible: z.boolean(),
+    }),
+  ),
+  untouched: z.array(z.looseObject({ label: z.string(), reason: z.string() })),
+  warnings: z.array(z.string()),
+  dryRun: dryRun.optional(),
+}) satisfies z.ZodType<StepPlan>;
+
+const stepResult = z.looseObject({
+  engine: z.literal('steps'),
+  ok: z.boolean(),
+  steps: z.array(
+    z.looseObject({
+      action: z.string(),
+      resource: z.string(),
+      label: z.string(),
+      outcome: z.enum(['changed', 'unchanged', 'refused']),
+      before: json,
+      after: json,
+      detail: z.string().optional(),
+    }),
+  ),
+  kept: z.array(z.looseObject({ label: z.string(), id: z.string() })),
+  awsCalls: z.number(),
+  error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
+}) satisfies z.ZodType<StepRunResult>;
+
+const stepStates = z.array(z.looseObject({ action: z.string(), resource: z.string(), state: json })) satisfies z.ZodType<StepState[]>;
+
+const ingressPlan = z.looseObject({
   playbook: z.string(),
   findingId: z.string(),
   accountId: z.string(),
@@ -40,10 +92,10 @@ const plan = z.looseObject({
   revoke: rules,
   authorize: rules,
   untouched: z.array(z.looseObject({ rule, reason: z.string() })),
-  dryRun: z.looseObject({ ok: z.boolean(), message: z.string() }).optional(),
+  dryRun: dryRun.optional(),
 }) satisfies z.ZodType<RemediationPlan>;
 
-const result = z.looseObject({
+const ingressResult = z.looseObject({
   ok: z.boolean(),
   authorized: rules,
   revoked: rules,
@@ -52,6 +104,10 @@ const result = z.looseObject({
   ec2Calls: z.number(),
   error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
 }) satisfies z.ZodType<ExecutionResult>;
+
+// A plan or result with `engine: 'steps'` is read as a containment one only, never as restrict-ingress.
+const plan = z.union([stepPlan, ingressPlan.refine((p) => !('engine' in p), 'an unknown plan engine')]);
+const result = z.union([stepResult, ingressResult.refine((r) => !('engine' in r), 'an unknown result engine')]);
 
 const auditEntry = z.looseObject({
   at: z.number(),
@@ -83,6 +139,8 @@ export const proposalSchema = z.looseObject({
   execLeaseExpiresAt: z.number().optional(),
   rulesBefore: rules.optional(),
   rulesBeforeSeal: z.string().optional(),
+  stepsBefore: stepStates.optional(),
+  stepsBeforeSeal: z.string().optional(),
   result: result.optional(),
   history: z.array(auditEntry),
 }) satisfies z.ZodType<Proposal>;

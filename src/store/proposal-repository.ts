@@ -2,7 +2,8 @@ import { LeaseLostError, NotFoundError } from '../domain/errors';
 import type { ApprovalBinding, ProposalStore, TransitionOutcome } from '../domain/ports';
 import type { AuditEntry, Proposal } from '../domain/proposal';
 import { canonicalJson } from '../domain/remediation/seal';
-import type { ExecutionResult, IngressRule } from '../domain/remediation/types';
+import type { StepState } from '../domain/remediation/steps';
+import type { AnyResult, IngressRule } from '../domain/remediation/types';
 import { ProposalExistsError } from './errors';
 import { PROPOSAL_RETENTION_S, keys, readEach, readProposal, writeProposal } from './items';
 import { names, type TableClient, type UpdateInput } from './table-client';
@@ -135,7 +136,7 @@ export class ProposalRepository implements ProposalStore {
     findingId: string,
     proposalId: string,
     execOwner: string,
-    result: ExecutionResult,
+    result: AnyResult,
     nowS: number,
     resultSeal?: string,
   ): Promise<TransitionOutcome> {
@@ -165,14 +166,35 @@ export class ProposalRepository implements ProposalStore {
     });
   }
 
-  async recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[], seal?: string): Promise<void> {
+  recordRulesBefore(findingId: string, proposalId: string, execOwner: string, rules: IngressRule[], seal?: string): Promise<void> {
+    return this.recordJournal(findingId, proposalId, execOwner, 'rulesBefore', 'rulesBeforeSeal', rules, seal);
+  }
+
+  recordStepsBefore(findingId: string, proposalId: string, execOwner: string, states: StepState[], seal: string): Promise<void> {
+    return this.recordJournal(findingId, proposalId, execOwner, 'stepsBefore', 'stepsBeforeSeal', states, seal);
+  }
+
+  /** Writes an execution's journal once, while the writer holds the execution lease. */
+  private async recordJournal(
+    findingId: string,
+    proposalId: string,
+    execOwner: string,
+    field: 'rulesBefore' | 'stepsBefore',
+    sealField: 'rulesBeforeSeal' | 'stepsBeforeSeal',
+    journal: IngressRule[] | StepState[],
+    seal: string | undefined,
+  ): Promise<void> {
     const updated = await this.table.updateIf({
       Key: keys.proposal(findingId, proposalId),
-      UpdateExpression: `SET #rulesBefore = :rules${seal === undefined ? '' : ', #rulesBeforeSeal = :seal'}`,
-      ConditionExpression: '#state = :executing AND #execOwner = :execOwner AND attribute_not_exists(#rulesBefore)',
-      ExpressionAttributeNames: names('rulesBefore', 'state', 'execOwner', ...(seal === undefined ? [] : ['rulesBeforeSeal'])),
+      UpdateExpression: `SET #journal = :journal${seal === undefined ? '' : ', #journalSeal = :seal'}`,
+      ConditionExpression: '#state = :executing AND #execOwner = :execOwner AND attribute_not_exists(#journal)',
+      ExpressionAttributeNames: {
+        ...names('state', 'execOwner'),
+        '#journal': field,
+        ...(seal === undefined ? {} : { '#journalSeal': sealField }),
+      },
       ExpressionAttributeValues: {
-        ':rules': rules,
+        ':journal': journal,
         ':executing': 'executing',
         ':execOwner': execOwner,
         ...(seal === undefined ? {} : { ':seal': seal }),
@@ -184,8 +206,8 @@ export class ProposalRepository implements ProposalStore {
     const same =
       current?.state === 'executing' &&
       current.execOwner === execOwner &&
-      current.rulesBefore !== undefined &&
-      canonicalJson(current.rulesBefore) === canonicalJson(rules);
+      current[field] !== undefined &&
+      canonicalJson(current[field]) === canonicalJson(journal);
     if (!same)
       throw new LeaseLostError(`Proposal ${proposalId} is no longer being executed by ${execOwner}; nothing was changed by this run.`);
   }

@@ -4,6 +4,7 @@ import { variant } from '../../support/helpers/fixtures';
 import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
 import { click, interaction } from '../../support/helpers/signed-request';
 import type { ApiCall } from '../../support/helpers/slack-stand-in';
+import { ingressResult } from '../../support/helpers/plans';
 
 /** A port reachable from the internet through near-world ranges or a prefix list is never reported as verified closed. */
 const FINDING_ID = 'e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0';
@@ -56,7 +57,7 @@ test('near-world ranges and a prefix list are listed as exposing, and the outcom
   for (const source of ['0.0.0.0/1', '128.0.0.0/1', 'pl-0123456789abcdef0', '2001:db8::/32']) expect(text).toContain(source);
   expect(text).not.toContain('Verified by reading the groups back');
   const stored = await rig.store.getProposal(FINDING_ID, proposal?.id ?? '');
-  expect(stored?.result?.stillExposed?.map((r) => r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId)).toEqual([
+  expect(ingressResult(stored)?.stillExposed?.map((r) => r.cidrIpv4 ?? r.cidrIpv6 ?? r.prefixListId)).toEqual([
     '0.0.0.0/1',
     '128.0.0.0/1',
     'pl-0123456789abcdef0',

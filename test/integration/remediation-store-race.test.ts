@@ -22,6 +22,7 @@ import { SEED_GROUP, SEED_INSTANCE, seedRules } from '../../support/fakes/ec2/se
 import { variant } from '../../support/helpers/fixtures';
 import { testSealer } from '../../support/helpers/sealer';
 import { SlackStandIn } from '../../support/helpers/slack-stand-in';
+import { ingressPlan } from '../../support/helpers/plans';
 
 const ACCOUNT = '123456789012';
 const REQ = 'U0ALICE001';
@@ -319,12 +320,12 @@ describe('execution', () => {
     });
     const binding = { planDigest, proposalSeal: p.proposalSeal as string, approvalSeal };
     expect((await store.approve(p.findingId, p.id, APP1, 'bot-dead', leaseS, nowS, binding)).ok).toBe(true);
-    const rulesSeal = sealer.seal('rules-before', { proposalId: p.id, findingId: p.findingId, planDigest, rules: p.plan.revoke });
-    await store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke, rulesSeal);
+    const rulesSeal = sealer.seal('rules-before', { proposalId: p.id, findingId: p.findingId, planDigest, rules: ingressPlan(p).revoke });
+    await store.recordRulesBefore(p.findingId, p.id, 'bot-dead', ingressPlan(p).revoke, rulesSeal);
     // The same record again (an SDK retry of a write that landed) is accepted; another record or owner is not.
-    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', p.plan.revoke, rulesSeal)).resolves.toBeUndefined();
+    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', ingressPlan(p).revoke, rulesSeal)).resolves.toBeUndefined();
     await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-dead', [])).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-other', p.plan.revoke)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(store.recordRulesBefore(p.findingId, p.id, 'bot-other', ingressPlan(p).revoke)).rejects.toBeInstanceOf(LeaseLostError);
     ec2.rules.push({
       id: 'sgr-fromdeadbot000001',
       groupId: SEED_GROUP,
@@ -362,7 +363,7 @@ describe('execution', () => {
       authorized: [expect.objectContaining({ cidrIpv4: '203.0.113.0/24' })],
       revoked: [expect.objectContaining({ cidrIpv4: '0.0.0.0/0' }), expect.objectContaining({ cidrIpv6: '::/0' })],
     });
-    expect(stored?.rulesBefore).toEqual(p.plan.revoke);
+    expect(stored?.rulesBefore).toEqual(ingressPlan(p).revoke);
     expect(await rescuer.resumeStalled()).toEqual([]);
   });
 
@@ -384,8 +385,8 @@ describe('execution', () => {
 
     const revert = await service().proposeRevert(p.findingId, p.id, APP2);
     if (!revert.ok) throw new Error(JSON.stringify(revert.refusal));
-    expect(revert.proposal.plan.authorize).toEqual([]);
-    expect(revert.proposal.plan.revoke).toEqual([expect.objectContaining({ cidrIpv4: '203.0.113.0/24' })]);
+    expect(ingressPlan(revert.proposal).authorize).toEqual([]);
+    expect(ingressPlan(revert.proposal).revoke).toEqual([expect.objectContaining({ cidrIpv4: '203.0.113.0/24' })]);
     ec2.resetCalls();
     const undone = await service().approve(p.findingId, revert.proposal.id, APP1, revert.proposal.planDigest);
     expect(undone.ok && undone.proposal.state).toBe('executed');

@@ -13,6 +13,7 @@ import { RH, eventually, proposeSubmission, startRemediationRig, type Remediatio
 import { testSealer } from '../../support/helpers/sealer';
 import { click, interaction } from '../../support/helpers/signed-request';
 import type { ApiCall } from '../../support/helpers/slack-stand-in';
+import { ingressPlan, ingressResult } from '../../support/helpers/plans';
 
 /**
  * Someone who can write the state table (a local process with the embedded store, anyone with dynamodb:PutItem
@@ -118,7 +119,7 @@ describe('tamper: a plan edited in the table after the message was shown', () =>
     const { findingId, proposal, message } = await proposeFix();
     const approve = buttonValue(message, 'remediation_approve');
     expect(approve).toBe(`${findingId} ${proposal.id} ${proposal.planDigest}`);
-    const evil: RemediationPlan = { ...proposal.plan, authorize: [ALL_TRAFFIC_FROM_WORLD] };
+    const evil: RemediationPlan = { ...ingressPlan(proposal), authorize: [ALL_TRAFFIC_FROM_WORLD] };
     await tamper(findingId, proposal.id, { plan: evil });
 
     const answer = await press('remediation_approve', approve, BOB, 'bob-edited-plan');
@@ -135,7 +136,7 @@ describe('tamper: a plan edited in the table after the message was shown', () =>
 
   test('the plan and its stored digest both rewritten: refused, because the bot never sealed that plan', async () => {
     const { findingId, proposal } = await proposeFix();
-    const evil: RemediationPlan = { ...proposal.plan, authorize: [ALL_TRAFFIC_FROM_WORLD] };
+    const evil: RemediationPlan = { ...ingressPlan(proposal), authorize: [ALL_TRAFFIC_FROM_WORLD] };
     const evilDigest = planDigest(evil);
     await tamper(findingId, proposal.id, { plan: evil, planDigest: evilDigest });
 
@@ -193,7 +194,7 @@ describe('tamper: an item injected in state executing', () => {
   test('is not run at start: no AWS call, marked failed TAMPERED, logged as an error, the thread told', async () => {
     const { findingId, proposal } = await proposeFix();
     const injectedId = 'abcdefabcdef0001';
-    const plan: RemediationPlan = { ...proposal.plan, authorize: [ALL_TRAFFIC_FROM_WORLD], revoke: [] };
+    const plan: RemediationPlan = { ...ingressPlan(proposal), authorize: [ALL_TRAFFIC_FROM_WORLD], revoke: [] };
     const nowS = Math.floor(Date.now() / 1000);
     const item = {
       pk: `finding#${findingId}`,
@@ -308,7 +309,9 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const result = proposal.result;
     if (!result) throw new Error('no result');
     // Revert would "restore" all traffic from the world.
-    await tamper(findingId, proposal.id, { result: { ...result, revoked: [...result.revoked, ALL_TRAFFIC_FROM_WORLD] } });
+    await tamper(findingId, proposal.id, {
+      result: { ...result, revoked: [...(ingressResult({ result })?.revoked ?? []), ALL_TRAFFIC_FROM_WORLD] },
+    });
     const answer = await press('remediation_revert', `${findingId} ${proposal.id}`, CAROL, `carol-revert-${proposal.id}`);
     expect(answer).toContain("fails the bot's seal");
     expect((await rig.store.listProposals(findingId)).map((p) => p.kind)).toEqual(['remediate']);
@@ -342,7 +345,7 @@ describe('tamper: a forged result or seal behind a revert', () => {
     const approve = buttonValue(revertMsg, 'remediation_approve');
     const revert = await rig.store.getProposal(findingId, revertId);
     if (!revert) throw new Error('no revert stored');
-    const widened = { ...revert.plan, authorize: [...revert.plan.authorize, ALL_TRAFFIC_FROM_WORLD] };
+    const widened = { ...ingressPlan(revert), authorize: [...ingressPlan(revert).authorize, ALL_TRAFFIC_FROM_WORLD] };
 
     await tamper(findingId, revertId, { plan: widened });
     expect(await press('remediation_approve', approve, BOB, 'bob-edited-revert')).toContain('The plan changed since it was shown');

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isExpired, type ApprovalRefusal, type Proposal } from '../proposal';
-import type { ExecutionResult } from './types';
+import { isStepResult } from './steps';
+import type { AnyResult } from './types';
 
 /** `<16 hex>` for a proposal, `<16 hex>-r<n>` for the n-th revert of one. */
 export const PROPOSAL_ID_PATTERN = /^[0-9a-f]{16}(?:-r[1-9]\d{0,2})?$/;
@@ -73,17 +74,19 @@ function settledRefusal(p: Proposal | undefined, stillProposed: (p: Proposal) =>
 
 // ---------------------------------------------------------------- revert
 
-function changedNothing(result: ExecutionResult | undefined): boolean {
-  return !result || (result.authorized.length === 0 && result.revoked.length === 0);
+function changedNothing(result: AnyResult | undefined): boolean {
+  if (!result) return true;
+  if (isStepResult(result)) return !result.steps.some((s) => s.outcome === 'changed');
+  return result.authorized.length === 0 && result.revoked.length === 0;
 }
 
-/** Whether the record allows a revert, before its seals are checked: a finished fix that changed a rule. */
-export type Revertibility = { ok: true; result: ExecutionResult } | { ok: false; detail: string };
+/** Whether the record allows a revert, before its seals are checked: a finished fix that changed something. */
+export type Revertibility = { ok: true; result: AnyResult } | { ok: false; detail: string };
 
 export function revertibility(p: Proposal): Revertibility {
   if (p.kind !== 'remediate') return { ok: false, detail: 'A revert cannot itself be reverted; propose a new fix instead.' };
   if (p.state !== 'executed' && p.state !== 'failed') return { ok: false, detail: `The fix is ${p.state}, so there is nothing to revert.` };
-  if (changedNothing(p.result) || !p.result) return { ok: false, detail: 'The run changed no rule, so there is nothing to revert.' };
+  if (changedNothing(p.result) || !p.result) return { ok: false, detail: 'The run changed nothing, so there is nothing to revert.' };
   return { ok: true, result: p.result };
 }
 

@@ -1,7 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ChatOpsError } from '../errors';
 import type { Proposal } from '../proposal';
-import type { ExecutionResult, IngressRule, RemediationPlan } from './types';
+import type { StepState } from './steps';
+import type { AnyPlan, AnyResult, IngressRule } from './types';
 
 /** Shortest key accepted for APPROVAL_SIGNING_KEY, in bytes. */
 export const MIN_SIGNING_KEY_BYTES = 32;
@@ -38,7 +39,7 @@ function canonical(value: unknown): unknown {
 }
 
 /** SHA-256 (hex) of the plan's canonical JSON: what an approver approves. */
-export function planDigest(plan: RemediationPlan): string {
+export function planDigest(plan: AnyPlan): string {
   return createHash('sha256').update(canonicalJson(plan)).digest('hex');
 }
 
@@ -71,7 +72,7 @@ export interface ResultSealFields {
   proposalId: string;
   findingId: string;
   planDigest: string;
-  result: ExecutionResult;
+  result: AnyResult;
 }
 
 export interface RulesBeforeSealFields {
@@ -108,7 +109,7 @@ export function approvalSealFields(p: SealedProposal, digest: string, approver: 
   };
 }
 
-export function resultSealFields(p: Pick<Proposal, 'id' | 'findingId'>, digest: string, result: ExecutionResult): ResultSealFields {
+export function resultSealFields(p: Pick<Proposal, 'id' | 'findingId'>, digest: string, result: AnyResult): ResultSealFields {
   return { proposalId: p.id, findingId: p.findingId, planDigest: digest, result };
 }
 
@@ -116,11 +117,23 @@ export function rulesBeforeSealFields(p: Pick<Proposal, 'id' | 'findingId'>, dig
   return { proposalId: p.id, findingId: p.findingId, planDigest: digest, rules };
 }
 
+export interface StepsBeforeSealFields {
+  proposalId: string;
+  findingId: string;
+  planDigest: string;
+  states: StepState[];
+}
+
+export function stepsBeforeSealFields(p: Pick<Proposal, 'id' | 'findingId'>, digest: string, states: StepState[]): StepsBeforeSealFields {
+  return { proposalId: p.id, findingId: p.findingId, planDigest: digest, states };
+}
+
 interface Purposes {
   proposal: ProposalSealFields;
   approval: ApprovalSealFields;
   result: ResultSealFields;
   'rules-before': RulesBeforeSealFields;
+  'steps-before': StepsBeforeSealFields;
 }
 export type SealPurpose = keyof Purposes;
 

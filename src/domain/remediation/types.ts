@@ -27,6 +27,8 @@ export interface DryRunOutcome {
   ok: boolean;
   /** "DryRunOperation: request would have succeeded" or the missing permission. */
   message: string;
+  /** False when the service has no dry run and the permission could not be checked before approval. */
+  checked?: boolean;
 }
 
 /** What a remediation will do. Computed from live security groups, stored on the proposal. */
@@ -64,3 +66,7 @@ export interface ExecutionResult {
   ec2Calls: number;
   error?: { code: string; message: string };
 }
+
+/** A plan of either engine: restrict-ingress (security group rules) or a containment playbook (steps). */
+export type AnyPlan = RemediationPlan | import('./steps').StepPlan;
+export type AnyResult = ExecutionResult | import('./steps').StepRunResult;

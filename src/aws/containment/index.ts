@@ -1,0 +1,51 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ChatOpsError } from '../../domain/errors';
+import type { StepExecutor, StepExecutorFactory } from '../../domain/ports';
+import { BLOCK_BUCKET_PUBLIC_ACCESS } from '../../domain/remediation/containment/bucket-public-access';
+import { basePlaybook } from '../../domain/remediation/steps';
+import type { Ec2Credentials } from '../remediation-executor-factory';
+import { BucketPublicAccessAdapter } from './bucket-public-access';
+
+/** The SDK clients of one target (account and region), made on first use with that target's credentials. */
+export interface ContainmentClients {
+  region: string;
+  ec2(): EC2Client;
+  iam(): IAMClient;
+  s3(): S3Client;
+}
+
+/** Each containment playbook's AWS side, by playbook ID (see domain/remediation/registry.ts). */
+export const STEP_ADAPTERS: Readonly<Record<string, (clients: ContainmentClients) => StepExecutor>> = Object.freeze({
+  [BLOCK_BUCKET_PUBLIC_ACCESS]: (c: ContainmentClients) => new BucketPublicAccessAdapter(c.s3(), c.region),
+});
+
+export interface AwsStepExecutorsDeps {
+  /** Undefined for the bot's own account; REMEDIATION_ROLE_NAME's credentials elsewhere. */
+  credentialsFor(accountId: string, region: string): Promise<Ec2Credentials | undefined>;
+  makeEc2(region: string, credentials?: Ec2Credentials): EC2Client;
+  makeIam(region: string, credentials?: Ec2Credentials): IAMClient;
+  makeS3(region: string, credentials?: Ec2Credentials): S3Client;
+}
+
+/** A fresh executor per run, with clients for the target account (assumed role) and region. */
+export class AwsStepExecutors implements StepExecutorFactory {
+  constructor(private readonly deps: AwsStepExecutorsDeps) {}
+
+  async forPlaybook(playbook: string, accountId: string, region: string): Promise<StepExecutor> {
+    const make = STEP_ADAPTERS[basePlaybook(playbook)];
+    if (!make) throw new ChatOpsError('NO_EXECUTOR', `The bot has no executor for playbook ${JSON.stringify(playbook)}.`);
+    const credentials = await this.deps.credentialsFor(accountId, region);
+    const once = <T>(build: () => T): (() => T) => {
+      let client: T | undefined;
+      return () => (client ??= build());
+    };
+    return make({
+      region,
+      ec2: once(() => this.deps.makeEc2(region, credentials)),
+      iam: once(() => this.deps.makeIam(region, credentials)),
+      s3: once(() => this.deps.makeS3(region, credentials)),
+    });
+  }
+}
