@@ -1,6 +1,7 @@
 import type { Finding as SdkFinding, RemoteIpDetails } from '@aws-sdk/client-guardduty';
 import type { ActionSummary, Finding, RemoteIp, ResourceSummary, ThreatIntel } from '../domain/finding';
 import { bandOf } from '../domain/severity';
+import { familyDetailsOf } from './family-mapper';
 import { sequenceOf } from './sequence-mapper';
 import { items, port, str } from './wire-values';
 
@@ -43,8 +44,11 @@ function resourceOf(f: SdkFinding): ResourceSummary {
   if (instance && (r?.ResourceType === 'Instance' || instance.InstanceId)) {
     const nics = items(instance.NetworkInterfaces);
     const groups = new Map<string, string | undefined>();
-    for (const nic of nics) for (const g of items(nic.SecurityGroups)) if (g.GroupId) groups.set(g.GroupId, str(g.GroupName));
-    const tags = items(instance.Tags).flatMap((t) => (t.Key !== undefined ? [{ key: t.Key, value: t.Value ?? '' }] : []));
+    for (const nic of nics)
+      for (const g of items(nic.SecurityGroups)) if (str(g.GroupId)) groups.set(g.GroupId as string, str(g.GroupName));
+    const tags = items(instance.Tags).flatMap((t) =>
+      typeof t.Key === 'string' ? [{ key: t.Key, value: typeof t.Value === 'string' ? t.Value : '' }] : [],
+    );
     return {
       kind: 'instance',
       instanceId: str(instance.InstanceId),
@@ -61,7 +65,7 @@ function resourceOf(f: SdkFinding): ResourceSummary {
   const bucketDetails = items(r?.S3BucketDetails).filter((b) => str(b.Name));
   const buckets = bucketDetails.map((b) => b.Name as string);
   const publicBuckets = bucketDetails
-    .filter((b) => b.PublicAccess?.EffectivePermission?.toUpperCase() === 'PUBLIC')
+    .filter((b) => str(b.PublicAccess?.EffectivePermission)?.toUpperCase() === 'PUBLIC')
     .map((b) => b.Name as string);
   // S3 findings also carry AccessKeyDetails (who made the call); the bucket is the resource.
   if (buckets.length > 0 && (r?.ResourceType === 'S3Bucket' || !r?.AccessKeyDetails)) return { kind: 's3Bucket', buckets, publicBuckets };
@@ -170,6 +174,7 @@ export function toFinding(f: SdkFinding): Finding {
   const partition = str(f.Partition) ?? 'aws';
   const severity = typeof f.Severity === 'number' && Number.isFinite(f.Severity) ? f.Severity : 0;
   const count = f.Service?.Count;
+  const details = familyDetailsOf(f, partition, region);
   return {
     id,
     arn: str(f.Arn),
@@ -185,6 +190,7 @@ export function toFinding(f: SdkFinding): Finding {
     action: actionOf(f),
     threatIntel: threatIntelOf(f),
     sequence: sequenceOf(f),
+    ...(details ? { details } : {}),
     count: typeof count === 'number' && count > 0 ? count : 1,
     createdAt: str(f.CreatedAt),
     updatedAt: str(f.UpdatedAt) ?? str(f.CreatedAt) ?? new Date(0).toISOString(),

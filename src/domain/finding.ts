@@ -112,6 +112,195 @@ export interface AttackSequence {
   indicators: SequenceIndicator[];
 }
 
+/** A container (Kubernetes workload, ECS task or the finding's `resource.containerDetails`). */
+export interface ContainerSummary {
+  name?: string;
+  image?: string;
+  id?: string;
+  runtime?: string;
+  privileged?: boolean;
+}
+
+/** EKS protection and EKS runtime findings: `resource.eksClusterDetails`, `resource.kubernetesDetails`, the Kubernetes API call. */
+export interface KubernetesSummary {
+  cluster?: { name?: string; arn?: string; status?: string; vpcId?: string };
+  user?: {
+    name?: string;
+    uid?: string;
+    groups: string[];
+    sessionNames: string[];
+    impersonatedUser?: string;
+    impersonatedGroups: string[];
+  };
+  workload?: {
+    name?: string;
+    type?: string;
+    namespace?: string;
+    serviceAccount?: string;
+    hostNetwork?: boolean;
+    hostPid?: boolean;
+    hostIpc?: boolean;
+    containers: ContainerSummary[];
+  };
+  /** `service.action.kubernetesApiCallAction`. */
+  apiCall?: {
+    verb?: string;
+    requestUri?: string;
+    resource?: string;
+    subresource?: string;
+    namespace?: string;
+    resourceName?: string;
+    statusCode?: number;
+    sourceIps: string[];
+  };
+  /** The cluster in the EKS console. */
+  consoleUrl?: string;
+}
+
+/** ECS findings: `resource.ecsClusterDetails` and its task. */
+export interface EcsSummary {
+  clusterName?: string;
+  clusterArn?: string;
+  status?: string;
+  runningTasks?: number;
+  activeServices?: number;
+  task?: {
+    arn?: string;
+    definitionArn?: string;
+    version?: string;
+    launchType?: string;
+    group?: string;
+    startedBy?: string;
+    /** ISO-8601. */
+    startedAt?: string;
+    containers: ContainerSummary[];
+  };
+  /** The task (else the cluster) in the ECS console. */
+  consoleUrl?: string;
+}
+
+export interface ProcessSummary {
+  name?: string;
+  executablePath?: string;
+  sha256?: string;
+  pid?: number;
+  namespacePid?: number;
+  user?: string;
+  userId?: number;
+  pwd?: string;
+  /** ISO-8601. */
+  startTime?: string;
+  /** The parents, nearest first. */
+  lineage: { name?: string; executablePath?: string; pid?: number }[];
+}
+
+/** Runtime Monitoring findings (EC2, ECS, EKS): `service.runtimeDetails`. */
+export interface RuntimeSummary {
+  process?: ProcessSummary;
+  /** `context.commandLineExample`. */
+  commandLine?: string;
+  /** The other `service.runtimeDetails.context` values that were given, keyed by their camelCase wire name (`modifyingProcess`, `scriptPath`, …). */
+  context: { key: string; value: string }[];
+  /** The EC2 instance the process ran on, in the EC2 console (Runtime Monitoring on EC2). */
+  instanceConsoleUrl?: string;
+}
+
+export interface MalwareThreat {
+  name: string;
+  severity?: string;
+  count?: number;
+  files: { path?: string; name?: string; hash?: string; volumeArn?: string }[];
+}
+
+/** Malware Protection for EC2: `service.ebsVolumeScanDetails`. */
+export interface EbsScanSummary {
+  scanId?: string;
+  scanType?: string;
+  /** ISO-8601. */
+  completedAt?: string;
+  triggerFindingId?: string;
+  sources: string[];
+  scannedFiles?: number;
+  scannedGb?: number;
+  scannedVolumes?: number;
+  infectedFiles?: number;
+  highest?: { name?: string; severity?: string; count?: number };
+  uniqueThreats?: number;
+  /** GuardDuty shortened the threat list (only the top threats are given). */
+  shortened: boolean;
+  threats: MalwareThreat[];
+  /** The scanned instance in the EC2 console. */
+  instanceConsoleUrl?: string;
+}
+
+/** An object of `resource.s3BucketDetails[].s3ObjectDetails` (Malware Protection for S3). */
+export interface S3ObjectSummary {
+  bucket?: string;
+  key?: string;
+  versionId?: string;
+  eTag?: string;
+  hash?: string;
+  arn?: string;
+  /** The object in the S3 console. */
+  consoleUrl?: string;
+}
+
+/** `service.malwareScanDetails` (Malware Protection for S3, on-demand and backup scans). */
+export interface MalwareScanSummary {
+  scanId?: string;
+  scanType?: string;
+  scanCategory?: string;
+  uniqueThreats?: number;
+  threats: MalwareThreat[];
+}
+
+/** RDS Protection findings: the DB instance, the user, `service.action.rdsLoginAttemptAction`. */
+export interface RdsSummary {
+  instanceId?: string;
+  clusterId?: string;
+  engine?: string;
+  engineVersion?: string;
+  arn?: string;
+  user?: string;
+  database?: string;
+  application?: string;
+  authMethod?: string;
+  ssl?: string;
+  logins: { user?: string; application?: string; failed?: number; successful?: number }[];
+  /** The DB instance (else cluster) in the RDS console. */
+  consoleUrl?: string;
+}
+
+/** Lambda Protection findings: `resource.lambdaDetails`. */
+export interface LambdaSummary {
+  name?: string;
+  arn?: string;
+  version?: string;
+  role?: string;
+  description?: string;
+  /** ISO-8601. */
+  lastModified?: string;
+  vpcId?: string;
+  subnetIds: string[];
+  securityGroups: { id: string; name?: string }[];
+  /** The function in the Lambda console. */
+  consoleUrl?: string;
+}
+
+/** What a finding family adds beyond the resource summary; each part only when GuardDuty gave something of it. */
+export interface FamilyDetails {
+  kubernetes?: KubernetesSummary;
+  ecs?: EcsSummary;
+  /** `resource.containerDetails`. */
+  container?: ContainerSummary;
+  runtime?: RuntimeSummary;
+  ebsScan?: EbsScanSummary;
+  s3Objects?: S3ObjectSummary[];
+  malwareScan?: MalwareScanSummary;
+  rds?: RdsSummary;
+  lambda?: LambdaSummary;
+}
+
 /** A GuardDuty finding, normalized. No SDK types: every field is plain data. */
 export interface Finding {
   id: string;
@@ -130,6 +319,8 @@ export interface Finding {
   threatIntel?: ThreatIntel[];
   /** Only on attack sequence findings. */
   sequence?: AttackSequence;
+  /** EKS, ECS, Runtime Monitoring, Malware Protection, RDS and Lambda details; absent on findings of none of these. */
+  details?: FamilyDetails;
   count: number;
   /** ISO-8601 timestamps as GuardDuty gives them. */
   createdAt?: string;
@@ -145,4 +336,87 @@ export interface Finding {
 export function updatedAtMs(finding: Pick<Finding, 'updatedAt'>): number {
   const ms = Date.parse(finding.updatedAt);
   return Number.isNaN(ms) ? 0 : ms;
+}
+
+function taskId(arn: string): string {
+  return arn.split('/').pop() || arn;
+}
+
+/** "pods" → "pod": Kubernetes gives workload types as plural resource names. */
+function singular(type: string): string {
+  const lower = type.toLowerCase();
+  return lower.endsWith('s') ? lower.slice(0, -1) : lower;
+}
+
+/** A family's own resource: what it is (`label`, the bot's words), its name and a detail (both from the finding). */
+export interface FamilyResource {
+  label: string;
+  name: string;
+  detail?: string;
+}
+
+/**
+ * The family's own resource: "EKS cluster" prod (pod kube-system/web), "Lambda function" pay:3, "S3 object" bucket/key;
+ * undefined when the finding has no family details naming one.
+ */
+export function familyResource(details: FamilyDetails | undefined): FamilyResource | undefined {
+  if (!details) return undefined;
+  const { kubernetes: k8s, ecs, rds, lambda, s3Objects, container, runtime, ebsScan } = details;
+  const w = k8s?.workload;
+  const workload = w?.name ? `${w.type ? `${singular(w.type)} ` : ''}${w.namespace ? `${w.namespace}/` : ''}${w.name}` : undefined;
+  if (k8s?.cluster?.name) return { label: 'EKS cluster', name: k8s.cluster.name, detail: workload };
+  if (workload) return { label: 'Kubernetes', name: workload };
+  const task = ecs?.task?.arn ? `task ${taskId(ecs.task.arn)}` : undefined;
+  if (ecs?.clusterName) return { label: 'ECS cluster', name: ecs.clusterName, detail: task };
+  if (task) return { label: 'ECS', name: task };
+  if (rds?.instanceId) return { label: `RDS${rds.engine ? ` ${rds.engine}` : ''} instance`, name: rds.instanceId, detail: rds.clusterId };
+  if (rds?.clusterId) return { label: `RDS${rds.engine ? ` ${rds.engine}` : ''} cluster`, name: rds.clusterId };
+  const fn = lambda?.name ?? lambda?.arn;
+  if (fn) return { label: 'Lambda function', name: `${fn}${lambda?.name && lambda.version ? `:${lambda.version}` : ''}` };
+  const objects = (s3Objects ?? []).filter((o) => o.key);
+  const first = objects[0];
+  if (first?.key) {
+    const more = objects.length > 1 ? `and ${objects.length - 1} more` : undefined;
+    return { label: 'S3 object', name: `${first.bucket ? `${first.bucket}/` : ''}${first.key}`, detail: more };
+  }
+  const box = container?.name ?? container?.image;
+  if (box) return { label: 'Container', name: box };
+  const process = runtime?.process?.name ?? runtime?.process?.executablePath;
+  if (process) return { label: 'Process', name: process };
+  if (ebsScan?.infectedFiles !== undefined) {
+    return { label: 'Malware scan', name: `${ebsScan.infectedFiles} infected file${ebsScan.infectedFiles === 1 ? '' : 's'}` };
+  }
+  return undefined;
+}
+
+/** The family's resource in plain text (not escaped), e.g. for a digest line: "EKS cluster prod (pod kube-system/web)". */
+export function familyResourceName(details: FamilyDetails | undefined): string | undefined {
+  const r = familyResource(details);
+  return r ? `${r.label} ${r.name}${r.detail ? ` (${r.detail})` : ''}` : undefined;
+}
+
+/**
+ * What the finding is about in one line of plain text (not escaped), e.g. for a digest line: the instance, access key
+ * or bucket, with or instead of the family's own resource; the resource type when nothing names it.
+ */
+export function resourceName(finding: Pick<Finding, 'resource' | 'details'>): string {
+  const family = familyResourceName(finding.details);
+  const r = finding.resource;
+  switch (r.kind) {
+    case 'instance': {
+      const base = `Instance ${r.instanceId ?? 'unknown'}${r.name ? ` (${r.name})` : ''}`;
+      return family ? `${base} · ${family}` : base;
+    }
+    case 'accessKey': {
+      const base = `Access key ${r.accessKeyId ?? 'unknown'}${r.userName ? ` of ${r.userName}` : ''}`;
+      return family ? `${base} · ${family}` : base;
+    }
+    case 's3Bucket':
+      return (
+        family ??
+        `S3 bucket${r.buckets.length > 1 ? 's' : ''} ${r.buckets.slice(0, 3).join(', ')}${r.buckets.length > 3 ? ` and ${r.buckets.length - 3} more` : ''}`
+      );
+    case 'other':
+      return family ?? r.resourceType;
+  }
 }

@@ -8,19 +8,30 @@ import { LIMITS, mrkdwn, truncate } from './text';
 
 const SHOWN = 10;
 
+/**
+ * A digest item, with the family's resource in a few words (`familyResourceName` of the finding) when the feed
+ * gave it: "EKS cluster prod (pod kube-system/web)", "Lambda function pay:3".
+ */
+export type DigestRow = DigestItem & { resource?: string };
+
+function resourcePart(item: DigestRow): string {
+  const resource = typeof item.resource === 'string' ? mrkdwn(item.resource, 120) : '';
+  return resource.trim() !== '' ? ` · ${resource}` : '';
+}
+
+/** One line of a digest: band, severity, title, account / region and the family's resource. */
+export function digestLine(item: DigestRow): string {
+  return `${BAND_EMOJI[bandOf(item.severity)]} *${item.severity.toFixed(1)}* ${mrkdwn(item.title, 200)} · ${mrkdwn(item.accountId, 20)} / ${mrkdwn(item.region, 30)}${resourcePart(item)}`;
+}
+
 export function digestText(items: readonly DigestItem[]): string {
   return `${items.length} new finding${items.length === 1 ? '' : 's'} below the posting threshold`;
 }
 
-export function digestBlocks(digestId: string, items: readonly DigestItem[], intervalMinutes: number): KnownBlock[] {
+export function digestBlocks(digestId: string, items: readonly DigestRow[], intervalMinutes: number): KnownBlock[] {
   const sorted = [...items].sort((a, b) => b.severity - a.severity);
   const band = bandOf(sorted[0]?.severity ?? 1);
-  const lines = sorted
-    .slice(0, SHOWN)
-    .map(
-      (i) =>
-        `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}`,
-    );
+  const lines = sorted.slice(0, SHOWN).map(digestLine);
   if (sorted.length > SHOWN) lines.push(`… and ${sorted.length - SHOWN} more`);
   return [
     {
@@ -41,7 +52,7 @@ export function digestBlocks(digestId: string, items: readonly DigestItem[], int
 const MAX_LISTED = 40;
 
 /** "List them" on a digest: its findings, most severe first, each with a View button. */
-export function digestListMessage(items: readonly DigestItem[]): { text: string; blocks: KnownBlock[] } {
+export function digestListMessage(items: readonly DigestRow[]): { text: string; blocks: KnownBlock[] } {
   const rows = [...items]
     .sort((a, b) => b.severity - a.severity)
     .slice(0, MAX_LISTED)
@@ -49,7 +60,7 @@ export function digestListMessage(items: readonly DigestItem[]): { text: string;
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}`,
+        text: `${BAND_EMOJI[bandOf(i.severity)]} *${i.severity.toFixed(1)}* ${mrkdwn(i.title, 300)}\n${mrkdwn(i.type, 200)} · ${mrkdwn(i.accountId, 20)} / ${mrkdwn(i.region, 30)}${resourcePart(i)}`,
       },
       ...viewAccessory(i.region, i.findingId),
     }));

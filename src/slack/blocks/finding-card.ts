@@ -5,6 +5,7 @@ import type { SeverityBand } from '../../domain/severity';
 import { ACTION } from '../ids';
 import { encodeFindingRef } from '../values';
 import { attackSequenceBlocks } from './attack-sequence';
+import { familyBlocks, familyResourceText } from './family-section';
 import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate } from './text';
 
 export const BAND_EMOJI: Record<SeverityBand, string> = {
@@ -39,8 +40,23 @@ export function resourceLine(resource: ResourceSummary): string {
   }
 }
 
-function resourceDetail(resource: ResourceSummary): string {
-  const lines = [resourceLine(resource)];
+/**
+ * One line naming what the finding is about, escaped: the resource summary's line, or the family's own resource
+ * (EKS cluster and workload, ECS task, RDS instance, Lambda function, S3 object) where it says more.
+ */
+export function findingResourceLine(finding: Pick<Finding, 'resource' | 'details'>): string {
+  const base = resourceLine(finding.resource);
+  const family = familyResourceText(finding.details);
+  if (!family) return base;
+  // An instance or access key stays named (the EKS node, the EC2 host of a process or scan); the family adds to it.
+  if (finding.resource.kind === 'instance' || finding.resource.kind === 'accessKey') return `${base} · ${family}`;
+  return family;
+}
+
+function resourceDetail(finding: Finding): string {
+  const resource = finding.resource;
+  const lines = [findingResourceLine(finding)];
+  if (resource.kind === 'other' && finding.details) lines.push(`Type: ${mrkdwn(resource.resourceType, 60)}`);
   if (resource.kind === 'instance') {
     if (resource.securityGroups.length > 0) {
       const groups = resource.securityGroups.slice(0, 5).map((g) => `${mrkdwn(g.id, 40)}${g.name ? ` (${mrkdwn(g.name, 60)})` : ''}`);
@@ -103,8 +119,9 @@ export function threatIntelText(finding: Pick<Finding, 'threatIntel'>): string |
   return `:warning: *Threat intel:* ${parts.join('; ')}${more}`;
 }
 
+/** A `*Label*\nvalue` field; a value with nothing visible (an account ID of spaces) shows as a dash, never blank. */
 function field(label: string, value: string) {
-  return { type: 'mrkdwn' as const, text: truncate(`*${label}*\n${value}`, LIMITS.fieldText) };
+  return { type: 'mrkdwn' as const, text: truncate(`*${label}*\n${value.trim() === '' ? '—' : value}`, LIMITS.fieldText) };
 }
 
 export interface CardOptions {
@@ -166,7 +183,7 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
         field('Severity', severityText(finding)),
         field('Account', mrkdwn(finding.accountId, 40)),
         field('Region', mrkdwn(finding.region, 40)),
-        field('Resource', resourceDetail(finding.resource)),
+        field('Resource', resourceDetail(finding)),
         field('Actor', actorText(finding)),
         field('Count', String(finding.count)),
         field('Status', status),
@@ -179,6 +196,7 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   if (description.trim() !== '') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: description } });
   const intel = threatIntelText(finding);
   if (intel) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(intel, LIMITS.sectionText) } });
+  blocks.push(...familyBlocks(finding));
   if (finding.sequence) blocks.push(...attackSequenceBlocks(finding.sequence, finding.description));
   blocks.push(...historyBlocks(options));
   if (options.threadLink && safeUrl(options.threadLink)) {

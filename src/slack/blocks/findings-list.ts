@@ -4,7 +4,7 @@ import type { FindingsListing } from '../../domain/list-findings';
 import { PAGE_SIZE } from '../../domain/list-findings';
 import { ACTION } from '../ids';
 import { decodeFindingRef, encodeFindingRef, encodePage } from '../values';
-import { BAND_EMOJI, resourceLine } from './finding-card';
+import { BAND_EMOJI, findingResourceLine } from './finding-card';
 import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate } from './text';
 
 export function describeFilter(filter: FindingsFilter): string {
@@ -26,7 +26,7 @@ export function findingsList(filter: FindingsFilter, listing: FindingsListing): 
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: heading } }];
   for (const f of listing.findings) {
     const line1 = `${BAND_EMOJI[f.band]} *${f.severity.toFixed(1)}* ${mrkdwn(f.title, 300)}`;
-    const line2 = `${mrkdwn(f.accountId, 20)} / ${mrkdwn(f.region, 30)} · ${resourceLine(f.resource)} · last seen ${formatTime(f.lastSeen ?? f.updatedAt)}${f.archived ? ' · archived' : ''}`;
+    const line2 = `${mrkdwn(f.accountId, 20)} / ${mrkdwn(f.region, 30)} · ${findingResourceLine(f)} · last seen ${formatTime(f.lastSeen ?? f.updatedAt)}${f.archived ? ' · archived' : ''}`;
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(`${line1}\n${line2}`, LIMITS.sectionText) },
