@@ -129,8 +129,33 @@ function kubernetesOf(f: SdkFinding, partition: string, region: string): Kuberne
         hostPid: workloadRaw.HostPID === true ? true : undefined,
         hostIpc: workloadRaw.HostIPC === true ? true : undefined,
         containers: containers(workloadRaw.Containers),
+        hostPaths: items(workloadRaw.Volumes).flatMap((v) => {
+          const path = str(obj(obj(v)?.HostPath)?.Path);
+          return path ? [path] : [];
+        }),
       })
     : undefined;
+  const action = obj(f.Service?.Action);
+  const checked = obj(action?.KubernetesPermissionCheckedDetails);
+  const permissionChecked = checked
+    ? present({
+        verb: str(checked.Verb),
+        resource: str(checked.Resource),
+        namespace: str(checked.Namespace),
+        allowed: bool(checked.Allowed),
+      })
+    : undefined;
+  const bindingRaw = obj(action?.KubernetesRoleBindingDetails);
+  const roleBinding = bindingRaw
+    ? present({
+        kind: str(bindingRaw.Kind),
+        name: str(bindingRaw.Name),
+        roleRefKind: str(bindingRaw.RoleRefKind),
+        roleRefName: str(bindingRaw.RoleRefName),
+      })
+    : undefined;
+  const roleRaw = obj(action?.KubernetesRoleDetails);
+  const role = roleRaw ? present({ kind: str(roleRaw.Kind), name: str(roleRaw.Name) }) : undefined;
   const apiCall = api
     ? present({
         verb: str(api.Verb),
@@ -151,6 +176,9 @@ function kubernetesOf(f: SdkFinding, partition: string, region: string): Kuberne
     user,
     workload,
     apiCall,
+    permissionChecked,
+    roleBinding,
+    role,
     consoleUrl: cluster?.name ? serviceConsoleUrl(partition, region, `eks/home?region={region}#/clusters/${enc(cluster.name)}`) : undefined,
   };
 }

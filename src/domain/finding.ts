@@ -141,6 +141,8 @@ export interface KubernetesSummary {
     hostPid?: boolean;
     hostIpc?: boolean;
     containers: ContainerSummary[];
+    /** `hostPath` volumes: host directories the workload mounts. */
+    hostPaths: string[];
   };
   /** `service.action.kubernetesApiCallAction`. */
   apiCall?: {
@@ -153,6 +155,11 @@ export interface KubernetesSummary {
     statusCode?: number;
     sourceIps: string[];
   };
+  /** `service.action.kubernetesPermissionCheckedDetails`: what the caller asked whether it may do. */
+  permissionChecked?: { verb?: string; resource?: string; namespace?: string; allowed?: boolean };
+  /** `service.action.kubernetesRoleBindingDetails` and `kubernetesRoleDetails`. */
+  roleBinding?: { kind?: string; name?: string; roleRefKind?: string; roleRefName?: string };
+  role?: { kind?: string; name?: string };
   /** The cluster in the EKS console. */
   consoleUrl?: string;
 }

