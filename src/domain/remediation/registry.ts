@@ -1,6 +1,8 @@
 import type { Finding } from '../finding';
+import { deactivateAccessKey } from './containment/access-key';
 import { blockBucketPublicAccess } from './containment/bucket-public-access';
 import type { PlaybookTarget, StepPlaybook } from './containment/playbook';
+import { revokeRoleSessions } from './containment/role-sessions';
 import { playbookFor } from './playbooks';
 import { basePlaybook } from './steps';
 
@@ -9,7 +11,7 @@ import { basePlaybook } from './steps';
  * `aws/containment/<name>.ts`, listed in `aws/containment/index.ts`. The engine (seal, approval, execution, revert)
  * and the Slack screens work from these two lists.
  */
-export const STEP_PLAYBOOKS: readonly StepPlaybook[] = Object.freeze([blockBucketPublicAccess]);
+export const STEP_PLAYBOOKS: readonly StepPlaybook[] = Object.freeze([blockBucketPublicAccess, deactivateAccessKey, revokeRoleSessions]);
 
 /** A playbook that fits a finding, for the card's buttons and the `finding <id>` answer. */
 export interface ApplicablePlaybook {
