@@ -5,11 +5,13 @@ import { ChatOpsError } from '../../domain/errors';
 import type { StepExecutor, StepExecutorFactory } from '../../domain/ports';
 import { DEACTIVATE_ACCESS_KEY } from '../../domain/remediation/containment/access-key';
 import { BLOCK_BUCKET_PUBLIC_ACCESS } from '../../domain/remediation/containment/bucket-public-access';
+import { ISOLATE_INSTANCE } from '../../domain/remediation/containment/isolate-instance';
 import { REVOKE_ROLE_SESSIONS } from '../../domain/remediation/containment/role-sessions';
 import { basePlaybook } from '../../domain/remediation/steps';
 import type { Ec2Credentials } from '../remediation-executor-factory';
 import { AccessKeyAdapter } from './access-key';
 import { BucketPublicAccessAdapter } from './bucket-public-access';
+import { IsolateInstanceAdapter } from './isolate-instance';
 import { RoleSessionsAdapter } from './role-sessions';
 
 /** The SDK clients of one target (account and region), made on first use with that target's credentials. */
@@ -23,6 +25,7 @@ export interface ContainmentClients {
 /** Each containment playbook's AWS side, by playbook ID (see domain/remediation/registry.ts). */
 export const STEP_ADAPTERS: Readonly<Record<string, (clients: ContainmentClients) => StepExecutor>> = Object.freeze({
   [BLOCK_BUCKET_PUBLIC_ACCESS]: (c: ContainmentClients) => new BucketPublicAccessAdapter(c.s3(), c.region),
+  [ISOLATE_INSTANCE]: (c: ContainmentClients) => new IsolateInstanceAdapter(c.ec2(), c.region),
   [DEACTIVATE_ACCESS_KEY]: (c: ContainmentClients) => new AccessKeyAdapter(c.iam(), c.region),
   [REVOKE_ROLE_SESSIONS]: (c: ContainmentClients) => new RoleSessionsAdapter(c.iam(), c.region),
 });

@@ -1,6 +1,7 @@
 import type { Finding } from '../finding';
 import { deactivateAccessKey } from './containment/access-key';
 import { blockBucketPublicAccess } from './containment/bucket-public-access';
+import { isolateInstance } from './containment/isolate-instance';
 import type { PlaybookTarget, StepPlaybook } from './containment/playbook';
 import { revokeRoleSessions } from './containment/role-sessions';
 import { playbookFor } from './playbooks';
@@ -11,7 +12,12 @@ import { basePlaybook } from './steps';
  * `aws/containment/<name>.ts`, listed in `aws/containment/index.ts`. The engine (seal, approval, execution, revert)
  * and the Slack screens work from these two lists.
  */
-export const STEP_PLAYBOOKS: readonly StepPlaybook[] = Object.freeze([blockBucketPublicAccess, deactivateAccessKey, revokeRoleSessions]);
+export const STEP_PLAYBOOKS: readonly StepPlaybook[] = Object.freeze([
+  blockBucketPublicAccess,
+  deactivateAccessKey,
+  revokeRoleSessions,
+  isolateInstance,
+]);
 
 /** A playbook that fits a finding, for the card's buttons and the `finding <id>` answer. */
 export interface ApplicablePlaybook {
