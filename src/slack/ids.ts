@@ -17,6 +17,7 @@ export const ACTION = {
 
 export const VIEW = {
   proposeFix: 'remediation_propose_view',
+  proposeContainment: 'remediation_containment_view',
 } as const;
 
 export const BLOCK = {

@@ -91,6 +91,44 @@ export function decodeProposalRef(value: string | undefined): ProposalRef | unde
 }
 
 const CHANNEL_PATTERN = /^[CGD][A-Z0-9]{2,}$/;
+const PLAYBOOK_PATTERN = /^[a-z][a-z0-9-]{1,40}$/;
+
+/** A Propose fix button: the finding and the playbook it proposes (`<region> <id> <playbook>`). */
+export interface PlaybookRef extends FindingRef {
+  /** Undefined on buttons from before playbooks were named: the restrict-ingress one. */
+  playbook?: string;
+}
+
+export function encodePlaybookRef(ref: PlaybookRef): string {
+  return [ref.region, ref.id, ...(ref.playbook ? [ref.playbook] : [])].join(' ');
+}
+
+export function decodePlaybookRef(value: string | undefined, regions?: readonly string[]): PlaybookRef | undefined {
+  const parts = (value ?? '').split(' ');
+  if (parts.length > 3) return undefined;
+  const finding = decodeFindingRef(parts.slice(0, 2).join(' '), regions);
+  const playbook = parts[2];
+  if (!finding || (playbook !== undefined && !PLAYBOOK_PATTERN.test(playbook))) return undefined;
+  return { ...finding, ...(playbook ? { playbook } : {}) };
+}
+
+/** What a containment modal carries: `<region> <findingId> <playbook> [channel]`. */
+export interface ContainmentModalMeta extends ProposeModalMeta {
+  playbook: string;
+}
+
+export function encodeContainmentMeta(meta: ContainmentModalMeta): string {
+  return [meta.region, meta.findingId, meta.playbook, ...(meta.channel ? [meta.channel] : [])].join(' ');
+}
+
+export function decodeContainmentMeta(value: string | undefined): ContainmentModalMeta | undefined {
+  const parts = (value ?? '').split(' ');
+  const [region, findingId, playbook, channel] = parts;
+  if (parts.length > 4 || !region || !findingId || !playbook) return undefined;
+  if (!REGION_PATTERN.test(region) || !FINDING_ID_PATTERN.test(findingId) || !PLAYBOOK_PATTERN.test(playbook)) return undefined;
+  if (channel !== undefined && !CHANNEL_PATTERN.test(channel)) return undefined;
+  return { region, findingId, playbook, ...(channel ? { channel } : {}) };
+}
 
 /** What the propose modal carries in `private_metadata`: the finding and the channel the button was in. */
 export interface ProposeModalMeta {

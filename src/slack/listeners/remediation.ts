@@ -8,11 +8,12 @@ import { cancelProposal } from './actions/cancel-proposal';
 import { proposeFix } from './actions/propose-fix';
 import { rejectProposal } from './actions/reject-proposal';
 import { revertProposal } from './actions/revert-proposal';
+import { proposeContainmentSubmission } from './views/propose-containment-submission';
 import { proposeFixSubmission } from './views/propose-fix-submission';
 
 const NOT_CONFIGURED =
   ":information_source: Remediation is not set up: it needs FINDINGS_CHANNEL (where each fix is discussed in the finding's thread) " +
-  'and a state store (DYNAMODB_TABLE, or the embedded store in DATA_DIR), plus AWS access to EC2.';
+  'and a state store (DYNAMODB_TABLE, or the embedded store in DATA_DIR), plus AWS access to EC2, IAM or S3.';
 
 function notConfigured(): ButtonHandler {
   return async ({ ack, respond }: ButtonArgs): Promise<void> => {
@@ -29,6 +30,7 @@ export function registerRemediation(app: App, deps: SlackDeps): [string, ButtonH
   const ctx = remediationContext(deps);
   if (!ctx) return [ACTION.proposeFix, ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.revert].map((id) => [id, notConfigured()]);
   app.view(VIEW.proposeFix, proposeFixSubmission(ctx));
+  app.view(VIEW.proposeContainment, proposeContainmentSubmission(ctx));
   return [
     [ACTION.proposeFix, proposeFix(ctx)],
     [ACTION.approve, approveProposal(ctx)],

@@ -1,22 +1,26 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../domain/errors';
-import { playbookFor } from '../../../domain/remediation/playbooks';
+import type { Finding } from '../../../domain/finding';
+import { playbookFor, RESTRICT_INGRESS } from '../../../domain/remediation/playbooks';
+import { stepPlaybookFor } from '../../../domain/remediation/registry';
+import { containmentModal, type ContainmentPreview } from '../../blocks/containment-modal';
 import { proposeModal, type ModalPreview } from '../../blocks/propose-modal';
 import { mrkdwn } from '../../blocks/text';
 import type { RemediationContext } from '../../remediation-context';
-import { decodeFindingRef, encodeModalMeta } from '../../values';
+import { decodePlaybookRef, encodeContainmentMeta, encodeModalMeta } from '../../values';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
 /**
- * "Propose fix" on a card: opens the modal at once (the trigger_id lives 3 s), then reads the instance's
- * security groups and updates the modal with what is world-open now.
+ * "Propose fix" on a card (the button names its playbook): opens the modal at once (the trigger_id lives 3 s),
+ * then reads what exists now (read-only) and updates the modal with the preview.
  */
 export function proposeFix(ctx: RemediationContext) {
-  return async ({ ack, action, body, client, respond }: Args): Promise<void> => {
+  return async (args: Args): Promise<void> => {
+    const { ack, action, body, client, respond } = args;
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const ref = decodeFindingRef(action.value, ctx.config.aws.regions);
+    const ref = decodePlaybookRef(action.value, ctx.config.aws.regions);
     if (!ref) {
       await say('That button is not valid any more.');
       return;
@@ -26,6 +30,10 @@ export function proposeFix(ctx: RemediationContext) {
       const finding = await ctx.findings.findById(ref.id, ref.region);
       if (!finding) {
         await say(`:grey_question: Finding ${mrkdwn(ref.id, 130)} is no longer in GuardDuty.`);
+        return;
+      }
+      if (ref.playbook && ref.playbook !== RESTRICT_INGRESS) {
+        await proposeContainment(ctx, args, finding, ref.playbook);
         return;
       }
       const match = playbookFor(finding);
@@ -67,4 +75,48 @@ export function proposeFix(ctx: RemediationContext) {
       await say(`:warning: ${mrkdwn(describeError(err), 1000)}`);
     }
   };
+}
+
+async function proposeContainment(
+  ctx: RemediationContext,
+  { body, client, respond }: Args,
+  finding: Finding,
+  playbookId: string,
+): Promise<void> {
+  const log = ctx.logger.child({ action: 'propose-fix', findingId: finding.id, playbook: playbookId, user: body.user.id });
+  const playbook = stepPlaybookFor(playbookId);
+  const target = playbook?.id === playbookId ? playbook.appliesTo(finding) : undefined;
+  if (!playbook || !target) {
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `:information_source: That fix does not apply to ${mrkdwn(finding.type, 200)} findings.`,
+    });
+    return;
+  }
+  const modal = (preview: ContainmentPreview) =>
+    containmentModal({
+      finding,
+      playbook,
+      targetLabel: target.label,
+      metadata: encodeContainmentMeta({
+        region: finding.region,
+        findingId: finding.id,
+        playbook: playbook.id,
+        ...(body.channel?.id ? { channel: body.channel.id } : {}),
+      }),
+      preview,
+    });
+  const opened = await client.views.open({ trigger_id: body.trigger_id, view: modal({ kind: 'loading' }) });
+  let preview: ContainmentPreview;
+  try {
+    const planned = await ctx.service.planContainment(finding, playbook.id);
+    preview = planned.ok ? { kind: 'ready', plan: planned.plan } : { kind: 'refused', message: planned.message };
+  } catch (err) {
+    log.warn({ err }, 'containment preview failed');
+    preview = { kind: 'error', message: describeError(err) };
+  }
+  const viewId = opened.view?.id;
+  if (viewId)
+    await client.views.update({ view_id: viewId, view: modal(preview) }).catch((err: unknown) => log.info({ err }, 'modal not updated'));
 }

@@ -1,0 +1,66 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { ChatOpsError, describeError } from '../../../domain/errors';
+import { proposalIdFrom } from '../../../domain/remediation/proposal-rules';
+import { code, mrkdwn } from '../../blocks/text';
+import type { RemediationContext } from '../../remediation-context';
+import { decodeContainmentMeta } from '../../values';
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/**
+ * A containment modal's submission: the plan is computed again from a fresh survey (what is stored is what the
+ * approver sees in the thread), stored as a proposal and posted in the finding's thread.
+ */
+export function proposeContainmentSubmission(ctx: RemediationContext) {
+  return async ({ ack, body, view, client }: Args): Promise<void> => {
+    await ack();
+    const requester = body.user.id;
+    const meta = decodeContainmentMeta(view.private_metadata);
+    const log = ctx.logger.child({ view: 'propose-containment', findingId: meta?.findingId, playbook: meta?.playbook, user: requester });
+    const tell = async (message: string) => {
+      try {
+        await client.chat.postEphemeral({ channel: meta?.channel ?? ctx.channel.channel, user: requester, text: message });
+      } catch (err) {
+        log.warn({ err }, 'could not tell the requester');
+      }
+    };
+    if (!meta) {
+      await tell('That form is out of date; nothing was proposed. Click Propose fix on the card again.');
+      return;
+    }
+    try {
+      const finding = await ctx.findings.findById(meta.findingId, meta.region);
+      if (!finding) {
+        await tell(`:grey_question: Finding ${code(meta.findingId, 140)} is no longer in GuardDuty; nothing was proposed.`);
+        return;
+      }
+      const planned = await ctx.service.planContainment(finding, meta.playbook);
+      if (!planned.ok) {
+        await tell(`:information_source: ${mrkdwn(planned.message, 800)} Nothing was proposed.`);
+        return;
+      }
+      const card = await ctx.channel.publisher.ensureCard(finding);
+      if (!card.channel || !card.ts) throw new Error(`the card of finding ${finding.id} has no message`);
+      let proposal;
+      try {
+        proposal = await ctx.service.createProposal({
+          id: proposalIdFrom(`${view.id}|${finding.id}`),
+          plan: planned.plan,
+          requester,
+          channel: card.channel,
+          threadTs: card.ts,
+        });
+      } catch (err) {
+        if (err instanceof ChatOpsError && err.code === 'PROPOSAL_EXISTS') {
+          log.info('duplicate submission of the same modal ignored');
+          return;
+        }
+        throw err;
+      }
+      await ctx.messages.post(proposal);
+    } catch (err) {
+      log.warn({ err }, 'proposal not created');
+      await tell(`:warning: The fix was not proposed: ${mrkdwn(describeError(err), 1000)}`);
+    }
+  };
+}
