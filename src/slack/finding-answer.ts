@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import { describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
-import { playbookFor } from '../domain/remediation/playbooks';
+import { applicablePlaybooks } from '../domain/remediation/registry';
 import { cardHistory, findingCard, type CardOptions } from './blocks/finding-card';
 import { proposalHistory } from './blocks/proposal-message';
 import { LIMITS, mrkdwn } from './blocks/text';
@@ -12,7 +12,11 @@ import type { SlackDeps } from './deps';
  * has a card in the channel, else a "Post to channel" button. A store outage degrades to the bare card.
  */
 export async function findingAnswer(deps: SlackDeps, finding: Finding): Promise<KnownBlock[]> {
-  const actions: NonNullable<CardOptions['actions']> = [...(playbookFor(finding) ? (['propose'] as const) : []), 'archive', 'feedback'];
+  const actions: NonNullable<CardOptions['actions']> = [
+    ...(applicablePlaybooks(finding).length > 0 ? (['propose'] as const) : []),
+    'archive',
+    'feedback',
+  ];
   if (!deps.channel) return findingCard(finding, { actions });
   try {
     const { card: record, proposals } = await deps.channel.store.getFindingRecord(finding.id);

@@ -1,3 +1,4 @@
+import { applicablePlaybooks } from '../../src/domain/remediation/registry';
 import { decodeFindingRef } from '../../src/slack/values';
 import fc from 'fast-check';
 import type { KnownBlock } from '@slack/types';
@@ -222,7 +223,7 @@ describe('findingCard over every fixture', () => {
     const actions = blocks.find((b) => b.type === 'actions');
     expect(actions?.type === 'actions' && actions.elements.map((e) => ('action_id' in e ? e.action_id : undefined))).toEqual([
       ACTION.openConsole,
-      ACTION.proposeFix,
+      ...(applicablePlaybooks(f).length > 0 ? [ACTION.proposeFix] : []),
       ACTION.archive,
       ACTION.feedbackUseful,
       ACTION.feedbackNotUseful,
@@ -370,7 +371,7 @@ describe('a hostile finding', () => {
     expect(withForbidden.map((t) => t.path)).toEqual(['blocks[0].text']);
     expect(card[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
     expect(plainTexts.filter((t) => t.path !== 'blocks[0].text').map((t) => t.text)).toEqual(
-      expect.arrayContaining(['Open in console', 'Propose fix', 'Archive']),
+      expect.arrayContaining(['Open in console', 'Archive']),
     );
   });
 

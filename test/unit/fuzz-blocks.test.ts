@@ -19,6 +19,7 @@ import type { Refusal } from '../../src/domain/remediation/proposal-rules';
 import { digestBlocks } from '../../src/slack/blocks/digest';
 import { findingCard, findingCardText } from '../../src/slack/blocks/finding-card';
 import { findingsList } from '../../src/slack/blocks/findings-list';
+import { applicablePlaybooks } from '../../src/domain/remediation/registry';
 import { cardNote, outcomeReply, proposalHistory, proposalMessage } from '../../src/slack/blocks/proposal-message';
 import { proposeModal, type ModalPreview } from '../../src/slack/blocks/propose-modal';
 import { refusalText } from '../../src/slack/blocks/refusals';
@@ -495,9 +496,9 @@ describe('fuzz: finding cards from hostile GuardDuty findings', () => {
         expect(blocks.filter((b) => b.type === 'actions')).toHaveLength(1);
         const actions = blocks.find((b) => b.type === 'actions') as { elements: { action_id: string }[] };
         const ids = actions.elements.map((e) => e.action_id);
-        expect(ids).toEqual(
-          expect.arrayContaining([ACTION.postToChannel, ACTION.proposeFix, ACTION.feedbackUseful, ACTION.feedbackNotUseful]),
-        );
+        expect(ids).toEqual(expect.arrayContaining([ACTION.postToChannel, ACTION.feedbackUseful, ACTION.feedbackNotUseful]));
+        // Propose fix only where a playbook applies: one button, or one menu when several do.
+        expect(ids.filter((id) => id === ACTION.proposeFix)).toHaveLength(applicablePlaybooks(finding).length > 0 ? 1 : 0);
         expect(ids.includes(ACTION.archive)).toBe(!finding.archived);
         expect(JSON.stringify(blocks).includes(THREAD_LINK_MRKDWN)).toBe(threadLink === THREAD_LINK);
         checkString('findingCardText', findingCardText(finding), { max: 300, mrkdwn: true, allowed: [], noLone });

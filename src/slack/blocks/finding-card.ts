@@ -1,9 +1,10 @@
-import type { Button, KnownBlock } from '@slack/types';
+import type { Button, KnownBlock, StaticSelect } from '@slack/types';
 import type { Finding, ResourceSummary } from '../../domain/finding';
 import type { CardRecord, FeedbackCounts } from '../../domain/ports';
+import { applicablePlaybooks } from '../../domain/remediation/registry';
 import type { SeverityBand } from '../../domain/severity';
 import { ACTION } from '../ids';
-import { encodeFindingRef } from '../values';
+import { encodeFindingRef, encodePlaybookRef } from '../values';
 import { attackSequenceBlocks } from './attack-sequence';
 import { familyBlocks, familyResourceText } from './family-section';
 import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate } from './text';
@@ -205,25 +206,53 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
       text: { type: 'mrkdwn', text: `:thread: <${options.threadLink.replace(/&/g, '&amp;')}|Open the finding's thread>` },
     });
   }
-  const elements: Button[] = [];
+  const elements: (Button | StaticSelect)[] = [];
   const console = safeUrl(finding.consoleUrl);
   if (console) {
     elements.push({ ...button('Open in console', ACTION.openConsole, ref), url: console });
   }
   for (const a of options.actions ?? []) {
     if (a === 'post') elements.push(button('Post to channel', ACTION.postToChannel, ref, 'primary'));
-    if (a === 'propose') elements.push(button('Propose fix', ACTION.proposeFix, ref, 'primary'));
+    if (a === 'propose') elements.push(...proposeElements(finding));
     if (a === 'archive' && !finding.archived) elements.push(button('Archive', ACTION.archive, ref));
     if (a === 'feedback') {
       elements.push(button('Useful', ACTION.feedbackUseful, ref), button('Not useful', ACTION.feedbackNotUseful, ref));
     }
   }
+  const fixes = (options.actions ?? []).includes('propose') ? playbooksLine(finding) : undefined;
+  if (fixes) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: fixes }] });
   if (elements.length > 0) blocks.push({ type: 'actions', block_id: 'finding_actions', elements });
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Finding ${code(finding.id, 140)} · updated ${formatTime(finding.updatedAt)}` }],
   });
   return blocks.slice(0, LIMITS.blocksPerMessage);
+}
+
+/**
+ * Propose fix for the playbook that fits, or a menu to choose when several do (one action per block may use an
+ * action ID). Each value names its playbook.
+ */
+export function proposeElements(finding: Finding, playbooks = applicablePlaybooks(finding)): (Button | StaticSelect)[] {
+  const value = (id: string) => encodePlaybookRef({ region: finding.region, id: finding.id, playbook: id });
+  const [only] = playbooks;
+  if (playbooks.length === 0 || !only) return [];
+  if (playbooks.length === 1) return [button('Propose fix', ACTION.proposeFix, value(only.id), 'primary')];
+  return [
+    {
+      type: 'static_select',
+      action_id: ACTION.proposeFix,
+      placeholder: { type: 'plain_text', text: 'Propose fix…' },
+      options: playbooks.slice(0, 10).map((p) => ({ text: { type: 'plain_text', text: plain(p.title, 75) }, value: value(p.id) })),
+    },
+  ];
+}
+
+/** "Fixes: Restrict port · Isolate instance": which playbooks apply, shown with the buttons. */
+export function playbooksLine(finding: Finding): string | undefined {
+  const playbooks = applicablePlaybooks(finding);
+  if (playbooks.length === 0) return undefined;
+  return `:hammer_and_wrench: Fixes with a second person's approval: ${playbooks.map((p) => mrkdwn(p.title, 100)).join(' · ')}`;
 }
 
 /** Notification text for the card (also parsed as mrkdwn by Slack, so escaped). */

@@ -20,7 +20,9 @@ export function proposeFix(ctx: RemediationContext) {
     const { ack, action, body, client, respond } = args;
     await ack();
     const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    const ref = decodePlaybookRef(action.value, ctx.config.aws.regions);
+    // A button carries its value; the menu shown when several playbooks apply carries the chosen option's.
+    const chosen = action as { selected_option?: { value?: string } };
+    const ref = decodePlaybookRef(chosen.selected_option?.value ?? action.value, ctx.config.aws.regions);
     if (!ref) {
       await say('That button is not valid any more.');
       return;
