@@ -246,6 +246,20 @@ describe('preview', () => {
     expect(eniGroups()).toEqual(ORIGINAL);
   });
 
+  it('refuses to dry-run a forged plan, without a call', async () => {
+    const plan = await planNow();
+    const eni = plan.steps.find((s) => s.action === ENI_GROUPS_STEP);
+    if (!eni) throw new Error('no ENI step');
+    eni.after = { groups: [ISOLATION_WEB_GROUP] };
+    stand.resetCalls();
+
+    const outcome = await adapter().permissionCheck(plan);
+
+    expect(outcome.ok).toBe(false);
+    expect(outcome.message).toContain('groups other than the quarantine group alone');
+    expect(stand.calls).toEqual([]);
+  });
+
   it('names the action the bot may not call (UnauthorizedOperation)', async () => {
     const plan = await planNow();
     stand.fail('CreateSnapshot', { code: 'UnauthorizedOperation' });
@@ -546,6 +560,12 @@ describe('revert', () => {
       [ISOLATION_ENI_SECONDARY, { groups: ['@quarantine'] }, { groups: [ISOLATION_APP_GROUP] }],
     ]);
     expect(revert.untouched.map((u) => u.label)).toEqual(result.kept.map((k) => `${k.label} ${k.id}`));
+    stand.resetCalls();
+    const check = await adapter().permissionCheck(revert);
+    expect(check).toEqual({ ok: true, message: 'DryRunOperation: request would have succeeded (ModifyNetworkInterfaceAttribute)' });
+    expect(stand.calls.map((c) => [c.action, c.dryRun, c.input.Groups])).toEqual([
+      ['ModifyNetworkInterfaceAttribute', true, [ISOLATION_WEB_GROUP, ISOLATION_SSH_GROUP].sort()],
+    ]);
     stand.resetCalls();
     const executor = adapter();
 

@@ -1,3 +1,4 @@
+import { toFinding } from '../../src/aws/finding-mapper';
 import type { Finding } from '../../src/domain/finding';
 import {
   ENI_GROUPS_STEP,
@@ -11,6 +12,7 @@ import {
 import { isPlanRefusal, type PlanRefusal } from '../../src/domain/remediation/containment/playbook';
 import { applicablePlaybooks, stepPlaybookFor } from '../../src/domain/remediation/registry';
 import type { StepPlan } from '../../src/domain/remediation/steps';
+import { loadFixture } from '../../support/helpers/fixtures';
 
 const INSTANCE = 'i-0f1e2d3c4b5a69788';
 const VPC = 'vpc-0a1b2c3d4e5f60001';
@@ -137,6 +139,24 @@ describe('appliesTo', () => {
       isolateInstance.appliesTo({ ...finding('Execution:Runtime/ReverseShell'), resource: { kind: 'other', resourceType: 'ECSCluster' } }),
     ).toBeUndefined();
     expect(isolateInstance.appliesTo(finding('Backdoor:EC2/Spambot', { name: undefined }))?.label).toBe(`instance ${INSTANCE}`);
+  });
+
+  it('does not apply to a Runtime Monitoring finding about an EKS or ECS workload (its node would be isolated with every workload)', () => {
+    const runtime = finding('Execution:Runtime/ReverseShell');
+    expect(isolateInstance.appliesTo({ ...runtime, details: { kubernetes: { cluster: { name: 'prod' } } } })).toBeUndefined();
+    expect(isolateInstance.appliesTo({ ...runtime, details: { ecs: { clusterName: 'prod' } } })).toBeUndefined();
+    expect(isolateInstance.appliesTo({ ...runtime, details: { runtime: {} as never } })?.id).toBe(INSTANCE);
+    expect(isolateInstance.appliesTo({ ...finding('Backdoor:EC2/C&CActivity.B'), details: { kubernetes: {} } })?.id).toBe(INSTANCE);
+  });
+
+  it('applies to the EC2 fixtures of compromise, not to the EKS-node Runtime fixture', () => {
+    const ids = (name: string) => applicablePlaybooks(toFinding(loadFixture(name))).map((p) => p.id);
+    expect(ids('backdoor-ec2-ccactivity-dns')).toContain(ISOLATE_INSTANCE);
+    expect(ids('cryptocurrency-ec2-bitcointool')).toContain(ISOLATE_INSTANCE);
+    expect(ids('execution-ec2-maliciousfile')).toContain(ISOLATE_INSTANCE);
+    expect(ids('execution-runtime-newbinaryexecuted-eks')).not.toContain(ISOLATE_INSTANCE);
+    expect(ids('execution-runtime-reverseshell')).not.toContain(ISOLATE_INSTANCE);
+    expect(ids('unauthorizedaccess-ec2-sshbruteforce')).not.toContain(ISOLATE_INSTANCE);
   });
 
   it('is in the registry and offered among the applicable playbooks', () => {

@@ -320,6 +320,8 @@ export const isolateInstance: StepPlaybook = {
   short: 'Isolate instance',
   appliesTo(finding) {
     if (finding.resource.kind !== 'instance' || !isCompromiseType(finding.type)) return undefined;
+    // A Runtime Monitoring finding about an EKS or ECS workload names its node: isolating the node cuts every workload on it.
+    if (RUNTIME_TYPE.test(finding.type) && (finding.details?.kubernetes || finding.details?.ecs)) return undefined;
     const { instanceId, name } = finding.resource;
     if (!instanceId || !ID.instance.test(instanceId)) return undefined;
     return { kind: 'ec2-instance', id: instanceId, label: `instance ${instanceId}${name ? ` (${name})` : ''}`, data: { instanceId } };
