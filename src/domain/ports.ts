@@ -96,6 +96,8 @@ export interface DigestItem {
   severity: number;
   type: string;
   title: string;
+  /** What the finding is about in plain text (an instance, a cluster, a function), cut short; escaped when shown. */
+  resource?: string;
 }
 
 export interface CardStore {

@@ -1,6 +1,6 @@
 import type pino from 'pino';
 import type { Finding } from '../domain/finding';
-import { updatedAtMs } from '../domain/finding';
+import { resourceName, updatedAtMs } from '../domain/finding';
 import type { CardChannel, CardRecord, ChatMessage, Observation, StateStore } from '../domain/ports';
 import { routeFinding, type RouteRule } from '../domain/routing';
 import { isAtLeast, type SeverityBand } from '../domain/severity';
@@ -30,6 +30,8 @@ function isNewer(seen: Observation, known: Observation): boolean {
   return seen.updatedAtMs > known.updatedAtMs || seen.count > known.count || seen.archived !== known.archived;
 }
 
+/** A digest item keeps this much of the resource's name (attacker-controlled; escaped and cut again when shown). */
+const DIGEST_RESOURCE_MAX = 200;
 const nowS = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,6 +66,7 @@ export class CardPublisher {
         severity: finding.severity,
         type: finding.type,
         title: finding.title,
+        resource: resourceName(finding).slice(0, DIGEST_RESOURCE_MAX),
       });
       const recorded = await this.store.claimCard(
         { findingId: finding.id, region: finding.region, accountId: finding.accountId, state: 'digest', ...seen },

@@ -175,6 +175,7 @@ export const digestItemSchema = z.object({
   severity: z.number(),
   type: z.string(),
   title: z.string(),
+  resource: z.string().optional(),
 }) satisfies z.ZodType<DigestItem>;
 
 /** The voters of a finding, one string set per vote (DynamoDB sets), and a version bumped by every vote. */

@@ -38,7 +38,9 @@ describe('finding feed against dynalite, the Slack stand-in and in-memory GuardD
     expect(west.outcomes).toMatchObject({ posted: 1, failed: 0 });
     expect(cardFindingIds(slack).sort()).toEqual([id(1), id(2), id(3)]);
     // id(5) is older than the 24 h backfill: never posted, not even in the digest.
-    expect((await store.listDigestItems(CHANNEL)).map((i) => i.findingId)).toEqual([id(4)]);
+    expect((await store.listDigestItems(CHANNEL)).map((i) => [i.findingId, i.resource])).toEqual([
+      [id(4), 'S3 bucket example-logs-bucket'],
+    ]);
     const card = await store.getCard(id(1));
     expect(card).toMatchObject({ state: 'posted', channel: CHANNEL });
     expect(slack.channelMessages(CHANNEL).map((m) => m.ts)).toContain(card?.ts);
