@@ -186,8 +186,8 @@ describe('preview', () => {
       name: 'web-1',
       vpcId: ISOLATION_VPC,
       networkInterfaces: [
-        { id: ISOLATION_ENI_PRIMARY, groups: [ISOLATION_WEB_GROUP, ISOLATION_SSH_GROUP] },
-        { id: ISOLATION_ENI_SECONDARY, groups: [ISOLATION_APP_GROUP] },
+        { id: ISOLATION_ENI_PRIMARY, groups: [ISOLATION_WEB_GROUP, ISOLATION_SSH_GROUP], vpcId: ISOLATION_VPC },
+        { id: ISOLATION_ENI_SECONDARY, groups: [ISOLATION_APP_GROUP], vpcId: ISOLATION_VPC },
       ],
       volumes: [
         { id: ISOLATION_ROOT_VOLUME, device: '/dev/xvda' },
@@ -479,6 +479,12 @@ describe('apply', () => {
     );
     const plan = await planNow();
     expect(plan.steps[0]).toMatchObject({ action: 'ec2:quarantine-group', before: { quarantine: 'open-egress' } });
+    stand.resetCalls();
+    expect((await adapter().permissionCheck(plan)).message).toBe(
+      'DryRunOperation: request would have succeeded (ModifyNetworkInterfaceAttribute, RevokeSecurityGroupEgress, CreateSnapshot, CreateTags)',
+    );
+    expect(stand.changes()).toEqual([]);
+    expect(stand.egressState(made.GroupId ?? '')).toEqual(['-1 -1--1 0.0.0.0/0']);
     stand.resetCalls();
 
     const result = await runSteps(plan, adapter(), new MemoryJournal(), CTX);

@@ -276,6 +276,21 @@ describe('plan', () => {
     expect(refusalOf(s).code).toBe(code);
   });
 
+  it('warns about a network interface in another VPC (multi-VPC attachment); none for the instance VPC', () => {
+    const plan = planOf(
+      survey({
+        networkInterfaces: [
+          { id: ENI_A, groups: [WEB], vpcId: VPC },
+          { id: ENI_B, groups: ['sg-0a1b2c3d4e5f60098'], vpcId: 'vpc-0a1b2c3d4e5f60099' },
+        ],
+      }),
+    );
+    expect(plan.warnings.filter((w) => /another VPC/.test(w))).toEqual([
+      `Network interface ${ENI_B} is in another VPC (vpc-0a1b2c3d4e5f60099, a multi-VPC attachment): it goes into that VPC's quarantine group, made (no inbound, no outbound rule) when it is changed if there is none.`,
+    ]);
+    expect(plan.steps.filter((s) => s.action === ENI_GROUPS_STEP)).toHaveLength(2);
+  });
+
   it('plans a stopped instance too', () => {
     expect(planOf(survey({ state: 'stopped' })).steps).toHaveLength(6);
   });

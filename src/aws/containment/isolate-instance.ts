@@ -114,7 +114,15 @@ export class IsolateInstanceAdapter implements StepExecutor {
     const networkInterfaces = [...(instance.NetworkInterfaces ?? [])]
       .sort((a, b) => (a.Attachment?.DeviceIndex ?? 0) - (b.Attachment?.DeviceIndex ?? 0))
       .flatMap((n) =>
-        n.NetworkInterfaceId ? [{ id: n.NetworkInterfaceId, groups: (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])) }] : [],
+        n.NetworkInterfaceId
+          ? [
+              {
+                id: n.NetworkInterfaceId,
+                groups: (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
+                ...(n.VpcId ? { vpcId: n.VpcId } : {}),
+              },
+            ]
+          : [],
       );
     const volumes = (instance.BlockDeviceMappings ?? []).flatMap((b) =>
       b.Ebs?.VolumeId ? [{ id: b.Ebs.VolumeId, ...(b.DeviceName ? { device: b.DeviceName } : {}) }] : [],
@@ -233,6 +241,18 @@ export class IsolateInstanceAdapter implements StepExecutor {
             }),
           ),
       });
+    }
+    if (group && sameState(group.before, { quarantine: 'open-egress' })) {
+      const found = await this.quarantineGroup(group.resource);
+      const egress = found?.IpPermissionsEgress ?? [];
+      if (found?.GroupId && egress.length > 0) {
+        const groupId = found.GroupId;
+        checks.push({
+          action: 'RevokeSecurityGroupEgress',
+          on: groupId,
+          send: () => this.ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress, DryRun: true })),
+        });
+      }
     }
     const volume = plan.steps.find((s) => s.action === EVIDENCE_SNAPSHOT_STEP);
     if (volume) {

@@ -47,8 +47,8 @@ export interface InstanceSurvey {
   autoScalingGroup?: string;
   /** The `guardduty-chatops:isolated-for` tag's value. */
   isolatedFor?: string;
-  /** In device-index order, each with its security group IDs as EC2 lists them. */
-  networkInterfaces: { id: string; groups: string[] }[];
+  /** In device-index order, each with its security group IDs as EC2 lists them (and its VPC when EC2 gives it). */
+  networkInterfaces: { id: string; groups: string[]; vpcId?: string }[];
   /** Attached EBS volumes (BlockDeviceMappings). */
   volumes: { id: string; device?: string }[];
   /** The VPC's group tagged `guardduty-chatops:quarantine` = VPC ID, with how many rules it has; null when none. */
@@ -105,7 +105,7 @@ function isSurvey(value: unknown): value is InstanceSurvey {
     Array.isArray(v.networkInterfaces) &&
     v.networkInterfaces.every((n: unknown) => {
       const e = n as Record<string, unknown> | null;
-      return !!e && typeof e.id === 'string' && isStringArray(e.groups);
+      return !!e && typeof e.id === 'string' && isStringArray(e.groups) && (e.vpcId === undefined || typeof e.vpcId === 'string');
     }) &&
     Array.isArray(v.volumes) &&
     v.volumes.every((n: unknown) => {
@@ -251,6 +251,12 @@ function plan(finding: Finding, target: PlaybookTarget, survey: unknown): StepPl
       `Instance ${id} is in Auto Scaling group ${survey.autoScalingGroup}: it may be marked unhealthy and replaced; the replacement is not isolated; consider suspending its health checks / detaching it first.`,
     );
   }
+  const elsewhere = survey.networkInterfaces.filter((n) => n.vpcId && n.vpcId !== vpcId);
+  for (const n of elsewhere) {
+    warnings.push(
+      `Network interface ${n.id} is in another VPC (${n.vpcId ?? ''}, a multi-VPC attachment): it goes into that VPC's quarantine group, made (no inbound, no outbound rule) when it is changed if there is none.`,
+    );
+  }
   if (survey.isolatedFor && survey.isolatedFor !== finding.id)
     warnings.push(`Instance ${id} was already isolated for finding ${survey.isolatedFor}: its tag will name this finding instead.`);
   return {
@@ -329,7 +335,7 @@ export const isolateInstance: StepPlaybook = {
   plan,
   problems,
   permissionCheck:
-    'EC2 DryRun: ModifyNetworkInterfaceAttribute on the first network interface, CreateSnapshot on the first volume, CreateTags on the instance and CreateSecurityGroup when the group is created.',
+    'EC2 DryRun: ModifyNetworkInterfaceAttribute on the first network interface (with its own groups), CreateSecurityGroup when the group is created (RevokeSecurityGroupEgress when a reused one has outbound rules), CreateSnapshot on the first volume, CreateTags on the instance.',
   revertWarnings: [
     'Each network interface gets back its recorded security groups: the instance is reachable again and reaches out again as before.',
     'The evidence snapshots, the quarantine group and the instance tag are kept.',
