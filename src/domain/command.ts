@@ -11,12 +11,15 @@ export interface FindingsFilter {
   typeFilter?: string;
   types?: string[];
   archived: boolean;
+  /** Only findings nobody owns (their card records name no owner); set only when typed. */
+  unowned?: boolean;
 }
 
 export type Command =
   | { kind: 'help' }
   | { kind: 'findings'; filter: FindingsFilter }
   | { kind: 'finding'; id: string; region?: string }
+  | { kind: 'mine' }
   | { kind: 'routes' }
   | { kind: 'routes-test'; id: string; region?: string };
 
@@ -31,6 +34,8 @@ export const HELP_EXAMPLES = [
   '/guardduty findings critical region:us-west-2',
   '/guardduty findings medium account:123456789012 type:Recon:EC2',
   '/guardduty findings low archived',
+  '/guardduty findings high unowned',
+  '/guardduty mine',
   '/guardduty finding 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
   '/guardduty routes test 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
   '/guardduty help',
@@ -63,6 +68,8 @@ function parseFindings(args: string[], regions: readonly string[]): Command {
       bandSeen = true;
     } else if (lower === 'archived') {
       filter.archived = true;
+    } else if (lower === 'unowned') {
+      filter.unowned = true;
     } else if (lower.startsWith('region:')) {
       const region = lower.slice('region:'.length);
       if (!REGION_PATTERN.test(region)) throw new CommandSyntaxError(`"${shown(arg)}" is not a region. ${configuredHint(regions)}`);
@@ -85,7 +92,7 @@ function parseFindings(args: string[], regions: readonly string[]): Command {
       filter.types = types;
     } else {
       throw new CommandSyntaxError(
-        `I don't understand "${shown(arg)}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived.`,
+        `I don't understand "${shown(arg)}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived, unowned.`,
       );
     }
   }
@@ -146,6 +153,12 @@ export function parseCommand(text: string | undefined, regions: readonly string[
       return parseFinding(args, regions);
     case 'routes':
       return parseRoutes(args, regions);
+    case 'mine':
+      if (args[0] !== undefined)
+        throw new CommandSyntaxError(
+          `I don't understand "${shown(args[0])}" after mine: /guardduty mine lists what you own. To filter, use /guardduty findings high unowned.`,
+        );
+      return { kind: 'mine' };
     default:
       throw new CommandSyntaxError(`Unknown command "${shown(verb ?? '')}".`);
   }

@@ -1,4 +1,5 @@
 import type { Finding } from './finding';
+import type { Resolution, TriageFields } from './ownership';
 import type { AuditEntry, Proposal, ProposalState } from './proposal';
 import type { SeverityBand } from './severity';
 import type { UndoBasis } from './remediation/plan-safety';
@@ -51,7 +52,8 @@ export interface Observation {
   archived: boolean;
 }
 
-export interface CardRecord extends Observation {
+/** A finding's card record; its ownership fields (`TriageFields`: owner, status, resolution) are in domain/ownership.ts. */
+export interface CardRecord extends Observation, TriageFields {
   findingId: string;
   region: string;
   accountId: string;
@@ -131,6 +133,63 @@ export interface CardStore {
   recordFeedback(findingId: string, userId: string, useful: boolean, nowS: number): Promise<FeedbackVote>;
   /** Takes back a vote (its GuardDuty call failed) so that the person can try again; the card's counts follow. */
   withdrawFeedback(findingId: string, userId: string, useful: boolean): Promise<void>;
+}
+
+/** What an ownership or status write did: `ok` false when its condition failed (someone changed the record first). */
+export interface OwnershipChange {
+  ok: boolean;
+  /** The card record after a successful write, or as read after a refused one (undefined when the finding has none). */
+  card?: CardRecord;
+}
+
+/** A finding's owner and status, kept on its card record; an index item per owner lists what a person owns. */
+export interface OwnershipStore {
+  /**
+   * Condition: the card exists and has no owner. Sets the owner and their time, status investigating (unless
+   * resolved), bumps `triageVersion`.
+   */
+  takeFinding(findingId: string, userId: string, nowS: number): Promise<OwnershipChange>;
+  /** Condition: owner = `from` (pinned on the owner the person was shown). Sets `to` as the owner. */
+  reassignFinding(findingId: string, from: string, to: string, nowS: number): Promise<OwnershipChange>;
+  /**
+   * Condition: triageVersion = `version` and status <> resolved. Sets resolved with the reason, note and who;
+   * with `takeOwnership` (the finding was unowned) the actor becomes its owner in the same write.
+   */
+  resolveFinding(
+    findingId: string,
+    actor: string,
+    resolution: Resolution,
+    note: string | undefined,
+    version: number,
+    takeOwnership: boolean,
+    nowS: number,
+  ): Promise<OwnershipChange>;
+  /** Condition: triageVersion = `version` and status = resolved. Back to investigating; the reason is removed. */
+  reopenFinding(findingId: string, actor: string, version: number, nowS: number): Promise<OwnershipChange>;
+  /** The card records this person owns now (the card record decides; stale index items are left out). */
+  listOwned(userId: string): Promise<CardRecord[]>;
+  /** Of these findings, the ones with an owner (BatchGetItem of their card records). */
+  ownedAmong(findingIds: readonly string[]): Promise<ReadonlySet<string>>;
+}
+
+/** A card waiting to be posted in a channel: recorded before the feed's cursor moves past its finding. */
+export interface OutboxEntry {
+  channel: string;
+  findingId: string;
+  region: string;
+  severity: number;
+  /** Epoch ms of the finding's UpdatedAt when it was queued: oldest first within a band. */
+  updatedAtMs: number;
+  /** The route's user group to mention with the new card. */
+  mention?: string;
+}
+
+export interface OutboxStore {
+  /** Idempotent put, keyed so that a channel's entries read highest band first, then oldest first. */
+  enqueueCard(entry: OutboxEntry): Promise<void>;
+  /** The channel's next entries in that order (at most `limit`). */
+  nextInOutbox(channel: string, limit: number): Promise<OutboxEntry[]>;
+  removeFromOutbox(entry: OutboxEntry): Promise<void>;
 }
 
 export interface CursorStore {
@@ -230,7 +289,7 @@ export interface FindingRecord {
   proposals: Proposal[];
 }
 
-export interface StateStore extends CardStore, CursorStore, LeaseStore, DigestStore, ProposalStore {
+export interface StateStore extends CardStore, OwnershipStore, CursorStore, LeaseStore, DigestStore, ProposalStore {
   /** A cheap read to tell whether the store answers. */
   ping(): Promise<void>;
   /** The card and proposals of a finding in one read (they share a partition). */

@@ -13,6 +13,12 @@ export const ACTION = {
   cancel: 'remediation_cancel',
   revert: 'remediation_revert',
   digestList: 'digest_list',
+  take: 'finding_take',
+  assign: 'finding_assign',
+  reassign: 'finding_reassign',
+  resolveForm: 'finding_resolve_form',
+  resolve: 'finding_resolve',
+  reopen: 'finding_reopen',
 } as const;
 
 export const VIEW = {
@@ -23,4 +29,8 @@ export const VIEW = {
 export const BLOCK = {
   trustedSources: 'trusted_sources',
   trustedSourcesInput: 'trusted_sources_input',
+  resolveReason: 'resolve_reason',
+  resolveReasonInput: 'resolve_reason_input',
+  resolveNote: 'resolve_note',
+  resolveNoteInput: 'resolve_note_input',
 } as const;

@@ -12,6 +12,11 @@ export const SIDE_EFFECT_ACTIONS: ReadonlySet<string> = new Set([
   ACTION.reject,
   ACTION.cancel,
   ACTION.revert,
+  ACTION.take,
+  ACTION.assign,
+  ACTION.reassign,
+  ACTION.resolve,
+  ACTION.reopen,
 ]);
 
 export interface UserRateLimitOptions {

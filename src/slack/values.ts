@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACCOUNT_PATTERN, FINDING_ID_PATTERN, REGION_PATTERN, type FindingsFilter } from '../domain/command';
 import { expandTypeFilter } from '../domain/finding-types';
+import { USER_ID_PATTERN } from '../domain/ownership';
 import { isConfiguredRegion } from '../domain/regions';
 import { PROPOSAL_ID_PATTERN } from '../domain/remediation/proposal-rules';
 import { PLAN_DIGEST_PATTERN } from '../domain/remediation/seal';
@@ -148,4 +149,77 @@ export function decodeModalMeta(value: string | undefined): ProposeModalMeta | u
   if (parts.length > 3 || !region || !findingId || !REGION_PATTERN.test(region) || !FINDING_ID_PATTERN.test(findingId)) return undefined;
   if (channel !== undefined && !CHANNEL_PATTERN.test(channel)) return undefined;
   return { region, findingId, ...(channel ? { channel } : {}) };
+}
+
+/** A Reassign button: the finding, the owner it was offered against (the write is pinned on them) and the new owner. */
+export interface ReassignRef extends FindingRef {
+  from: string;
+  to: string;
+}
+
+export function encodeReassignRef(ref: ReassignRef): string {
+  return [ref.region, ref.id, ref.from, ref.to].join(' ');
+}
+
+/** Undefined for anything that is not a well-formed reference (button values can be forged). */
+export function decodeReassignRef(value: string | undefined, regions?: readonly string[]): ReassignRef | undefined {
+  const parts = (value ?? '').split(' ');
+  const [, , from, to] = parts;
+  if (parts.length !== 4 || !from || !to || !USER_ID_PATTERN.test(from) || !USER_ID_PATTERN.test(to) || from === to) return undefined;
+  const finding = decodeFindingRef(parts.slice(0, 2).join(' '), regions);
+  return finding && { ...finding, from, to };
+}
+
+/** The Resolve button of the resolve form: the finding and the ownership version the form was shown for. */
+export interface VersionedRef extends FindingRef {
+  version: number;
+}
+
+export function encodeVersionedRef(ref: VersionedRef): string {
+  return [ref.region, ref.id, String(ref.version)].join(' ');
+}
+
+export function decodeVersionedRef(value: string | undefined, regions?: readonly string[]): VersionedRef | undefined {
+  const parts = (value ?? '').split(' ');
+  const [, , version] = parts;
+  if (parts.length !== 3 || !version || !/^(0|[1-9]\d{0,8})$/.test(version)) return undefined;
+  const finding = decodeFindingRef(parts.slice(0, 2).join(' '), regions);
+  return finding && { ...finding, version: Number(version) };
+}
+
+/** The block ID of a card's Assign… menu, `assign <region> <id>`: a users_select carries no value of its own. */
+export function encodeAssignBlock(ref: FindingRef): string {
+  return `${BLOCK_ASSIGN} ${encodeFindingRef(ref)}`;
+}
+
+export function decodeAssignBlock(blockId: string | undefined, regions?: readonly string[]): FindingRef | undefined {
+  const [prefix, ...rest] = (blockId ?? '').split(' ');
+  if (prefix !== BLOCK_ASSIGN) return undefined;
+  return decodeFindingRef(rest.join(' '), regions);
+}
+
+const BLOCK_ASSIGN = 'assign';
+
+/** A picked user (users_select): only a well-formed user ID. */
+export function decodeUserId(value: unknown): string | undefined {
+  return typeof value === 'string' && USER_ID_PATTERN.test(value) ? value : undefined;
+}
+
+/**
+ * What the resolve form's fields hold (a block_actions payload's `state.values`), as typed: checked by
+ * domain/ownership.ts's checkResolution. Anything not shaped like the form gives undefined fields.
+ */
+export function readResolveForm(
+  values: unknown,
+  ids: { reason: string; reasonInput: string; note: string; noteInput: string },
+): { reason: unknown; note: unknown } {
+  const blocks = (typeof values === 'object' && values !== null ? values : {}) as Record<string, unknown>;
+  const field = (block: string, input: string): Record<string, unknown> => {
+    const b = blocks[block];
+    const f = typeof b === 'object' && b !== null ? (b as Record<string, unknown>)[input] : undefined;
+    return typeof f === 'object' && f !== null ? (f as Record<string, unknown>) : {};
+  };
+  const option = field(ids.reason, ids.reasonInput)['selected_option'];
+  const reason = typeof option === 'object' && option !== null ? (option as Record<string, unknown>)['value'] : undefined;
+  return { reason, note: field(ids.note, ids.noteInput)['value'] };
 }

@@ -4,19 +4,24 @@ import type {
   ApprovalBinding,
   CardRecord,
   DigestItem,
+  OutboxEntry,
   FeedbackVote,
   FindingRecord,
   Observation,
+  OwnershipChange,
   StateStore,
   TransitionOutcome,
 } from '../domain/ports';
+import type { Resolution } from '../domain/ownership';
 import type { Proposal } from '../domain/proposal';
 import type { StepState } from '../domain/remediation/steps';
 import type { AnyResult, IngressRule } from '../domain/remediation/types';
 import { CardRepository } from './card-repository';
 import { CursorLeaseRepository } from './cursor-lease-repository';
 import { DigestRepository } from './digest-repository';
+import { OutboxRepository } from './outbox-repository';
 import { readCard, readEach, readProposal } from './items';
+import { OwnershipRepository } from './ownership-repository';
 import { ProposalRepository, byCreation } from './proposal-repository';
 import { TableClient, names, storeDocumentClient } from './table-client';
 
@@ -29,6 +34,8 @@ export class DynamoStateStore implements StateStore {
   private readonly feed: CursorLeaseRepository;
   private readonly digests: DigestRepository;
   private readonly proposals: ProposalRepository;
+  private readonly ownership: OwnershipRepository;
+  private readonly outbox: OutboxRepository;
 
   /** `client`: the connection; the store marshals through a document client of its own over it. */
   constructor(client: DynamoDBClient | DynamoDBDocumentClient, tableName: string) {
@@ -37,6 +44,20 @@ export class DynamoStateStore implements StateStore {
     this.feed = new CursorLeaseRepository(this.table);
     this.digests = new DigestRepository(this.table);
     this.proposals = new ProposalRepository(this.table);
+    this.ownership = new OwnershipRepository(this.table);
+    this.outbox = new OutboxRepository(this.table);
+  }
+
+  enqueueCard(entry: OutboxEntry): Promise<void> {
+    return this.outbox.enqueueCard(entry);
+  }
+
+  nextInOutbox(channel: string, limit: number): Promise<OutboxEntry[]> {
+    return this.outbox.nextInOutbox(channel, limit);
+  }
+
+  removeFromOutbox(entry: OutboxEntry): Promise<void> {
+    return this.outbox.removeFromOutbox(entry);
   }
 
   ping(): Promise<void> {
@@ -91,6 +112,35 @@ export class DynamoStateStore implements StateStore {
   }
   withdrawFeedback(findingId: string, userId: string, useful: boolean): Promise<void> {
     return this.cards.withdrawFeedback(findingId, userId, useful);
+  }
+
+  // ------------------------------------------------------------ ownership and status
+
+  takeFinding(findingId: string, userId: string, nowS: number): Promise<OwnershipChange> {
+    return this.ownership.takeFinding(findingId, userId, nowS);
+  }
+  reassignFinding(findingId: string, from: string, to: string, nowS: number): Promise<OwnershipChange> {
+    return this.ownership.reassignFinding(findingId, from, to, nowS);
+  }
+  resolveFinding(
+    findingId: string,
+    actor: string,
+    resolution: Resolution,
+    note: string | undefined,
+    version: number,
+    takeOwnership: boolean,
+    nowS: number,
+  ): Promise<OwnershipChange> {
+    return this.ownership.resolveFinding(findingId, actor, resolution, note, version, takeOwnership, nowS);
+  }
+  reopenFinding(findingId: string, actor: string, version: number, nowS: number): Promise<OwnershipChange> {
+    return this.ownership.reopenFinding(findingId, actor, version, nowS);
+  }
+  listOwned(userId: string): Promise<CardRecord[]> {
+    return this.ownership.listOwned(userId);
+  }
+  ownedAmong(findingIds: readonly string[]): Promise<ReadonlySet<string>> {
+    return this.ownership.ownedAmong(findingIds);
   }
 
   // ------------------------------------------------------------ cursors and leases

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CardRecord, DigestItem } from '../domain/ports';
+import { RESOLUTIONS, TRIAGE_STATUSES } from '../domain/ownership';
+import type { CardRecord, DigestItem, OutboxEntry } from '../domain/ports';
 import type { AuditEntry, Proposal } from '../domain/proposal';
 import type { Json, StepPlan, StepRunResult, StepState } from '../domain/remediation/steps';
 import type { ExecutionResult, IngressRule, RemediationPlan, TrustedSource } from '../domain/remediation/types';
@@ -165,7 +166,18 @@ export const cardSchema = z.looseObject({
   notes: z.array(z.string()).optional(),
   notesTotal: z.number().optional(),
   feedback: feedbackCounts.optional(),
+  owner: z.string().optional(),
+  ownedSince: z.number().optional(),
+  status: z.enum(TRIAGE_STATUSES).optional(),
+  statusSince: z.number().optional(),
+  statusBy: z.string().optional(),
+  resolution: z.enum(RESOLUTIONS).optional(),
+  resolutionNote: z.string().optional(),
+  triageVersion: z.number().optional(),
 }) satisfies z.ZodType<CardRecord>;
+
+/** An owner's index item (`owner#<user>` / `finding#<id>`): where to look; the card record says whether it still holds. */
+export const ownerIndexSchema = z.looseObject({ findingId: z.string(), writtenAtMs: z.number() });
 
 /** Exactly these fields: a digest item is copied into sent digests and shown, nothing else of the record is. */
 export const digestItemSchema = z.object({
@@ -177,6 +189,15 @@ export const digestItemSchema = z.object({
   title: z.string(),
   resource: z.string().optional(),
 }) satisfies z.ZodType<DigestItem>;
+
+export const outboxEntrySchema = z.object({
+  channel: z.string(),
+  findingId: z.string(),
+  region: z.string(),
+  severity: z.number(),
+  updatedAtMs: z.number(),
+  mention: z.string().optional(),
+}) satisfies z.ZodType<OutboxEntry>;
 
 /** The voters of a finding, one string set per vote (DynamoDB sets), and a version bumped by every vote. */
 export const feedbackSchema = z.looseObject({

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import type { CardRecord, DigestItem, FeedbackCounts } from '../domain/ports';
+import type { CardRecord, DigestItem, FeedbackCounts, OutboxEntry } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
 import { MalformedItemError } from './errors';
-import { cardSchema, cursorSchema, digestItemSchema, feedbackSchema, proposalSchema, sentDigestPartSchema } from './item-schemas';
+import { cardSchema, cursorSchema, digestItemSchema, feedbackSchema, outboxEntrySchema, proposalSchema, sentDigestPartSchema } from './item-schemas';
 import type { Item, Key } from './table-client';
 
 /** Proposals carry the audit trail and what a revert must undo: kept a year (TTL `expiresAt`). */
@@ -16,11 +16,22 @@ export const keys = {
   cursor: (region: string): Key => ({ pk: `cursor#${region}`, sk: 'cursor' }),
   lease: (name: string): Key => ({ pk: `lease#${name}`, sk: 'lease' }),
   digestItem: (channel: string, findingId: string): Key => ({ pk: `digest#${channel}`, sk: `item#${findingId}` }),
+  /** Sorts highest band first (rank 0 = critical), then oldest UpdatedAt first. */
+  outbox: (channel: string, rank: number, updatedAtMs: number, findingId: string): Key => ({
+    pk: `outbox#${channel}`,
+    sk: `${rank}#${String(Math.max(0, Math.floor(updatedAtMs))).padStart(15, '0')}#${findingId}`,
+  }),
+  /** A person's index of the findings they own (the card record is the truth; see ownership-repository.ts). */
+  ownerIndex: (userId: string, findingId: string): Key => ({ pk: `owner#${userId}`, sk: `finding#${findingId}` }),
   sentDigestPart: (digestId: string, part: number): Key => ({ pk: `digestsent#${digestId}`, sk: `part#${String(part).padStart(5, '0')}` }),
 };
 
 export function readCard(item: Item): CardRecord {
   return parse(cardSchema, without(item, ['pk', 'sk']), item, 'card record');
+}
+
+export function readOutboxEntry(item: Item): OutboxEntry {
+  return parse(outboxEntrySchema, without(item, ['pk', 'sk']), item, 'outbox entry');
 }
 
 export function readDigestItem(item: Item): DigestItem {

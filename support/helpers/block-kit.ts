@@ -71,11 +71,29 @@ const ELEMENT_KEYS: Record<string, readonly string[]> = {
   checkboxes: ['type', 'action_id', 'options', 'initial_options', 'confirm', 'focus_on_load'],
   radio_buttons: ['type', 'action_id', 'options', 'initial_option', 'confirm', 'focus_on_load'],
   overflow: ['type', 'action_id', 'options', 'confirm'],
+  users_select: ['type', 'action_id', 'placeholder', 'initial_user', 'confirm', 'focus_on_load'],
 };
 
-const INTERACTIVE_IN_ACTIONS = new Set(['button', 'static_select', 'multi_static_select', 'checkboxes', 'radio_buttons', 'overflow']);
-const ACCESSORY_TYPES = new Set(['button', 'static_select', 'multi_static_select', 'checkboxes', 'radio_buttons', 'overflow', 'image']);
-const INPUT_ELEMENTS = new Set(['plain_text_input', 'static_select', 'multi_static_select', 'checkboxes', 'radio_buttons']);
+const INTERACTIVE_IN_ACTIONS = new Set([
+  'button',
+  'static_select',
+  'multi_static_select',
+  'checkboxes',
+  'radio_buttons',
+  'overflow',
+  'users_select',
+]);
+const ACCESSORY_TYPES = new Set([
+  'button',
+  'static_select',
+  'multi_static_select',
+  'checkboxes',
+  'radio_buttons',
+  'overflow',
+  'image',
+  'users_select',
+]);
+const INPUT_ELEMENTS = new Set(['plain_text_input', 'static_select', 'multi_static_select', 'checkboxes', 'radio_buttons', 'users_select']);
 const TEXT_KEYS = ['type', 'text', 'emoji', 'verbatim'];
 
 type Json = Record<string, unknown>;

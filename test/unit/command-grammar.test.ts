@@ -151,7 +151,7 @@ describe('parseCommand: findings', () => {
     (word) => {
       const err = syntaxError(`findings medium ${word}`);
       expect(err.message).toBe(
-        `I don't understand "${word}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived.`,
+        `I don't understand "${word}" after findings. Use a severity (low, medium, high, critical) and options region:, account:, type:, archived, unowned.`,
       );
     },
   );

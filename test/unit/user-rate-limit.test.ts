@@ -59,9 +59,15 @@ describe('UserRateLimit: a token bucket per person', () => {
         ACTION.reject,
         ACTION.cancel,
         ACTION.revert,
+        ACTION.take,
+        ACTION.assign,
+        ACTION.reassign,
+        ACTION.resolve,
+        ACTION.reopen,
       ].sort(),
     );
-    for (const free of [ACTION.viewFinding, ACTION.nextPage, ACTION.openConsole, ACTION.digestList])
+    // Resolve… only shows the person a form; the form's Resolve button is the change.
+    for (const free of [ACTION.viewFinding, ACTION.nextPage, ACTION.openConsole, ACTION.digestList, ACTION.resolveForm])
       expect(SIDE_EFFECT_ACTIONS.has(free)).toBe(false);
   });
 });

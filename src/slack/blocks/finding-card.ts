@@ -1,13 +1,14 @@
-import type { Button, KnownBlock, StaticSelect } from '@slack/types';
+import type { Button, KnownBlock, StaticSelect, UsersSelect } from '@slack/types';
 import type { Finding, ResourceSummary } from '../../domain/finding';
+import { RESOLUTION_LABEL, triageOf, type TriageFields } from '../../domain/ownership';
 import type { CardRecord, FeedbackCounts } from '../../domain/ports';
 import { applicablePlaybooks } from '../../domain/remediation/registry';
 import type { SeverityBand } from '../../domain/severity';
 import { ACTION } from '../ids';
-import { encodeFindingRef, encodePlaybookRef } from '../values';
+import { encodeAssignBlock, encodeFindingRef, encodePlaybookRef } from '../values';
 import { attackSequenceBlocks } from './attack-sequence';
 import { familyBlocks, familyResourceText } from './family-section';
-import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate } from './text';
+import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate, userMention, utc } from './text';
 
 export const BAND_EMOJI: Record<SeverityBand, string> = {
   critical: ':red_circle:',
@@ -127,7 +128,7 @@ function field(label: string, value: string) {
 
 export interface CardOptions {
   /** Buttons to show; none when omitted. */
-  actions?: ('propose' | 'archive' | 'feedback' | 'post')[];
+  actions?: ('propose' | 'archive' | 'feedback' | 'post' | 'triage')[];
   /** Lines (already mrkdwn-safe) about what people did: "Archived by <@U…>", a remediation outcome; oldest first. */
   notes?: string[];
   /** Notes older than `notes` that are no longer kept (they were posted in the thread). */
@@ -136,6 +137,8 @@ export interface CardOptions {
   feedback?: FeedbackCounts;
   /** A permalink to the finding's thread, shown when the card is answered elsewhere. */
   threadLink?: string;
+  /** Owner and status from the card record; shown as one line when given (or with the `triage` buttons). */
+  triage?: TriageFields;
 }
 
 /** At most as many notes as the store keeps (20): with the other blocks, well within Slack's 50 a message. */
@@ -143,10 +146,55 @@ const NOTES_SHOWN = 20;
 
 /** The audit part of a card's options from its record: notes, how many older ones were dropped, feedback counts. */
 export function cardHistory(
-  record?: Pick<CardRecord, 'notes' | 'notesTotal' | 'feedback'>,
-): Pick<CardOptions, 'notes' | 'notesDropped' | 'feedback'> {
+  record?: Pick<CardRecord, 'notes' | 'notesTotal' | 'feedback' | keyof TriageFields>,
+): Pick<CardOptions, 'notes' | 'notesDropped' | 'feedback' | 'triage'> {
   const notes = record?.notes ?? [];
-  return { notes, notesDropped: Math.max(0, (record?.notesTotal ?? notes.length) - notes.length), feedback: record?.feedback };
+  return {
+    notes,
+    notesDropped: Math.max(0, (record?.notesTotal ?? notes.length) - notes.length),
+    feedback: record?.feedback,
+    triage: record && {
+      owner: record.owner,
+      ownedSince: record.ownedSince,
+      status: record.status,
+      statusSince: record.statusSince,
+      statusBy: record.statusBy,
+      resolution: record.resolution,
+      resolutionNote: record.resolutionNote,
+      triageVersion: record.triageVersion,
+    },
+  };
+}
+
+/** "Owner <@U…> since … · Investigating since …", or resolved with its reason and note; escaped. */
+export function triageLine(fields: TriageFields | undefined): string {
+  const t = triageOf(fields);
+  const since = (s: number | undefined) => (s === undefined ? '' : ` since ${utc(s)}`);
+  const owner = t.owner ? `:bust_in_silhouette: Owner ${userMention(t.owner)}${since(t.ownedSince)}` : ':bust_in_silhouette: No owner';
+  if (t.status === 'resolved') {
+    const reason = t.resolution ? ` as *${RESOLUTION_LABEL[t.resolution]}*` : '';
+    const by = t.statusBy ? ` by ${userMention(t.statusBy)}` : '';
+    const when = t.statusSince === undefined ? '' : ` at ${utc(t.statusSince)}`;
+    const note = t.resolutionNote ? `: ${mrkdwn(t.resolutionNote, 500)}` : '';
+    return `${owner} · :white_check_mark: Resolved${reason}${by}${when}${note}`;
+  }
+  if (t.status === 'investigating') return `${owner} · :mag: Investigating${since(t.statusSince)}`;
+  return `${owner} · :new: New`;
+}
+
+/** Take, Resolve… (or Reopen once resolved), and the Assign… menu in a block of its own (its block ID names the finding). */
+function triageElements(finding: Finding, fields: TriageFields | undefined): { buttons: Button[]; assign?: KnownBlock } {
+  const ref = encodeFindingRef({ region: finding.region, id: finding.id });
+  if (triageOf(fields).status === 'resolved') return { buttons: [button('Reopen', ACTION.reopen, ref)] };
+  const menu: UsersSelect = {
+    type: 'users_select',
+    action_id: ACTION.assign,
+    placeholder: { type: 'plain_text', text: 'Assign…' },
+  };
+  return {
+    buttons: [button('Take', ACTION.take, ref, 'primary'), button('Resolve…', ACTION.resolveForm, ref)],
+    assign: { type: 'actions', block_id: encodeAssignBlock({ region: finding.region, id: finding.id }), elements: [menu] },
+  };
 }
 
 function historyBlocks(options: CardOptions): KnownBlock[] {
@@ -199,6 +247,8 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   if (intel) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(intel, LIMITS.sectionText) } });
   blocks.push(...familyBlocks(finding));
   if (finding.sequence) blocks.push(...attackSequenceBlocks(finding.sequence, finding.description));
+  const withTriage = (options.actions ?? []).includes('triage');
+  if (withTriage || options.triage) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: triageLine(options.triage) }] });
   blocks.push(...historyBlocks(options));
   if (options.threadLink && safeUrl(options.threadLink)) {
     blocks.push({
@@ -211,7 +261,9 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   if (console) {
     elements.push({ ...button('Open in console', ACTION.openConsole, ref), url: console });
   }
+  const triage = withTriage ? triageElements(finding, options.triage) : undefined;
   for (const a of options.actions ?? []) {
+    if (a === 'triage' && triage) elements.push(...triage.buttons);
     if (a === 'post') elements.push(button('Post to channel', ACTION.postToChannel, ref, 'primary'));
     if (a === 'propose') elements.push(...proposeElements(finding));
     if (a === 'archive' && !finding.archived) elements.push(button('Archive', ACTION.archive, ref));
@@ -222,6 +274,7 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   const fixes = (options.actions ?? []).includes('propose') ? playbooksLine(finding) : undefined;
   if (fixes) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: fixes }] });
   if (elements.length > 0) blocks.push({ type: 'actions', block_id: 'finding_actions', elements });
+  if (triage?.assign) blocks.push(triage.assign);
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Finding ${code(finding.id, 140)} · updated ${formatTime(finding.updatedAt)}` }],

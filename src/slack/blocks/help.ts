@@ -3,8 +3,9 @@ import { HELP_EXAMPLES } from '../../domain/command';
 import { mrkdwn } from './text';
 
 export const GRAMMAR = [
-  '`/guardduty findings [low|medium|high|critical] [region:&lt;region&gt;] [account:&lt;12 digits&gt;] [type:&lt;type or prefix&gt;] [archived]`',
-  '  lists findings at or above a severity (default medium), most severe first, ten a page.',
+  '`/guardduty findings [low|medium|high|critical] [region:&lt;region&gt;] [account:&lt;12 digits&gt;] [type:&lt;type or prefix&gt;] [archived] [unowned]`',
+  '  lists findings at or above a severity (default medium), most severe first, ten a page; `unowned` leaves out those someone has taken.',
+  '`/guardduty mine` lists the findings you own (Take or Assign… on a card), open ones first.',
   '`/guardduty finding &lt;id&gt; [region:&lt;region&gt;]` shows one finding in full, with its thread and proposals.',
   '`/guardduty routes` shows the routing rules (ROUTES_FILE) and the fallback channel.',
   "`/guardduty routes test &lt;id&gt; [region:&lt;region&gt;]` says where that finding's card would go, and why.",

@@ -23,6 +23,13 @@ const CAPABILITY_OF_ACTION: Record<string, Capability> = {
   [ACTION.reject]: 'approve',
   [ACTION.proposeFix]: 'propose',
   [ACTION.revert]: 'propose',
+  // Owning and resolving change only the bot's records: anyone who may use the bot (the rules are in domain/ownership.ts).
+  [ACTION.take]: 'use',
+  [ACTION.assign]: 'use',
+  [ACTION.reassign]: 'use',
+  [ACTION.resolveForm]: 'use',
+  [ACTION.resolve]: 'use',
+  [ACTION.reopen]: 'use',
 };
 
 function who(body: Body): { user?: string; channel?: string; team?: string } {

@@ -1,11 +1,16 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseCommand, type Command } from '../../../domain/command';
 import { CommandSyntaxError, describeError } from '../../../domain/errors';
+import type { Finding } from '../../../domain/finding';
 import { listFindings } from '../../../domain/list-findings';
+import { listUnowned } from '../../../domain/list-unowned';
+import { compareForMine, triageOf } from '../../../domain/ownership';
+import type { CardRecord, StateStore } from '../../../domain/ports';
 import { routeFinding } from '../../../domain/routing';
 import { findingCardText } from '../../blocks/finding-card';
 import { findingsList } from '../../blocks/findings-list';
 import { helpBlocks, noticeBlocks } from '../../blocks/help';
+import { ownedList, unownedList } from '../../blocks/ownership';
 import { routeTestMessage, routesMessage } from '../../blocks/routes';
 import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
@@ -41,6 +46,25 @@ export function guarddutyCommand(deps: SlackDeps) {
     const log = deps.logger.child({ command: parsed.kind, user: command.user_id });
     try {
       await afterAck(deps.work, async () => {
+        if (parsed.kind === 'mine' || (parsed.kind === 'findings' && parsed.filter.unowned)) {
+          const store = deps.store ?? deps.channel?.store;
+          if (!store) {
+            const text =
+              ":information_source: Who owns what is kept in the bot's state store (DYNAMODB_TABLE, or the embedded store in DATA_DIR); ask whoever runs the bot to configure it.";
+            await respond({ response_type: 'ephemeral', text, blocks: noticeBlocks(text) });
+            return;
+          }
+          if (parsed.kind === 'mine') {
+            await respond({
+              response_type: 'ephemeral',
+              ...ownedList(command.user_id, await ownedFindings(deps.findings, store, command.user_id)),
+            });
+            return;
+          }
+          const listing = await listUnowned(deps.findings, parsed.filter, (ids) => store.ownedAmong(ids));
+          await respond({ response_type: 'ephemeral', ...unownedList(parsed.filter, listing.findings, listing.more, listing.failures) });
+          return;
+        }
         if (parsed.kind === 'findings') {
           const listing = await listFindings(deps.findings, parsed.filter, 0);
           await respond({
@@ -72,4 +96,23 @@ export function guarddutyCommand(deps: SlackDeps) {
       await respond({ response_type: 'ephemeral', text, blocks: noticeBlocks(text) });
     }
   };
+}
+
+/** The person's owned findings (the store decides), open first, each with its finding from GuardDuty when it still has it. */
+async function ownedFindings(
+  source: SlackDeps['findings'],
+  store: StateStore,
+  userId: string,
+): Promise<{ card: CardRecord; finding?: Finding }[]> {
+  const cards = (await store.listOwned(userId)).sort((a, b) => compareForMine(triageOf(a), triageOf(b)));
+  const byRegion = new Map<string, string[]>();
+  for (const card of cards) byRegion.set(card.region, [...(byRegion.get(card.region) ?? []), card.findingId]);
+  const found = new Map<string, Finding>();
+  await Promise.all(
+    [...byRegion].map(async ([region, ids]) => {
+      if (!source.regions.includes(region)) return;
+      for (const f of await source.get(region, ids)) found.set(f.id, f);
+    }),
+  );
+  return cards.map((card) => ({ card, finding: found.get(card.findingId) }));
 }
