@@ -109,7 +109,8 @@ export async function takeOrAssign(
 export async function announce(deps: SlackDeps, store: StateStore, ref: FindingRef, note: string, log: pino.Logger): Promise<void> {
   try {
     const finding = await deps.findings.findById(ref.id, ref.region);
-    if (finding && deps.channel && (await recordOnCard(deps.channel, finding, note, log))) return;
+    // recordOnCard keeps the note whether or not the card could be redrawn: never add it a second time.
+    if (finding && deps.channel) return void (await recordOnCard(deps.channel, finding, note, log));
     const record = await store.addCardNote(ref.id, note);
     if (deps.channel && record?.channel && record.ts) await deps.channel.publisher.replyInThread(record.channel, record.ts, { text: note });
   } catch (err) {

@@ -367,6 +367,19 @@ describe('ownership and status over signed HTTP', () => {
     expect(viewedIds(all.blocks)).toContain(id(0));
   });
 
+  test('a finding GuardDuty no longer has: Take still records the owner, one note and one thread line; mine says so', async () => {
+    const ts = await postCard(50);
+    gd.remove('us-east-1', id(50));
+    expect((await take(50, ERIN)).text).toBe(':raising_hand: You own this finding now.');
+    const line = `:raising_hand: <@${ERIN}> took this finding: investigating`;
+    await slack.waitFor(() => threadTexts(ts).includes(line), 5000, 'the thread line');
+    await queue.idle();
+    expect(threadTexts(ts)).toEqual([line]);
+    expect((await store.getCard(id(50)))?.notes).toEqual([line]);
+    const mine = await command('mine', ERIN);
+    expect(mine.blocks).toContain(`\`${id(50)}\` in us-east-1 (no longer in GuardDuty)`);
+  });
+
   test('forged values change nothing', async () => {
     await postCard(11);
     const before = await store.getCard(id(11));
