@@ -7,6 +7,7 @@ import type { ApproverPolicy, FindingsSource, RemediationExecutorFactory, StepEx
 import type { ApprovalSealer } from './domain/remediation/seal';
 import { CardPublisher } from './feed/card-publisher';
 import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
+import { OutboxDrainer, type OutboxDrainerOptions } from './feed/outbox-drainer';
 import { DigestPublisher } from './feed/digest';
 import { FeedPoller } from './feed/feed-poller';
 import { RemediationService } from './remediation/remediation-service';
@@ -47,6 +48,8 @@ export interface BotParts {
   /** Pause between posts to one channel. Defaults: Slack's 1 message a second. */
   postIntervalMs?: number;
   claimSeconds?: number;
+  /** Outbox drain timing (tests shorten the idle check). */
+  outboxOptions?: Pick<OutboxDrainerOptions, 'idleCheckMs' | 'leaseSeconds'>;
   work?: WorkQueue;
   actionLimit?: UserRateLimit;
   appOptions?: AppOptions;
@@ -58,6 +61,8 @@ export interface Bot {
   queue: ChannelQueue;
   publisher?: CardPublisher;
   poller?: FeedPoller;
+  /** Posts the cards the poller records in each channel's outbox. */
+  outbox?: OutboxDrainer;
   digest?: DigestPublisher;
   remediation?: RemediationContext;
   /**
@@ -78,6 +83,7 @@ export function composeBot(parts: BotParts): Bot {
 
   let channel: ChannelDeps | undefined;
   let poller: FeedPoller | undefined;
+  let outbox: OutboxDrainer | undefined;
   let digest: DigestPublisher | undefined;
   if (store && feedChannel) {
     const cards = new SlackCardChannel(messenger);
@@ -106,6 +112,13 @@ export function composeBot(parts: BotParts): Bot {
         owner,
       },
       logger.child({ component: 'feed' }),
+    );
+    outbox = new OutboxDrainer(
+      store,
+      parts.findings,
+      publisher,
+      { channels: [feedChannel, ...(config.feed.routes ?? []).map((r) => r.channel)], owner, ...parts.outboxOptions },
+      logger.child({ component: 'outbox' }),
     );
     digest = new DigestPublisher(
       store,
@@ -153,12 +166,14 @@ export function composeBot(parts: BotParts): Bot {
     queue,
     ...(channel ? { publisher: channel.publisher } : {}),
     ...(poller ? { poller } : {}),
+    ...(outbox ? { outbox } : {}),
     ...(digest ? { digest } : {}),
     ...(remediation ? { remediation } : {}),
     async start(port, options = {}) {
       const started = await app.start(port);
       if (options.background ?? true) {
         poller?.start();
+        outbox?.start();
         digest?.start();
         if (remediation) {
           resumeStalledProposals(remediation).then(
@@ -170,7 +185,7 @@ export function composeBot(parts: BotParts): Bot {
       return started;
     },
     async stop() {
-      await Promise.allSettled([app.stop(), poller?.stop(), digest?.stop()]);
+      await Promise.allSettled([app.stop(), poller?.stop(), outbox?.stop(), digest?.stop()]);
       await queue.idle();
     },
   };

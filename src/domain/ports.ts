@@ -289,7 +289,7 @@ export interface FindingRecord {
   proposals: Proposal[];
 }
 
-export interface StateStore extends CardStore, OwnershipStore, CursorStore, LeaseStore, DigestStore, ProposalStore {
+export interface StateStore extends CardStore, OwnershipStore, CursorStore, LeaseStore, DigestStore, ProposalStore, OutboxStore {
   /** A cheap read to tell whether the store answers. */
   ping(): Promise<void>;
   /** The card and proposals of a finding in one read (they share a partition). */

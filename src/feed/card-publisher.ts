@@ -20,7 +20,8 @@ export interface PublisherOptions {
   claimSeconds: number;
 }
 
-export type Outcome = 'posted' | 'digest' | 'updated' | 'unchanged';
+/** `queued`: recorded in its channel's outbox, posted by the outbox drainer (see outbox-drainer.ts). */
+export type Outcome = 'queued' | 'digest' | 'updated' | 'unchanged';
 
 export function observationOf(f: Finding): Observation {
   return { severity: f.severity, updatedAtMs: updatedAtMs(f), count: f.count, archived: f.archived };
@@ -32,6 +33,8 @@ function isNewer(seen: Observation, known: Observation): boolean {
 
 /** A digest item keeps this much of the resource's name (attacker-controlled; escaped and cut again when shown). */
 const DIGEST_RESOURCE_MAX = 200;
+/** Findings queued by this process, kept to post them without asking GuardDuty again (the oldest dropped first). */
+const QUEUED_FINDINGS_KEPT = 500;
 const nowS = () => Math.floor(Date.now() / 1000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -41,6 +44,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * looked up first, so a card posted just before the crash is adopted, not posted again).
  */
 export class CardPublisher {
+  private readonly queued = new Map<string, Finding>();
+  private readonly listeners = new Set<(channel: string) => void>();
+
   constructor(
     private readonly store: StateStore,
     private readonly cards: CardChannel,
@@ -50,14 +56,14 @@ export class CardPublisher {
   ) {}
 
   /**
-   * Handles one observation from the feed. Resolves once the decision is recorded; `posting` (when
-   * present) resolves once the card is in the channel, so callers can let posts queue up.
+   * Handles one observation from the feed. Resolves once the decision is recorded: a new card is recorded in its
+   * channel's outbox (posted later, in band order, by the outbox drainer), so the feed never waits for Slack.
    */
-  async observe(finding: Finding, known: CardRecord | undefined): Promise<{ outcome: Outcome; posting?: Promise<CardRecord> }> {
+  async observe(finding: Finding, known: CardRecord | undefined): Promise<{ outcome: Outcome }> {
     const seen = observationOf(finding);
     const wantsCard = isAtLeast(finding.severity, this.options.minBand);
     if (!known) {
-      if (wantsCard) return { outcome: 'posted', posting: this.ensureCard(finding, null) };
+      if (wantsCard) return this.enqueue(finding);
       // The digest item first: a crash before the record only means the item is added again, never lost.
       await this.store.addDigestItem(this.options.channel, {
         findingId: finding.id,
@@ -78,10 +84,10 @@ export class CardPublisher {
       return this.observe(finding, await this.store.getCard(finding.id));
     }
     if (known.state === 'digest') {
-      if (wantsCard) return { outcome: 'posted', posting: this.ensureCard(finding, known) };
+      if (wantsCard) return this.enqueue(finding);
       return { outcome: (await this.store.recordActivity(finding.id, seen)) ? 'updated' : 'unchanged' };
     }
-    if (known.state === 'claimed') return { outcome: 'posted', posting: this.ensureCard(finding, known) };
+    if (known.state === 'claimed') return this.enqueue(finding);
     if (!isNewer(seen, known) || !known.channel || !known.ts) return { outcome: 'unchanged' };
     // Update the card first (idempotent), then record: a failed update leaves the record behind, so the next poll retries.
     await this.cards.updateCard(known.channel, known.ts, finding, known);
@@ -97,6 +103,43 @@ export class CardPublisher {
         .catch((err: unknown) => this.logger.warn({ err, findingId: finding.id }, 'activity reply not posted'));
     }
     return { outcome: 'updated' };
+  }
+
+  /** Called with the channel whenever this process records a card in an outbox (the drainer wakes up). */
+  onQueued(listener: (channel: string) => void): void {
+    this.listeners.add(listener);
+  }
+
+  /** The finding as this process queued it, if it still has it. */
+  queuedFinding(findingId: string): Finding | undefined {
+    return this.queued.get(findingId);
+  }
+
+  /** Forgets a queued finding once its card is posted. */
+  forgetQueued(findingId: string): void {
+    this.queued.delete(findingId);
+  }
+
+  /** The channel and mention a new card of this finding goes to (ROUTES_FILE, else FINDINGS_CHANNEL). */
+  routeOf(finding: Finding): { channel: string; mentionUsergroupId?: string } {
+    return routeFinding(this.options.routes ?? [], this.options.channel, finding);
+  }
+
+  private async enqueue(finding: Finding): Promise<{ outcome: Outcome }> {
+    const { channel, mentionUsergroupId } = this.routeOf(finding);
+    await this.store.enqueueCard({
+      channel,
+      findingId: finding.id,
+      region: finding.region,
+      severity: finding.severity,
+      updatedAtMs: updatedAtMs(finding),
+      ...(mentionUsergroupId ? { mention: mentionUsergroupId } : {}),
+    });
+    this.queued.delete(finding.id);
+    this.queued.set(finding.id, finding);
+    if (this.queued.size > QUEUED_FINDINGS_KEPT) this.queued.delete(this.queued.keys().next().value as string);
+    for (const listener of this.listeners) listener(channel);
+    return { outcome: 'queued' };
   }
 
   /** A reply in a card's thread about what a person did, through the channel's queue (its 1 message a second). */
@@ -156,7 +199,7 @@ export class CardPublisher {
    */
   private postUnder(finding: Finding, claim: () => Promise<boolean>, recoverSinceS?: number): Promise<CardRecord | undefined> {
     const { owner } = this.options;
-    const { channel, mentionUsergroupId } = routeFinding(this.options.routes ?? [], this.options.channel, finding);
+    const { channel, mentionUsergroupId } = this.routeOf(finding);
     return this.queue.submit(channel, finding.severity, async () => {
       if (!(await claim())) return undefined;
       const seen = observationOf(finding);

@@ -38,7 +38,8 @@ export function leaseName(region: string): string {
 
 /**
  * Polls each region with a persisted cursor (UpdatedAt, ascending), one process per region at a time
- * (a lease in the store). The cursor only moves past findings whose card or digest entry is recorded.
+ * (a lease in the store). The cursor only moves past findings whose outbox entry, digest entry or card update is
+ * recorded; posting is the outbox drainer's, so a poll never waits for Slack.
  */
 export class FeedPoller {
   private running = false;
@@ -67,10 +68,9 @@ export class FeedPoller {
       region,
       listed: ids.length,
       fetched: 0,
-      outcomes: { posted: 0, digest: 0, updated: 0, unchanged: 0, failed: 0 },
+      outcomes: { queued: 0, digest: 0, updated: 0, unchanged: 0, failed: 0 },
     };
     const settled: { at: number; ok: boolean }[] = [];
-    const posts: Promise<void>[] = [];
     for (let i = 0; i < ids.length; i += GET_BATCH) {
       const batch = ids.slice(i, i + GET_BATCH);
       const [findings, known] = await Promise.all([this.source.get(region, batch), this.store.getCards(batch)]);
@@ -79,23 +79,9 @@ export class FeedPoller {
         findings.map(async (finding: Finding) => {
           const at = updatedAtMs(finding);
           try {
-            const { outcome, posting } = await this.publisher.observe(finding, known.get(finding.id));
+            const { outcome } = await this.publisher.observe(finding, known.get(finding.id));
             stats.outcomes[outcome]++;
-            if (!posting) {
-              settled.push({ at, ok: true });
-              return;
-            }
-            posts.push(
-              posting.then(
-                () => void settled.push({ at, ok: true }),
-                (err: unknown) => {
-                  stats.outcomes.posted--;
-                  stats.outcomes.failed++;
-                  settled.push({ at, ok: false });
-                  this.logger.warn({ err, region, findingId: finding.id }, 'card not posted; will retry');
-                },
-              ),
-            );
+            settled.push({ at, ok: true });
           } catch (err) {
             stats.outcomes.failed++;
             settled.push({ at, ok: false });
@@ -104,7 +90,6 @@ export class FeedPoller {
         }),
       );
     }
-    await Promise.all(posts);
     const failedAt = settled.filter((s) => !s.ok).map((s) => s.at);
     // On failure the cursor stays at the oldest failure (inclusive) so it is read again.
     const next = failedAt.length > 0 ? Math.min(...failedAt) : this.nextCursor(settled, listedAt);
@@ -163,7 +148,7 @@ export class FeedPoller {
             (this.leaseSeconds * 1000) / 3,
           );
           const stats = await this.pollOnce(region);
-          const changed = stats.outcomes.posted + stats.outcomes.digest + stats.outcomes.updated > 0;
+          const changed = stats.outcomes.queued + stats.outcomes.digest + stats.outcomes.updated > 0;
           this.logger[changed ? 'info' : 'debug'](stats, 'feed poll');
         } else {
           this.held.delete(region);

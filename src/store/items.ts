@@ -2,7 +2,15 @@ import type { z } from 'zod';
 import type { CardRecord, DigestItem, FeedbackCounts, OutboxEntry } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
 import { MalformedItemError } from './errors';
-import { cardSchema, cursorSchema, digestItemSchema, feedbackSchema, outboxEntrySchema, proposalSchema, sentDigestPartSchema } from './item-schemas';
+import {
+  cardSchema,
+  cursorSchema,
+  digestItemSchema,
+  feedbackSchema,
+  outboxEntrySchema,
+  proposalSchema,
+  sentDigestPartSchema,
+} from './item-schemas';
 import type { Item, Key } from './table-client';
 
 /** Proposals carry the audit trail and what a revert must undo: kept a year (TTL `expiresAt`). */

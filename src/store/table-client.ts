@@ -9,6 +9,7 @@ import {
   UpdateCommand,
   paginateQuery,
   paginateScan,
+  QueryCommand,
   type QueryCommandInput,
   type ScanCommandInput,
   type TranslateConfig,
@@ -96,6 +97,14 @@ export class TableClient {
   /** False when the condition failed. */
   deleteIf(input: { Key: Key } & Condition): Promise<boolean> {
     return this.conditional('DeleteItem', () => this.doc.send(new DeleteCommand({ ...input, TableName: this.tableName })));
+  }
+
+  /** The first `limit` items matching, in key order (one request). */
+  queryFirst(input: ReadInput<QueryCommandInput>, limit: number): Promise<Item[]> {
+    return this.call('Query', async () => {
+      const out = await this.doc.send(new QueryCommand({ ...input, TableName: this.tableName, ConsistentRead: true, Limit: limit }));
+      return out.Items ?? [];
+    });
   }
 
   /** Every item matching, page after page. */

@@ -12,7 +12,8 @@ import type { SeverityBand } from '../../src/domain/severity';
 import { CardPublisher } from '../../src/feed/card-publisher';
 import { ChannelQueue } from '../../src/feed/channel-queue';
 import { DigestPublisher } from '../../src/feed/digest';
-import { FeedPoller } from '../../src/feed/feed-poller';
+import { FeedPoller, type PollStats } from '../../src/feed/feed-poller';
+import type { OutboxDrainer } from '../../src/feed/outbox-drainer';
 import { SlackMessenger } from '../../src/slack/messenger';
 import { guardDutyClients, testConfig } from './bot-harness';
 import { composeBot } from '../../src/compose';
@@ -26,6 +27,9 @@ export interface FeedInstance {
   queue: ChannelQueue;
   publisher: CardPublisher;
   poller: FeedPoller;
+  outbox: OutboxDrainer;
+  /** One poll of the region, then every channel's outbox drained (as the running bot does, without its timers). */
+  poll(region: string): Promise<PollStats>;
   digest: DigestPublisher;
   messenger: SlackMessenger;
 }
@@ -43,6 +47,8 @@ export function feedInstance(
     slackRetries?: number;
     /** The routing file's content (`{ rules: [...] }`), loaded through ROUTES_FILE as at start-up. */
     routes?: unknown;
+    /** The outbox drain lease (default 30 s). */
+    outboxLeaseSeconds?: number;
   } = {},
 ): FeedInstance {
   const owner = options.owner ?? `test-${Math.random().toString(36).slice(2, 8)}`;
@@ -78,10 +84,17 @@ export function feedInstance(
     store,
     postIntervalMs: options.postIntervalMs ?? 0,
     claimSeconds: options.claimSeconds ?? 60,
+    ...(options.outboxLeaseSeconds ? { outboxOptions: { leaseSeconds: options.outboxLeaseSeconds } } : {}),
   });
-  const { queue, publisher, poller, digest } = bot;
-  if (!publisher || !poller || !digest) throw new Error('the feed was not built');
-  return { owner, queue, publisher, poller, digest, messenger };
+  const { queue, publisher, poller, outbox, digest } = bot;
+  if (!publisher || !poller || !digest || !outbox) throw new Error('the feed was not built');
+  const channels = [...new Set([config.feed.channel ?? CHANNEL, ...(config.feed.routes ?? []).map((r) => r.channel)])];
+  const poll = async (region: string): Promise<PollStats> => {
+    const stats = await poller.pollOnce(region);
+    await Promise.all(channels.map((channel) => outbox.drain(channel)));
+    return stats;
+  };
+  return { owner, queue, publisher, poller, outbox, poll, digest, messenger };
 }
 
 export function isoMinutesAgo(minutes: number): string {

@@ -40,7 +40,7 @@ describe('idle feed polls cost one ListFindings and no GetFindings, and miss not
   async function idlePollCalls(poller: FeedPoller, region: string): Promise<{ list: number; get: number }> {
     gd.resetCalls();
     const stats = await poller.pollOnce(region);
-    expect(stats.outcomes).toMatchObject({ posted: 0, digest: 0, updated: 0, failed: 0 });
+    expect(stats.outcomes).toMatchObject({ queued: 0, digest: 0, updated: 0, failed: 0 });
     return { list: gd.calls.ListFindings, get: gd.calls.GetFindings };
   }
 
@@ -51,7 +51,7 @@ describe('idle feed polls cost one ListFindings and no GetFindings, and miss not
       variant('attacksequence-iam-compromisedcredentials', { id: id(3), severity: 9, region: 'us-west-2', updatedAt: isoMinutesAgo(20) }),
     );
     const feed = feedInstance(store, slack);
-    for (const region of REGIONS) await feed.poller.pollOnce(region);
+    for (const region of REGIONS) await feed.poll(region);
     expect(cardFindingIds(slack).sort()).toEqual([id(1), id(2), id(3)]);
 
     for (const region of REGIONS) {
@@ -65,13 +65,13 @@ describe('idle feed polls cost one ListFindings and no GetFindings, and miss not
     const at = isoMinutesAgo(1);
     gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(10), severity: 8, updatedAt: at }));
     const feed = feedInstance(store, slack);
-    const first = await feed.poller.pollOnce('us-east-1');
+    const first = await feed.poll('us-east-1');
     expect(first.cursorMs).toBe(Date.parse(at));
 
     // GuardDuty shows another finding with the very same UpdatedAt only now.
     gd.put(variant('recon-ec2-portprobe-ssh', { id: id(11), severity: 6, updatedAt: at }));
-    const second = await feed.poller.pollOnce('us-east-1');
-    expect(second.outcomes).toMatchObject({ posted: 1, failed: 0 });
+    const second = await feed.poll('us-east-1');
+    expect(second.outcomes).toMatchObject({ queued: 1, failed: 0 });
     expect(cardFindingIds(slack).sort()).toEqual([id(10), id(11)]);
 
     // Within the listing lag the millisecond stays open: its findings are read again, and nothing is posted twice.
@@ -82,8 +82,9 @@ describe('idle feed polls cost one ListFindings and no GetFindings, and miss not
     gd.put(variant('recon-ec2-portprobe-ssh', { id: id(12), severity: 6, updatedAt: at }));
     const later = pollerWithLag(feed, 30);
     const closing = await later.pollOnce('us-east-1');
-    expect(closing.outcomes).toMatchObject({ posted: 1, failed: 0 });
+    expect(closing.outcomes).toMatchObject({ queued: 1, failed: 0 });
     expect(closing.cursorMs).toBe(Date.parse(at) + 1);
+    await feed.outbox.drain(CHANNEL);
     expect(cardFindingIds(slack).sort()).toEqual([id(10), id(11), id(12)]);
     expect(await idlePollCalls(later, 'us-east-1')).toEqual({ list: 1, get: 0 });
   });
@@ -100,7 +101,7 @@ describe('idle feed polls cost one ListFindings and no GetFindings, and miss not
     gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(30), severity: 8, count: 2, updatedAt: isoMinutesAgo(30) }));
     gd.put(variant('recon-ec2-portprobe-ssh', { id: id(31), severity: 6, count: 1, updatedAt: isoMinutesAgo(1) }));
     const feed = feedInstance(store, slack);
-    await feed.poller.pollOnce('us-east-1');
+    await feed.poll('us-east-1');
     const closed = await store.getCard(id(30));
 
     // id(30) sits behind a closed millisecond, id(31) at the open cursor: both recur.
@@ -112,8 +113,8 @@ describe('idle feed polls cost one ListFindings and no GetFindings, and miss not
       f.Service = { ...f.Service, Count: 4 };
       f.UpdatedAt = isoMinutesAgo(0.4);
     });
-    const again = await feed.poller.pollOnce('us-east-1');
-    expect(again.outcomes).toMatchObject({ posted: 0, updated: 2, failed: 0 });
+    const again = await feed.poll('us-east-1');
+    expect(again.outcomes).toMatchObject({ queued: 0, updated: 2, failed: 0 });
     expect(cardFindingIds(slack).sort()).toEqual([id(30), id(31)]);
     const updates = slack.callsTo('chat.update');
     expect(updates.map((u) => u.body.ts)).toContain(closed?.ts);

@@ -39,7 +39,7 @@ describe("mentioning the route's user group on new cards", () => {
       variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(4), severity: 8, accountId: '444444444444', updatedAt: isoMinutesAgo(10) }),
     );
     const feed = feedInstance(store, slack, { routes: ROUTES, regions: ['us-east-1'] });
-    expect((await feed.poller.pollOnce('us-east-1')).outcomes).toMatchObject({ posted: 4, failed: 0 });
+    expect((await feed.poll('us-east-1')).outcomes).toMatchObject({ queued: 4, failed: 0 });
     await feed.queue.idle();
 
     const texts = cardTexts(slack);
@@ -61,7 +61,7 @@ describe("mentioning the route's user group on new cards", () => {
         updatedAt: isoMinutesAgo(1),
       }),
     );
-    expect((await feed.poller.pollOnce('us-east-1')).outcomes).toMatchObject({ updated: 1 });
+    expect((await feed.poll('us-east-1')).outcomes).toMatchObject({ updated: 1 });
     await feed.queue.idle();
     const later = [...slack.callsTo('chat.update'), ...slack.callsTo('chat.postMessage').filter((c) => c.body.thread_ts !== undefined)];
     expect(later.length).toBeGreaterThanOrEqual(2);

@@ -44,8 +44,8 @@ describe('routing new cards by ROUTES_FILE', () => {
       variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(3), severity: 8, accountId: '444444444444', updatedAt: isoMinutesAgo(10) }),
     );
     const feed = feedInstance(store, slack, { routes: ROUTES, regions: ['us-east-1'] });
-    const polled = await feed.poller.pollOnce('us-east-1');
-    expect(polled.outcomes).toMatchObject({ posted: 3, failed: 0 });
+    const polled = await feed.poll('us-east-1');
+    expect(polled.outcomes).toMatchObject({ queued: 3, failed: 0 });
     expect(cardIds(slack, PAYMENTS)).toEqual([id(1)]);
     expect(cardIds(slack, SEARCH)).toEqual([id(2)]);
     expect(cardIds(slack, CHANNEL)).toEqual([id(3)]);
@@ -61,7 +61,7 @@ describe('routing new cards by ROUTES_FILE', () => {
         updatedAt: isoMinutesAgo(1),
       }),
     );
-    expect((await feed.poller.pollOnce('us-east-1')).outcomes).toMatchObject({ updated: 1 });
+    expect((await feed.poll('us-east-1')).outcomes).toMatchObject({ updated: 1 });
     await feed.queue.idle();
     const card = await store.getCard(id(2));
     const replies = slack.callsTo('chat.postMessage').filter((c) => c.body.thread_ts !== undefined);
@@ -89,7 +89,7 @@ describe('routing new cards by ROUTES_FILE', () => {
     }
     const feed = feedInstance(store, slack, { routes: ROUTES, regions: ['us-east-1'], postIntervalMs: interval });
     const started = Date.now();
-    expect((await feed.poller.pollOnce('us-east-1')).outcomes).toMatchObject({ posted: 6, failed: 0 });
+    expect((await feed.poll('us-east-1')).outcomes).toMatchObject({ queued: 6, failed: 0 });
     await feed.queue.idle();
     const elapsed = Date.now() - started;
 

@@ -105,7 +105,7 @@ describe('DynamoDB unavailable: commands answer, nothing runs, nothing is half-w
       }),
     );
     const first = feedInstance(store, rig.slack, { regions: ['us-east-1'] });
-    await first.poller.pollOnce('us-east-1');
+    await first.poll('us-east-1');
     const cursor = await store.getCursor('us-east-1');
     const cards = () => rig.slack.channelMessages('C0FINDINGS1').length;
     const posted = cards();
@@ -118,15 +118,16 @@ describe('DynamoDB unavailable: commands answer, nothing runs, nothing is half-w
         updatedAt: new Date().toISOString(),
       }),
     );
-    await expect(first.poller.pollOnce('us-east-1')).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(first.poll('us-east-1')).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(cards()).toBe(posted);
 
     db = await startTestDynamo({ path });
     store = new DynamoStateStore(db.doc, db.tableName);
     expect(await store.getCursor('us-east-1')).toBe(cursor);
-    const resumed = feedInstance(store, rig.slack, { regions: ['us-east-1'] });
-    const stats = await resumed.poller.pollOnce('us-east-1');
-    expect(stats.outcomes.posted).toBe(1);
+    // The same process, its store back: it still holds its outbox lease.
+    const resumed = feedInstance(store, rig.slack, { regions: ['us-east-1'], owner: first.owner });
+    const stats = await resumed.poll('us-east-1');
+    expect(stats.outcomes.queued).toBe(1);
     expect(cards()).toBe(posted + 1);
     expect(await eventually(async () => (await store.getCard('outage00000000000000000000000003'))?.ts, 'card ts')).toBeTruthy();
     await db.stop();

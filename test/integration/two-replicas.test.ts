@@ -87,10 +87,8 @@ describe('two replicas on one table', () => {
       digestItems: belowEarly.length,
       digestNotBelow: 0,
     });
-    // The race was real: both replicas posted cards.
-    expect(a.messenger.cardsPosted).toBeGreaterThan(0);
-    expect(b.messenger.cardsPosted).toBeGreaterThan(0);
-    expect(a.messenger.cardsPosted + b.messenger.cardsPosted).toBe(wantedEarly.length);
+    // Both recorded the same findings in the channel's outbox at once; the drain lease let one of them post them all.
+    expect([a.messenger.cardsPosted, b.messenger.cardsPosted].sort((x, y) => x - y)).toEqual([0, wantedEarly.length]);
   });
 
   test('with their lease loops running, one replica per region polls; the newest findings get their cards, once', async () => {

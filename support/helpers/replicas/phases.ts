@@ -15,10 +15,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- feed phase
 
-/** Every replica polls every region at the same moment, ignoring leases (the race a lease normally prevents). */
+/**
+ * Every replica polls every region at the same moment, ignoring the region leases (the race a lease normally
+ * prevents), then every replica drains the channel's outbox at once (its lease lets one of them post).
+ */
 export async function pollAllConcurrently(replicas: readonly Replica[], regions = REPLICA_REGIONS): Promise<{ failed: number }> {
   const results = await Promise.allSettled(replicas.flatMap((r) => regions.map((region) => r.poller.pollOnce(region))));
-  return { failed: results.filter((x) => x.status === 'rejected').length };
+  const drains = await Promise.allSettled(replicas.map((r) => r.outbox.drain(REPLICA_CHANNEL)));
+  return { failed: [...results, ...drains].filter((x) => x.status === 'rejected').length };
 }
 
 /** Waits until `n` cards have been posted (or the time is up). */
@@ -51,7 +55,10 @@ export async function leaseRound(
   const before = replicas.map((r) => new Map(r.source.sweeps));
   const swept = (r: Replica, i: number, region: string) => (r.source.sweeps.get(region) ?? 0) - (before[i]?.get(region) ?? 0);
   const started = performance.now();
-  for (const r of replicas) r.poller.start();
+  for (const r of replicas) {
+    r.poller.start();
+    r.outbox.start();
+  }
   try {
     await waitForCards(world.slack, expectCards, timeoutMs);
     await world.slack.waitFor(
@@ -60,7 +67,7 @@ export async function leaseRound(
       'lease sweeps',
     );
   } finally {
-    await Promise.all(replicas.map((r) => r.poller.stop()));
+    await Promise.all(replicas.flatMap((r) => [r.poller.stop(), r.outbox.stop()]));
   }
   const ms = performance.now() - started;
   const sweeps: Record<string, number[]> = {};

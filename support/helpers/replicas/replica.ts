@@ -18,6 +18,7 @@ import type { SeverityBand } from '../../../src/domain/severity';
 import type { CardPublisher } from '../../../src/feed/card-publisher';
 import type { ChannelQueue } from '../../../src/feed/channel-queue';
 import type { FeedPoller } from '../../../src/feed/feed-poller';
+import type { OutboxDrainer } from '../../../src/feed/outbox-drainer';
 import { createLogger } from '../../../src/logger';
 import { SlackMessenger } from '../../../src/slack/messenger';
 import type { RemediationContext } from '../../../src/slack/remediation-context';
@@ -74,6 +75,8 @@ export interface Replica {
   publisher: CardPublisher;
   source: CountingSource;
   poller: FeedPoller;
+  /** Posts what the pollers recorded in the channel's outbox (one replica at a time holds a channel). */
+  outbox: OutboxDrainer;
   /** Its own RemediationService and proposal messages (as main.ts builds them for resume at start-up). */
   remediation: RemediationContext;
   /** EC2 `apply` runs (remediation executions) this replica started. */
@@ -136,8 +139,8 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
     // The scenarios click for whole teams at machine speed; the per-person limit is tested in feedback-once.test.ts.
     actionLimit: SCRIPTED_PACE,
   });
-  const { app, queue, publisher, poller, remediation } = bot;
-  if (!publisher || !poller || !remediation) throw new Error('the replica was built without its feed or remediation');
+  const { app, queue, publisher, poller, outbox, remediation } = bot;
+  if (!publisher || !poller || !outbox || !remediation) throw new Error('the replica was built without its feed or remediation');
   const server = (await bot.start(0, { background: false })) as Server;
   const { port } = server.address() as AddressInfo;
   return {
@@ -153,6 +156,7 @@ export async function startReplica(world: Pick<World, 'slack' | 'store'>, option
     publisher,
     source,
     poller,
+    outbox,
     remediation,
     applies: () => applied,
     warnings: () => logs.lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown }).filter((l) => l.level >= 40),
