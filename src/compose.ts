@@ -109,6 +109,7 @@ export function composeBot(parts: BotParts): Bot {
         regions: config.aws.regions,
         pollIntervalSeconds: config.feed.pollIntervalSeconds,
         backfillHours: config.feed.backfillHours,
+        listingLagSeconds: config.feed.listingLagSeconds,
         owner,
       },
       logger.child({ component: 'feed' }),
