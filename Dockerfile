@@ -25,4 +25,4 @@ EXPOSE 3000
 # slim images have no curl: ask node itself; PORT is read from the environment.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "const r=require('http').get({host:'127.0.0.1',port:process.env.PORT||3000,path:'/healthz',timeout:4000},(s)=>{s.resume();process.exit(s.statusCode>=200&&s.statusCode<300?0:1)});r.on('timeout',()=>r.destroy(new Error('timeout')));r.on('error',()=>process.exit(1))"]
-CMD ["node", "--max-old-space-size=192", "dist/main.js"]
+CMD ["node", "--max-old-space-size=192", "--max-semi-space-size=4", "dist/main.js"]

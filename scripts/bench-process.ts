@@ -1,5 +1,5 @@
 /**
- * The real bot process: `node --max-old-space-size=192 dist/main.js` (as `npm start` runs it) with the embedded
+ * The real bot process: `node --max-old-space-size=192 --max-semi-space-size=4 dist/main.js` (as `npm start` runs it) with the embedded
  * store in a temp DATA_DIR, HTTP mode and FINDINGS_CHANNEL set, against GuardDuty and Slack Web API stand-ins in a
  * second process (this file run with `--stand-ins`), so the RSS read from /proc/<pid>/status is the bot's alone.
  *
@@ -97,6 +97,9 @@ function memory(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** The V8 flags `npm start` and the Docker image use; BENCH_NODE_FLAGS tries others. */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-old-space-size=192 --max-semi-space-size=4').split(' ').filter(Boolean);
+
 interface Bot {
   child: ChildProcess;
   pid: number;
@@ -106,7 +109,7 @@ interface Bot {
 
 async function startBot(env: NodeJS.ProcessEnv, port: number): Promise<Bot> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--max-old-space-size=192', MAIN], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, MAIN], {
     cwd: env.DATA_DIR,
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
