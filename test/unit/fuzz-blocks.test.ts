@@ -645,6 +645,51 @@ const auditArb: fc.Arbitrary<AuditEntry> = fc.record(
   },
   { requiredKeys: ['at', 'actor', 'action'] },
 );
+const jsonArb = fc.oneof(fc.constant(null), fc.boolean(), hostile, fc.dictionary(fc.constantFrom('status', 'groups', 'block'), hostile));
+/** A containment plan (any playbook ID, hostile labels, texts, warnings) as a table writer could leave it. */
+const stepPlanArb = fc.record({
+  engine: fc.constant('steps' as const),
+  playbook: fc.oneof(fc.constantFrom('deactivate-access-key', 'isolate-instance', 'block-bucket-public-access:revert'), hostile),
+  findingId: hostile,
+  accountId: hostile,
+  region: hostile,
+  target: fc.record({ kind: hostile, id: hostile, label: hostile }),
+  steps: fc.array(
+    fc.record({
+      action: hostile,
+      resource: hostile,
+      before: jsonArb,
+      after: jsonArb,
+      label: hostile,
+      beforeText: hostile,
+      afterText: hostile,
+      revertible: fc.boolean(),
+    }),
+    { maxLength: 60 },
+  ),
+  untouched: fc.array(fc.record({ label: hostile, reason: hostile }), { maxLength: 20 }),
+  warnings: fc.array(hostile, { maxLength: 12 }),
+  dryRun: fc.option(fc.record({ ok: fc.boolean(), message: hostile, checked: fc.boolean() }), { nil: undefined }),
+});
+const stepResultArb = fc.record({
+  engine: fc.constant('steps' as const),
+  ok: fc.boolean(),
+  steps: fc.array(
+    fc.record({
+      action: hostile,
+      resource: hostile,
+      label: hostile,
+      outcome: fc.constantFrom('changed' as const, 'unchanged' as const, 'refused' as const),
+      before: jsonArb,
+      after: jsonArb,
+      detail: hostile,
+    }),
+    { maxLength: 60 },
+  ),
+  kept: fc.array(fc.record({ label: hostile, id: hostile }), { maxLength: 40 }),
+  awsCalls: fc.nat(1000),
+  error: fc.option(fc.record({ code: hostile, message: hostile }), { nil: undefined }),
+});
 const STATES: ProposalState[] = ['proposed', 'executing', 'executed', 'failed', 'rejected', 'cancelled'];
 const proposalArb: fc.Arbitrary<Proposal> = fc.record(
   {
@@ -655,21 +700,24 @@ const proposalArb: fc.Arbitrary<Proposal> = fc.record(
     state: fc.constantFrom(...STATES),
     requester: proposalUserArb,
     approver: proposalUserArb,
-    plan: planArb,
+    plan: fc.oneof(planArb, stepPlanArb),
     createdAt: fc.integer({ min: NOW_S - 86_400, max: NOW_S }),
     expiresAt: fc.integer({ min: NOW_S - 3600, max: NOW_S + 3600 }),
     channel: fc.constant('C0FIND0001'),
     threadTs: fc.constant('1700000000.000100'),
-    result: fc.record(
-      {
-        ok: fc.boolean(),
-        authorized: fc.array(ruleArb, { maxLength: 30 }),
-        revoked: fc.array(ruleArb, { maxLength: 30 }),
-        remainingOpen: fc.array(ruleArb, { maxLength: 30 }),
-        ec2Calls: fc.nat(1000),
-        error: fc.record({ code: hostile, message: hostile }),
-      },
-      { requiredKeys: ['ok', 'authorized', 'revoked', 'remainingOpen', 'ec2Calls'] },
+    result: fc.oneof(
+      stepResultArb,
+      fc.record(
+        {
+          ok: fc.boolean(),
+          authorized: fc.array(ruleArb, { maxLength: 30 }),
+          revoked: fc.array(ruleArb, { maxLength: 30 }),
+          remainingOpen: fc.array(ruleArb, { maxLength: 30 }),
+          ec2Calls: fc.nat(1000),
+          error: fc.record({ code: hostile, message: hostile }),
+        },
+        { requiredKeys: ['ok', 'authorized', 'revoked', 'remainingOpen', 'ec2Calls'] },
+      ),
     ),
     history: fc.array(auditArb, { maxLength: 12 }),
   },
