@@ -387,3 +387,22 @@ export interface StepExecutorFactory {
 }
 
 export type { AuditEntry, IngressRule, Proposal, ProposalState, TrustedSource };
+
+// ---------------------------------------------------------------- Proposals waiting for a decision (App Home)
+
+/**
+ * An index of the proposals waiting for a decision across findings (for the App Home). The proposal record stays
+ * the truth: listing reads each indexed proposal back and leaves out (and removes) any that is no longer waiting.
+ */
+export interface PendingProposalStore {
+  /** Indexes a newly created proposal (idempotent). */
+  recordPendingProposal(proposal: Proposal): Promise<void>;
+  /** The newest proposals still `proposed` and not expired at `nowS`, newest first, at most `limit`. */
+  listPendingProposals(nowS: number, limit: number): Promise<Proposal[]>;
+}
+
+/** Whether a store keeps the index of waiting proposals (DynamoStateStore does). */
+export function keepsPendingProposals<T extends object>(store: T): store is T & PendingProposalStore {
+  const s = store as Partial<PendingProposalStore>;
+  return typeof s.recordPendingProposal === 'function' && typeof s.listPendingProposals === 'function';
+}

@@ -3,6 +3,7 @@ import type pino from 'pino';
 import { ChatOpsError, describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import type { ApproverPolicy, ProposalStore, RemediationExecutorFactory, StepExecutorFactory } from '../domain/ports';
+import { keepsPendingProposals } from '../domain/ports';
 import type { Proposal, ProposalKind } from '../domain/proposal';
 import type { PlanPreview } from '../domain/remediation/exposure';
 import {
@@ -146,6 +147,14 @@ export class RemediationService {
       throw new RemediationError('INVALID_PROPOSAL_ID', `Invalid proposal ID ${JSON.stringify(proposal.id)}`);
     proposal.proposalSeal = this.seals.sealProposal(proposal, proposal.planDigest as string);
     await this.deps.store.createProposal(proposal);
+    // The App Home's list of proposals waiting; best effort: the proposal record is the truth and the thread works without it.
+    if (keepsPendingProposals(this.deps.store)) {
+      await this.deps.store
+        .recordPendingProposal(proposal)
+        .catch((err: unknown) =>
+          this.log.warn({ err, findingId: proposal.findingId, proposalId: proposal.id }, 'proposal not listed on App Home'),
+        );
+    }
     this.log.info(
       {
         findingId: proposal.findingId,

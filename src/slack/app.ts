@@ -12,6 +12,7 @@ import { registerActionRouter } from './listeners/action-router';
 import { UserRateLimit, limitSideEffects } from './user-rate-limit';
 import { findingActionRoutes } from './listeners/actions';
 import { registerCommands } from './listeners/commands';
+import { registerEvents } from './listeners/events';
 import { registerRemediation } from './listeners/remediation';
 
 export const EVENTS_PATH = '/slack/events';
@@ -124,6 +125,7 @@ export function createApp(given: SlackDeps, options: AppOptions = {}): App {
   });
   app.use(accessControl(accessPolicy(app, deps), homeTeam(app, deps), deps.logger.child({ component: 'access' })));
   registerCommands(app, deps);
+  registerEvents(app, deps);
   const remediationRoutes = registerRemediation(app, deps);
   const routes = limitSideEffects(new Map([...findingActionRoutes(deps), ...remediationRoutes]), deps.actionLimit ?? new UserRateLimit());
   registerActionRouter(app, routes, deps.logger.child({ component: 'actions' }));

@@ -22,6 +22,7 @@ import { DigestRepository } from './digest-repository';
 import { OutboxRepository } from './outbox-repository';
 import { readCard, readEach, readProposal } from './items';
 import { OwnershipRepository } from './ownership-repository';
+import { PendingProposalsRepository } from './pending-proposals-repository';
 import { ProposalRepository, byCreation } from './proposal-repository';
 import { TableClient, names, storeDocumentClient } from './table-client';
 
@@ -36,6 +37,7 @@ export class DynamoStateStore implements StateStore {
   private readonly proposals: ProposalRepository;
   private readonly ownership: OwnershipRepository;
   private readonly outbox: OutboxRepository;
+  private readonly pending: PendingProposalsRepository;
 
   /** `client`: the connection; the store marshals through a document client of its own over it. */
   constructor(client: DynamoDBClient | DynamoDBDocumentClient, tableName: string) {
@@ -46,6 +48,7 @@ export class DynamoStateStore implements StateStore {
     this.proposals = new ProposalRepository(this.table);
     this.ownership = new OwnershipRepository(this.table);
     this.outbox = new OutboxRepository(this.table);
+    this.pending = new PendingProposalsRepository(this.table);
   }
 
   enqueueCard(entry: OutboxEntry): Promise<void> {
@@ -232,5 +235,14 @@ export class DynamoStateStore implements StateStore {
   }
   listStalledExecutions(nowS: number): Promise<Proposal[]> {
     return this.proposals.listStalledExecutions(nowS);
+  }
+
+  // ------------------------------------------------------------ proposals waiting for a decision (PendingProposalStore)
+
+  recordPendingProposal(proposal: Proposal): Promise<void> {
+    return this.pending.recordPendingProposal(proposal);
+  }
+  listPendingProposals(nowS: number, limit: number): Promise<Proposal[]> {
+    return this.pending.listPendingProposals(nowS, limit);
   }
 }

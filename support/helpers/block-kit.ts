@@ -338,14 +338,16 @@ function checkBlock(p: Problems, path: string, block: unknown, blockIds: Set<str
 }
 
 /** Throws when `blocks` break one of Slack's Block Kit limits or structural rules. */
-export function assertValidMessage(blocks: unknown[], opts: { modal?: boolean } = {}): void {
+export function assertValidMessage(blocks: unknown[], opts: { modal?: boolean; home?: boolean } = {}): void {
   const p = new Problems();
   if (!Array.isArray(blocks)) {
     throw new Error('Invalid Block Kit message:\n  - blocks: must be an array');
   }
-  const max = opts.modal ? BLOCK_KIT_LIMITS.blocksPerModal : BLOCK_KIT_LIMITS.blocksPerMessage;
+  // A Home tab view has the same 100-block limit as a modal.
+  const max = opts.modal || opts.home ? BLOCK_KIT_LIMITS.blocksPerModal : BLOCK_KIT_LIMITS.blocksPerMessage;
   if (blocks.length === 0) p.add('blocks', 'must contain at least one block');
-  if (blocks.length > max) p.add('blocks', `has ${blocks.length} blocks, over the limit of ${max}${opts.modal ? ' (modal)' : ''}`);
+  if (blocks.length > max)
+    p.add('blocks', `has ${blocks.length} blocks, over the limit of ${max}${opts.modal ? ' (modal)' : opts.home ? ' (home)' : ''}`);
   const blockIds = new Set<string>();
   blocks.forEach((block, i) => checkBlock(p, `blocks[${i}]`, block, blockIds));
   if (p.list.length > 0) {

@@ -125,3 +125,44 @@ export function interaction(url: string, payload: Record<string, unknown>, optio
 export function click(url: string, c: ButtonClick, options?: SignedOptions): Promise<SignedResponse> {
   return interaction(url, blockAction(c), options);
 }
+
+/** An Events API request (`event_callback`) as Slack posts it: a JSON body, signed. */
+export async function signedEvent(
+  url: string,
+  event: Record<string, unknown>,
+  options: SignedOptions & { teamId?: string } = {},
+): Promise<SignedResponse> {
+  const body = JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: options.teamId ?? 'T0TEAM0001',
+    api_app_id: 'A0APP00001',
+    event,
+    type: 'event_callback',
+    event_id: `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: options.teamId ?? 'T0TEAM0001', user_id: 'U0BOT00001', is_bot: true }],
+  });
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-slack-request-timestamp': String(timestamp),
+    'x-slack-signature': options.signature ?? sign(options.secret ?? SIGNING_SECRET, timestamp, body),
+  };
+  const started = performance.now();
+  const res = await fetch(url, { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, body: text, latencyMs: performance.now() - started };
+}
+
+/** The `app_home_opened` event of a person opening the bot's Home tab. */
+export function appHomeOpened(
+  url: string,
+  userId: string,
+  options: SignedOptions & { teamId?: string; tab?: string } = {},
+): Promise<SignedResponse> {
+  return signedEvent(
+    url,
+    { type: 'app_home_opened', user: userId, channel: 'D0HOME0001', tab: options.tab ?? 'home', event_ts: String(Date.now() / 1000) },
+    options,
+  );
+}

@@ -162,6 +162,8 @@ export class SlackStandIn {
         };
       case 'views.open':
         return { ok: true, view: { id: 'V0VIEW0001' } };
+      case 'views.publish':
+        return { ok: true, view: { id: `V0HOME${String(body.user_id)}`, type: 'home' } };
       case 'conversations.history': {
         const oldest = Number(body.oldest ?? 0);
         const list = (this.messages.get(String(body.channel)) ?? []).filter((m) => !m.thread_ts && Number(m.ts) >= oldest);

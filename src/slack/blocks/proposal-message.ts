@@ -251,3 +251,11 @@ export function proposalHistory(proposals: readonly Proposal[], nowS: number): K
   const more = proposals.length > recent.length ? `\n… and ${proposals.length - recent.length} older` : '';
   return [section(`*Remediation proposals*\n${lines.join('\n')}${more}`)];
 }
+
+/**
+ * The thread's own decision buttons (Approve with its confirm and plan digest, Reject, Cancel), for the App Home:
+ * the same action IDs and values, so the same listeners and rules decide a click from either place.
+ */
+export function proposalDecisionElements(p: Proposal): ActionsBlock['elements'] {
+  return decisionButtons(p).elements;
+}

@@ -1,6 +1,8 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
 import type pino from 'pino';
 import type { AccessPolicy, Capability } from '../access-policy';
+import type { WebClient } from '@slack/web-api';
+import { homeRefusalView } from '../blocks/home';
 import { ACTION, BLOCK } from '../ids';
 
 type Body = Record<string, unknown> & {
@@ -15,6 +17,8 @@ type Body = Record<string, unknown> & {
   container?: { channel_id?: string };
   view?: { team_id?: string };
   actions?: { action_id?: string }[];
+  /** Events API: the event itself (`app_home_opened` names the user and the tab). */
+  event?: { type?: string; user?: string; tab?: string };
 };
 
 const CAPABILITY_OF_ACTION: Record<string, Capability> = {
@@ -34,6 +38,8 @@ const CAPABILITY_OF_ACTION: Record<string, Capability> = {
 
 function who(body: Body): { user?: string; channel?: string; team?: string } {
   if (body.command) return { user: body.user_id, channel: body.channel_id, team: body.team_id };
+  // The Home tab is not a channel: ALLOWED_CHANNEL_IDS does not apply to it, the user rules do.
+  if (body.type === 'event_callback') return { user: body.event?.user, team: body.team_id };
   return {
     user: body.user?.id,
     channel: body.channel?.id ?? body.container?.channel_id,
@@ -72,6 +78,12 @@ export function accessControl(
       ack?: (r?: unknown) => Promise<void>;
       respond?: (r: unknown) => Promise<unknown>;
     };
+    const homeOpened = body.type === 'event_callback' && body.event?.type === 'app_home_opened' && body.event.tab === 'home';
+    if (homeOpened && user && team === home) {
+      // The person sees why on the Home tab they opened, instead of the bot's views.
+      await publishRefusal(args.client, user, reason, logger);
+      return;
+    }
     if (body.command) {
       await a.ack?.({ response_type: 'ephemeral', text: `:no_entry: ${reason}` });
     } else if (body.type === 'view_submission') {
@@ -82,4 +94,12 @@ export function accessControl(
         await a.respond({ response_type: 'ephemeral', replace_original: false, text: `:no_entry: ${reason}` });
     }
   };
+}
+
+async function publishRefusal(client: WebClient, userId: string, reason: string, logger: pino.Logger): Promise<void> {
+  try {
+    await client.views.publish({ user_id: userId, view: homeRefusalView(reason) });
+  } catch (err) {
+    logger.warn({ err, user: userId }, 'App Home refusal not published');
+  }
 }

@@ -1,5 +1,7 @@
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { describeError } from '../../../domain/errors';
+import { homeReply } from '../../app-home';
+import { outcomeReply } from '../../blocks/proposal-message';
 import { refusalText } from '../../blocks/refusals';
 import { mrkdwn } from '../../blocks/text';
 import { hasApprovers } from '../../approver-policy';
@@ -13,9 +15,11 @@ type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
  * proposed); only the click that wins it runs EC2. Every other click, retry or replay gets the reason.
  */
 export function approveProposal(ctx: RemediationContext) {
-  return async ({ ack, action, body, respond }: Args): Promise<void> => {
+  return async ({ ack, action, body, respond, client }: Args): Promise<void> => {
     await ack();
-    const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    // From the App Home: the reply is the clicker's re-published Home (the same rules decided the click).
+    const home = homeReply(ctx, client, body, body.user.id);
+    const say = (text: string) => (home ? home(text) : respond({ response_type: 'ephemeral', replace_original: false, text }));
     const ref = decodeProposalRef(action.value);
     if (!ref) {
       await say('That button is not valid.');
@@ -34,6 +38,7 @@ export function approveProposal(ctx: RemediationContext) {
       const finished = await ctx.service.execute(claimed.proposal);
       await applying;
       await ctx.messages.settle(finished);
+      if (home) await home(outcomeReply(finished));
     } catch (err) {
       log.error({ err }, 'approval failed');
       await say(`:warning: ${mrkdwn(describeError(err), 1000)}`);

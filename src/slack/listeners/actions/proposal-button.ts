@@ -2,6 +2,8 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { describeError } from '../../../domain/errors';
 import type { Proposal } from '../../../domain/proposal';
 import type { Decision } from '../../../domain/remediation/proposal-rules';
+import { homeReply } from '../../app-home';
+import { outcomeReply } from '../../blocks/proposal-message';
 import { refusalText } from '../../blocks/refusals';
 import { mrkdwn } from '../../blocks/text';
 import { hasApprovers } from '../../approver-policy';
@@ -20,9 +22,11 @@ export function proposalButton(
   decide: (ref: ProposalRef, userId: string) => Promise<Decision>,
   show: (proposal: Proposal) => Promise<unknown>,
 ) {
-  return async ({ ack, action, body, respond }: Args): Promise<void> => {
+  return async ({ ack, action, body, respond, client }: Args): Promise<void> => {
     await ack();
-    const say = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
+    // From the App Home: the reply is the clicker's re-published Home (the same rules decided the click).
+    const home = homeReply(ctx, client, body, body.user.id);
+    const say = (text: string) => (home ? home(text) : respond({ response_type: 'ephemeral', replace_original: false, text }));
     const ref = decodeProposalRef(action.value);
     if (!ref) {
       await say('That button is not valid.');
@@ -35,6 +39,7 @@ export function proposalButton(
         return;
       }
       await show(decided.proposal);
+      if (home) await home(outcomeReply(decided.proposal));
     } catch (err) {
       ctx.logger.error({ err, findingId: ref.findingId, proposalId: ref.proposalId }, `${what} failed`);
       await say(`:warning: ${mrkdwn(describeError(err), 1000)}`);

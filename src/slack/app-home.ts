@@ -1,0 +1,213 @@
+import type { WebClient } from '@slack/web-api';
+import type pino from 'pino';
+import { describeError } from '../domain/errors';
+import type { Finding } from '../domain/finding';
+import { KNOWN_FINDING_TYPES } from '../domain/finding-types';
+import { keepsPendingProposals, type CardRecord, type FindingsSource } from '../domain/ports';
+import {
+  HOME_OWNED_MAX,
+  HOME_SEQUENCES_MAX,
+  HOME_WAITING_MAX,
+  homeView,
+  type HomeCount,
+  type HomeFindingInfo,
+  type HomeModel,
+  type HomeNow,
+  type HomeProposalItem,
+} from './blocks/home';
+import { mrkdwn } from './blocks/text';
+import type { SlackDeps } from './deps';
+
+/** Proposals read from the store's index of waiting ones for each Home view. */
+export const HOME_PENDING_READ = 100;
+/** Open high and critical findings counted per region (one ListFindings page, then GetFindings). */
+export const HOME_COUNT_PAGE = 50;
+
+const ATTACK_SEQUENCE_TYPES = KNOWN_FINDING_TYPES.filter((t) => t.startsWith('AttackSequence:'));
+
+export type HomeDeps = Pick<SlackDeps, 'config' | 'logger' | 'findings' | 'channel' | 'remediation' | 'store'>;
+
+/** A Home click comes from a view of type `home`; its button values are the thread's own. */
+export function isHomeClick(body: unknown): boolean {
+  const b = body as { view?: { type?: string }; container?: { type?: string } };
+  return b.view?.type === 'home' && b.container?.type === 'view';
+}
+
+function info(f: Finding): HomeFindingInfo {
+  return { title: f.title, type: f.type, severity: f.severity, accountId: f.accountId, region: f.region };
+}
+
+/**
+ * The App Home: reads what waits for a person (the store's index of waiting proposals, checked against each
+ * proposal record), what they own (the ownership index) and what is open now (a bounded GuardDuty listing),
+ * and publishes it with `views.publish`. Every part fails on its own: the rest of the tab is still shown.
+ */
+export class AppHome {
+  private readonly log: pino.Logger;
+
+  constructor(
+    private readonly deps: HomeDeps,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.log = deps.logger.child({ component: 'app-home' });
+  }
+
+  async publish(client: WebClient, userId: string, notice?: string): Promise<void> {
+    const view = homeView(await this.model(userId, notice));
+    await client.views.publish({ user_id: userId, view });
+  }
+
+  async model(userId: string, notice?: string): Promise<HomeModel> {
+    const nowS = Math.floor(this.now() / 1000);
+    const [waiting, owned, now] = await Promise.all([this.waiting(userId, nowS), this.owned(userId), this.current()]);
+    return { userId, ...(notice ? { notice } : {}), nowS, ...waiting, ...owned, now };
+  }
+
+  private get store() {
+    return this.deps.channel?.store ?? this.deps.store;
+  }
+
+  private async waiting(userId: string, nowS: number): Promise<Pick<HomeModel, 'remediationOn' | 'waiting' | 'waitingMore'>> {
+    const store = this.deps.channel?.store;
+    const approvers = this.deps.remediation?.approvers;
+    if (!store || !approvers || !keepsPendingProposals(store)) return { remediationOn: false, waiting: [], waitingMore: 0 };
+    try {
+      const pending = await store.listPendingProposals(nowS, HOME_PENDING_READ);
+      const mine = pending.filter((p) => p.requester === userId);
+      const others = pending.filter((p) => p.requester !== userId);
+      const approver = others.length > 0 && (await approvers.isApprover(userId));
+      const decide = approver ? others : [];
+      const all = [...decide.map((p) => ({ p, canDecide: true })), ...mine.map((p) => ({ p, canDecide: false }))];
+      const shown = all.slice(0, HOME_WAITING_MAX);
+      const findings = await this.findingsOf(shown.map(({ p }) => ({ id: p.findingId, region: p.plan.region })));
+      const links = await Promise.all(shown.map(({ p }) => this.permalink(p.channel, p.messageTs ?? p.threadTs)));
+      const waiting: HomeProposalItem[] = shown.map(({ p, canDecide }, i) => {
+        const finding = findings.get(p.findingId);
+        const link = links[i];
+        return { proposal: p, canDecide, ...(finding ? { finding } : {}), ...(link ? { link } : {}) };
+      });
+      return { remediationOn: true, waiting, waitingMore: all.length - shown.length };
+    } catch (err) {
+      this.log.warn({ err, userId }, 'proposals waiting not read');
+      return { remediationOn: true, waiting: [], waitingMore: 0 };
+    }
+  }
+
+  private async owned(userId: string): Promise<Pick<HomeModel, 'ownershipOn' | 'owned' | 'ownedMore'>> {
+    const store = this.store;
+    if (!store) return { ownershipOn: false, owned: [], ownedMore: 0 };
+    try {
+      const cards = (await store.listOwned(userId)).sort(byBandThenNewest);
+      const shown = cards.slice(0, HOME_OWNED_MAX);
+      const findings = await this.findingsOf(shown.map((c) => ({ id: c.findingId, region: c.region })));
+      const links = await Promise.all(shown.map((c) => (c.channel && c.ts ? this.permalink(c.channel, c.ts) : Promise.resolve(undefined))));
+      return {
+        ownershipOn: true,
+        owned: shown.map((card, i) => {
+          const finding = findings.get(card.findingId);
+          const link = links[i];
+          return { card, ...(finding ? { finding } : {}), ...(link ? { link } : {}) };
+        }),
+        ownedMore: cards.length - shown.length,
+      };
+    } catch (err) {
+      this.log.warn({ err, userId }, 'owned findings not read');
+      return { ownershipOn: true, owned: [], ownedMore: 0 };
+    }
+  }
+
+  /** Open high and critical findings by band and account, and the newest attack sequences, from a bounded listing. */
+  private async current(): Promise<HomeNow> {
+    const source: FindingsSource = this.deps.findings;
+    try {
+      const perRegion = await Promise.all(
+        source.regions.map(async (region) => {
+          const [open, sequences] = await Promise.all([
+            source.list(region, { minBand: 'high', archived: false, sortBy: 'updatedAt', order: 'DESC' }, HOME_COUNT_PAGE),
+            source.list(region, { types: ATTACK_SEQUENCE_TYPES, archived: false, sortBy: 'updatedAt', order: 'DESC' }, HOME_SEQUENCES_MAX),
+          ]);
+          return { open, sequences };
+        }),
+      );
+      const counts = new Map<string, HomeCount>();
+      let capped = false;
+      for (const { open } of perRegion) {
+        if (open.nextToken) capped = true;
+        for (const f of open.findings) {
+          if (f.band !== 'high' && f.band !== 'critical') continue;
+          const key = `${f.band}#${f.accountId}`;
+          const row = counts.get(key) ?? { band: f.band, accountId: f.accountId, count: 0 };
+          row.count++;
+          counts.set(key, row);
+        }
+      }
+      const sequences = perRegion
+        .flatMap(({ sequences: s }) => s.findings)
+        .filter((f) => f.type.startsWith('AttackSequence:'))
+        .sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt))
+        .slice(0, HOME_SEQUENCES_MAX)
+        .map((f) => ({ finding: { ...info(f), updatedAt: f.updatedAt } }));
+      const regions = source.regions.join(', ');
+      const sourceText =
+        `Counted from a bounded ListFindings query (not GetFindingsStatistics): the ${HOME_COUNT_PAGE} most recently updated open ` +
+        `high and critical findings per region (${regions})` +
+        (capped ? '; more exist, so these counts are a lower bound.' : '; that is all of them.');
+      return { counts: [...counts.values()], source: sourceText, sequences };
+    } catch (err) {
+      this.log.warn({ err }, 'open findings not read');
+      return { counts: [], source: '', sequences: [], error: mrkdwn(describeError(err), 500) };
+    }
+  }
+
+  /** Title, type and severity of each finding, read in one GetFindings batch per region; missing ones are left out. */
+  private async findingsOf(refs: readonly { id: string; region: string }[]): Promise<Map<string, HomeFindingInfo>> {
+    const out = new Map<string, HomeFindingInfo>();
+    const byRegion = new Map<string, string[]>();
+    for (const r of refs) {
+      if (!this.deps.findings.regions.includes(r.region)) continue;
+      byRegion.set(r.region, [...new Set([...(byRegion.get(r.region) ?? []), r.id])]);
+    }
+    await Promise.all(
+      [...byRegion].map(async ([region, ids]) => {
+        try {
+          for (const f of await this.deps.findings.get(region, ids)) out.set(f.id, info(f));
+        } catch (err) {
+          this.log.warn({ err, region }, 'findings for the Home tab not read');
+        }
+      }),
+    );
+    return out;
+  }
+
+  private async permalink(channel: string, ts: string): Promise<string | undefined> {
+    const messenger = this.deps.channel?.messenger;
+    if (!messenger) return undefined;
+    try {
+      return await messenger.permalink(channel, ts);
+    } catch (err) {
+      this.log.debug({ err, channel, ts }, 'no permalink');
+      return undefined;
+    }
+  }
+}
+
+function byBandThenNewest(a: CardRecord, b: CardRecord): number {
+  return b.severity - a.severity || b.updatedAtMs - a.updatedAtMs;
+}
+
+/**
+ * For a click on the Home tab (it has no response_url): a reply re-publishes the clicker's Home with the text
+ * at the top, so they see the outcome or the refusal where they clicked, with what waits for them now.
+ * Undefined for any other click.
+ */
+export function homeReply(deps: HomeDeps, client: WebClient, body: unknown, userId: string): ((text: string) => Promise<void>) | undefined {
+  if (!isHomeClick(body)) return undefined;
+  const home = new AppHome(deps);
+  return async (text: string) => {
+    try {
+      await home.publish(client, userId, text);
+    } catch (err) {
+      deps.logger.warn({ err, user: userId }, 'App Home not re-published after a click');
+    }
+  };
+}

@@ -1,0 +1,256 @@
+import type { Proposal } from '../../src/domain/proposal';
+import { PENDING_PROPOSALS_PK } from '../../src/store/pending-proposals-repository';
+import { assertNoUnescaped, assertValidMessage, collectTexts } from '../../support/helpers/block-kit';
+import type { Bot } from '../../support/helpers/bot-harness';
+import { variant } from '../../support/helpers/fixtures';
+import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
+import { appHomeOpened, interaction } from '../../support/helpers/signed-request';
+import type { ApiCall, SlackStandIn } from '../../support/helpers/slack-stand-in';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+
+const FINDING_ID = 'bbbbccccddddeeee1234567890123456';
+const HIGH_ID = 'aaaa1111bbbb2222cccc3333dddd4444';
+const OTHER_ACCOUNT = '210987654321';
+const HOSTILE = '<!channel> Port probe <https://evil.example|click me> & *bold* <@U0ALICE001>';
+const { channel: CHANNEL, alice: ALICE, bob: BOB, carol: CAROL, mallory: MALLORY } = RH;
+const OUTSIDER = 'U0OUTSIDE1';
+
+type Block = {
+  type: string;
+  block_id?: string;
+  text?: { text: string };
+  elements?: { action_id?: string; value?: string; confirm?: unknown; text?: { text: string } }[];
+};
+type View = { type: string; blocks: Block[] };
+
+function buttonsOf(blocks: Block[]): { action_id?: string; value?: string; confirm?: unknown }[] {
+  return blocks.filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []);
+}
+
+function textOf(blocks: unknown): string {
+  return collectTexts(blocks)
+    .map((t) => t.text)
+    .join('\n');
+}
+
+/** A click on a button of the person's Home tab, as Slack sends it: a view container, no channel, no response_url. */
+function homeClick(userId: string, actionId: string, value: string): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    team: { id: 'T0TEAM0001', domain: 'test' },
+    user: { id: userId, username: userId.toLowerCase(), team_id: 'T0TEAM0001' },
+    api_app_id: 'A0APP00001',
+    token: 'legacy-verification-token',
+    trigger_id: '1234.5678.home',
+    container: { type: 'view', view_id: `V0HOME${userId}` },
+    view: { id: `V0HOME${userId}`, team_id: 'T0TEAM0001', type: 'home', blocks: [], private_metadata: '', callback_id: '', hash: 'h' },
+    actions: [{ type: 'button', action_id: actionId, block_id: 'home_proposal_0', value, action_ts: String(Date.now() / 1000) }],
+  };
+}
+
+describe('App Home through signed app_home_opened events', () => {
+  let rig: RemediationRig;
+  let slack: SlackStandIn;
+  let bot: Bot;
+  let proposal: Proposal;
+  let threadButtons: { action_id?: string; value?: string; confirm?: unknown }[] = [];
+
+  const publishes = (user: string): ApiCall[] => slack.callsTo('views.publish').filter((c) => c.body.user_id === user);
+  /** Opens the Home tab as `user` and returns the view the bot published for them. */
+  const openHome = async (user: string): Promise<View> => {
+    const before = publishes(user).length;
+    const res = await appHomeOpened(bot.events, user);
+    expect(res.status).toBe(200);
+    const call = await slack.waitFor(() => publishes(user)[before], 5000, `views.publish for ${user}`);
+    return call.body.view as View;
+  };
+  const nextPublish = async (user: string, before: number): Promise<View> =>
+    (await slack.waitFor(() => publishes(user)[before], 5000, `views.publish for ${user}`)).body.view as View;
+
+  beforeAll(async () => {
+    rig = await startRemediationRig({ ALLOWED_USER_IDS: [ALICE, BOB, CAROL, MALLORY].join(',') });
+    ({ slack, bot } = rig);
+    const recent = new Date(Date.now() - 60_000).toISOString();
+    rig.gd.put(
+      variant('recon-ec2-portprobe-ssh', { title: HOSTILE, updatedAt: recent }),
+      variant('attacksequence-iam-compromisedcredentials', { updatedAt: recent }),
+      variant('unauthorizedaccess-ec2-sshbruteforce', { id: HIGH_ID, severity: 8, accountId: OTHER_ACCOUNT, updatedAt: recent }),
+    );
+    // Alice proposes a fix through the modal, as in the thread flow.
+    const res = await interaction(
+      bot.events,
+      proposeSubmission(ALICE, '203.0.113.0/24', 'V0VIEW0001', `us-east-1 ${FINDING_ID} ${CHANNEL}`),
+    );
+    expect(res.status).toBe(200);
+    const [created] = await eventually(async () => {
+      const list = await rig.store.listProposals(FINDING_ID);
+      return list[0]?.messageTs ? list : undefined;
+    }, 'the proposal message');
+    proposal = created as Proposal;
+    const posted = slack.callsTo('chat.postMessage').find((c) => c.body.thread_ts !== undefined && c.body.ts === undefined);
+    threadButtons = buttonsOf((posted?.body.blocks ?? []) as Block[]);
+    expect(threadButtons.map((b) => b.action_id)).toEqual(['remediation_approve', 'remediation_reject', 'remediation_cancel']);
+  });
+  afterAll(async () => {
+    await rig.stop();
+  });
+
+  test('creating a proposal indexes it in its Query-able partition', async () => {
+    const out = await rig.dynamo.doc.send(
+      new QueryCommand({
+        TableName: rig.dynamo.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': PENDING_PROPOSALS_PK },
+      }),
+    );
+    expect(out.Items).toEqual([
+      expect.objectContaining({
+        findingId: FINDING_ID,
+        proposalId: proposal.id,
+        sk: expect.stringContaining(`#${FINDING_ID}#${proposal.id}`),
+      }),
+    ]);
+  });
+
+  test('an approver sees the proposal waiting, with Approve/Reject carrying exactly the thread values and a thread link', async () => {
+    const view = await openHome(BOB);
+    expect(view.type).toBe('home');
+    assertValidMessage(view.blocks, { home: true });
+    assertNoUnescaped(view.blocks);
+    const text = textOf(view.blocks);
+    expect(text).toContain('Waiting for you');
+    expect(text).toContain(`Fix \`${proposal.id}\``);
+    expect(text).toContain('proposed by <@U0ALICE001>');
+    const permalink = `https://example.slack.com/archives/${CHANNEL}/p${String(proposal.messageTs).replace('.', '')}`;
+    expect(text).toContain(`<${permalink}|Open the thread>`);
+    const home = buttonsOf(view.blocks);
+    const thread = (id: string) => threadButtons.find((b) => b.action_id === id);
+    expect(home).toEqual([thread('remediation_approve'), thread('remediation_reject')]);
+    expect(home[0]?.value).toBe(`${FINDING_ID} ${proposal.id} ${proposal.planDigest ?? ''}`);
+  });
+
+  test('finding strings are escaped: a hostile title pings nobody and forms no link', async () => {
+    const view = await openHome(BOB);
+    const text = textOf(view.blocks);
+    expect(text).toContain('&lt;!channel&gt; Port probe &lt;https://evil.example|click me&gt; &amp; *bold* &lt;@U0ALICE001&gt;');
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<https://evil.example');
+    assertNoUnescaped(view.blocks);
+  });
+
+  test('the requester sees their own proposal, with Cancel and no Approve or Reject', async () => {
+    const view = await openHome(ALICE);
+    assertValidMessage(view.blocks, { home: true });
+    const text = textOf(view.blocks);
+    expect(text).toContain(`Fix \`${proposal.id}\``);
+    expect(text).toContain('proposed by you');
+    const ids = buttonsOf(view.blocks).map((b) => b.action_id);
+    expect(ids).toEqual(['remediation_cancel']);
+    expect(buttonsOf(view.blocks)[0]?.value).toBe(threadButtons.find((b) => b.action_id === 'remediation_cancel')?.value);
+  });
+
+  test('a person who is no approver sees nothing waiting', async () => {
+    const view = await openHome(MALLORY);
+    expect(buttonsOf(view.blocks)).toEqual([]);
+    expect(textOf(view.blocks)).toContain('No proposal is waiting for you');
+  });
+
+  test('a person not allowed to use the bot sees why instead', async () => {
+    const view = await openHome(OUTSIDER);
+    assertValidMessage(view.blocks, { home: true });
+    const text = textOf(view.blocks);
+    expect(text).toContain('You are not on the list of people who may use the GuardDuty bot');
+    expect(text).not.toContain('Waiting for you');
+    expect(text).not.toContain(proposal.id);
+  });
+
+  test('another tab than Home publishes nothing', async () => {
+    const before = publishes(CAROL).length;
+    await appHomeOpened(bot.events, CAROL, { tab: 'messages' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(publishes(CAROL)).toHaveLength(before);
+  });
+
+  test('Yours lists the findings the person owns, with status; Now counts open high and critical by account and lists attack sequences', async () => {
+    const taken = await rig.store.takeFinding(FINDING_ID, CAROL, Math.floor(Date.now() / 1000));
+    expect(taken.ok).toBe(true);
+    const view = await openHome(CAROL);
+    assertValidMessage(view.blocks, { home: true });
+    assertNoUnescaped(view.blocks);
+    const text = textOf(view.blocks);
+    const yours = text.slice(text.indexOf('Yours'), text.indexOf('Now'));
+    expect(yours).toContain('&lt;!channel&gt; Port probe');
+    expect(yours).toContain('*investigating*');
+    expect(yours).toContain('account `123456789012`');
+    expect(yours).toMatch(/<https:\/\/example\.slack\.com\/archives\/C0FIND0001\/p\d+\|card>/);
+    const now = text.slice(text.indexOf('Now'));
+    expect(now).toContain('*Critical*: 1 (`123456789012` 1)');
+    expect(now).toContain(`*High*: 1 (\`${OTHER_ACCOUNT}\` 1)`);
+    expect(now).toContain('Potential credential compromise of AWS resources in account 123456789012.');
+    expect(now).toContain('`AttackSequence:IAM/CompromisedCredentials`');
+    expect(now).toContain('bounded ListFindings query (not GetFindingsStatistics)');
+    // Bob owns nothing.
+    expect(textOf((await openHome(BOB)).blocks)).toContain('You own no finding');
+  });
+
+  test('Approve from Home follows the same rules: self-approval is refused on the Home, then an approver applies it', async () => {
+    const approveValue = String(threadButtons.find((b) => b.action_id === 'remediation_approve')?.value);
+    const aliceBefore = publishes(ALICE).length;
+    const self = await interaction(bot.events, homeClick(ALICE, 'remediation_approve', approveValue));
+    expect(self.status).toBe(200);
+    const refusedView = await nextPublish(ALICE, aliceBefore);
+    assertValidMessage(refusedView.blocks, { home: true });
+    expect(textOf(refusedView.blocks)).toContain('You proposed this');
+    expect((await rig.store.getProposal(FINDING_ID, proposal.id))?.state).toBe('proposed');
+    expect(rig.ec2.writes()).toEqual([]);
+
+    // A forged or stale Home button with another plan digest is refused the same way as in the thread.
+    const bobBefore = publishes(BOB).length;
+    await interaction(bot.events, homeClick(BOB, 'remediation_approve', `${FINDING_ID} ${proposal.id} ${'0'.repeat(64)}`));
+    expect(textOf((await nextPublish(BOB, bobBefore)).blocks)).toMatch(/changed/i);
+    expect((await rig.store.getProposal(FINDING_ID, proposal.id))?.state).toBe('proposed');
+
+    const updatesBefore = slack.callsTo('chat.update').length;
+    const approved = await interaction(bot.events, homeClick(BOB, 'remediation_approve', approveValue));
+    expect(approved.status).toBe(200);
+    const done = await eventually(async () => {
+      const p = await rig.store.getProposal(FINDING_ID, proposal.id);
+      return p?.state === 'executed' ? p : undefined;
+    }, 'the execution');
+    expect(done.approver).toBe(BOB);
+    // The thread's proposal message shows the outcome, as after a click in the thread.
+    await slack.waitFor(
+      () =>
+        slack
+          .callsTo('chat.update')
+          .slice(updatesBefore)
+          .find((c) => c.body.ts === proposal.messageTs && /executed/i.test(JSON.stringify(c.body))),
+      5000,
+      'the proposal message updated',
+    );
+    // Bob's Home is re-published with the outcome and nothing left waiting.
+    const after = await slack.waitFor(
+      () =>
+        publishes(BOB)
+          .slice(bobBefore + 1)
+          .find((c) => /executed/.test(JSON.stringify(c.body.view))),
+      5000,
+      "Bob's Home after the approval",
+    );
+    const view = after.body.view as View;
+    assertValidMessage(view.blocks, { home: true });
+    expect(buttonsOf(view.blocks)).toEqual([]);
+    expect(textOf(view.blocks)).toContain('No proposal is waiting for you');
+    // The decided proposal's index item is gone once a listing saw it.
+    const out = await rig.dynamo.doc.send(
+      new QueryCommand({
+        TableName: rig.dynamo.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': PENDING_PROPOSALS_PK },
+      }),
+    );
+    expect(out.Items).toEqual([]);
+    // No click from Home went to a response_url (a Home click has none).
+    expect(slack.responses).toEqual([]);
+  });
+});
