@@ -7,6 +7,16 @@ import { RH, eventually, proposeSubmission, startRemediationRig, type Remediatio
 import { appHomeOpened, interaction } from '../../support/helpers/signed-request';
 import type { ApiCall, SlackStandIn } from '../../support/helpers/slack-stand-in';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { WebClient } from '@slack/web-api';
+import { GuardDutySource } from '../../src/aws/guardduty-source';
+import { composeBot } from '../../src/compose';
+import { createLogger } from '../../src/logger';
+import { WorkQueue } from '../../src/slack/work-queue';
+import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
+import { LogCapture, guardDutyClients, testConfig } from '../../support/helpers/bot-harness';
+import { freePort } from '../../support/helpers/free-port';
+import { SlackStandIn as SlackApi } from '../../support/helpers/slack-stand-in';
+import { SocketModeStandIn } from '../../support/helpers/socket-mode-stand-in';
 
 const FINDING_ID = 'bbbbccccddddeeee1234567890123456';
 const HIGH_ID = 'aaaa1111bbbb2222cccc3333dddd4444';
@@ -252,5 +262,66 @@ describe('App Home through signed app_home_opened events', () => {
     expect(out.Items).toEqual([]);
     // No click from Home went to a response_url (a Home click has none).
     expect(slack.responses).toEqual([]);
+  });
+});
+
+describe('App Home in Socket Mode', () => {
+  it('publishes the Home for an app_home_opened envelope; without a store it says what is not set up', async () => {
+    const slack = await new SlackApi().start();
+    const ws = await new SocketModeStandIn().start();
+    const gd = new FakeGuardDuty();
+    gd.put(variant('attacksequence-iam-compromisedcredentials', { updatedAt: new Date().toISOString() }));
+    slack.handlers.set('apps.connections.open', () => ({ ok: true, url: ws.url('ticket-home') }));
+    const config = testConfig(slack, { SLACK_APP_TOKEN: 'xapp-1-A0APP00001-1-home', PORT: String(await freePort()), LOG_LEVEL: 'warn' });
+    expect(config.slack.mode).toBe('socket');
+    const findings = new GuardDutySource(guardDutyClients(), config.aws.regions);
+    const { app } = composeBot({
+      config,
+      logger: createLogger(config.logLevel, new LogCapture()),
+      owner: 'home-socket',
+      web: new WebClient(config.slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
+      findings,
+      peopleFindings: findings,
+      work: new WorkQueue({ load: { utilization: () => 0 } }),
+    });
+    try {
+      await app.start();
+      await ws.connection;
+      ws.send(
+        JSON.stringify({
+          envelope_id: 'env-home-0001',
+          type: 'events_api',
+          accepts_response_payload: false,
+          payload: {
+            token: 'legacy-verification-token',
+            team_id: 'T0TEAM0001',
+            api_app_id: 'A0APP00001',
+            type: 'event_callback',
+            event_id: 'Ev0HOME0001',
+            event_time: Math.floor(Date.now() / 1000),
+            event: { type: 'app_home_opened', user: ALICE, channel: 'D0HOME0001', tab: 'home', event_ts: '1700000000.000100' },
+          },
+        }),
+      );
+      await ws.ackOf('env-home-0001');
+      const call = await slack.waitFor(() => slack.callsTo('views.publish')[0], 5000, 'views.publish');
+      expect(call.body.user_id).toBe(ALICE);
+      const view = call.body.view as View;
+      assertValidMessage(view.blocks, { home: true });
+      assertNoUnescaped(view.blocks);
+      const text = textOf(view.blocks);
+      expect(text).toContain('Remediation is not set up here');
+      expect(text).toContain('Ownership needs the state store');
+      expect(text).toContain('*Critical*: 1 (`123456789012` 1)');
+      expect(text).toContain('Potential credential compromise');
+    } finally {
+      await app.stop();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([ws.disconnection, new Promise((r) => (timer = setTimeout(r, 3000)))]);
+      clearTimeout(timer);
+      await ws.close();
+      gd.restore();
+      await slack.close();
+    }
   });
 });
