@@ -10,6 +10,8 @@ import { ChannelQueue, POST_INTERVAL_MS } from './feed/channel-queue';
 import { OutboxDrainer, type OutboxDrainerOptions } from './feed/outbox-drainer';
 import { DigestPublisher } from './feed/digest';
 import { FeedPoller } from './feed/feed-poller';
+import { ReminderSweeper, type ReminderSweeperOptions } from './feed/reminder-sweeper';
+import { keepsReminders } from './domain/ports';
 import { RemediationService } from './remediation/remediation-service';
 import { SlackApproverPolicy } from './slack/approver-policy';
 import { createApp, type AppOptions } from './slack/app';
@@ -50,6 +52,8 @@ export interface BotParts {
   claimSeconds?: number;
   /** Outbox drain timing (tests shorten the idle check). */
   outboxOptions?: Pick<OutboxDrainerOptions, 'idleCheckMs' | 'leaseSeconds'>;
+  /** Reminder sweep timing and clock (tests move the clock instead of sleeping). */
+  reminderOptions?: Pick<ReminderSweeperOptions, 'now' | 'sweepIntervalMs' | 'leaseSeconds' | 'postClaimSeconds'>;
   work?: WorkQueue;
   actionLimit?: UserRateLimit;
   appOptions?: AppOptions;
@@ -64,6 +68,8 @@ export interface Bot {
   /** Posts the cards the poller records in each channel's outbox. */
   outbox?: OutboxDrainer;
   digest?: DigestPublisher;
+  /** Sends the reminders about high and critical cards nobody took (one replica at a time). */
+  reminders?: ReminderSweeper;
   remediation?: RemediationContext;
   /**
    * Starts the receiver (the HTTP server in HTTP mode); with `background` (the default) also the feed, the
@@ -85,6 +91,7 @@ export function composeBot(parts: BotParts): Bot {
   let poller: FeedPoller | undefined;
   let outbox: OutboxDrainer | undefined;
   let digest: DigestPublisher | undefined;
+  let reminders: ReminderSweeper | undefined;
   if (store && feedChannel) {
     const cards = new SlackCardChannel(messenger);
     const publisher = new CardPublisher(
@@ -97,6 +104,7 @@ export function composeBot(parts: BotParts): Bot {
         minBand: config.feed.minBand,
         owner,
         claimSeconds: parts.claimSeconds ?? CLAIM_SECONDS,
+        ...(keepsReminders(store) ? { reminders: config.reminders } : {}),
       },
       logger.child({ component: 'cards' }),
     );
@@ -128,6 +136,14 @@ export function composeBot(parts: BotParts): Bot {
       { channel: feedChannel, intervalMinutes: config.feed.digestIntervalMinutes, owner },
       logger.child({ component: 'digest' }),
     );
+    if (keepsReminders(store)) {
+      reminders = new ReminderSweeper(
+        store,
+        publisher,
+        { rules: config.reminders, owner, ...parts.reminderOptions },
+        logger.child({ component: 'reminders' }),
+      );
+    }
   } else if (!feedChannel) {
     logger.warn('FINDINGS_CHANNEL is not set: no finding cards are posted; /guardduty still answers');
   }
@@ -169,6 +185,7 @@ export function composeBot(parts: BotParts): Bot {
     ...(poller ? { poller } : {}),
     ...(outbox ? { outbox } : {}),
     ...(digest ? { digest } : {}),
+    ...(reminders ? { reminders } : {}),
     ...(remediation ? { remediation } : {}),
     async start(port, options = {}) {
       const started = await app.start(port);
@@ -176,6 +193,7 @@ export function composeBot(parts: BotParts): Bot {
         poller?.start();
         outbox?.start();
         digest?.start();
+        reminders?.start();
         if (remediation) {
           resumeStalledProposals(remediation).then(
             (n) => void (n > 0 && logger.info({ resumed: n }, 'resumed remediations interrupted by a stop')),
@@ -186,6 +204,7 @@ export function composeBot(parts: BotParts): Bot {
       return started;
     },
     async stop() {
+      await reminders?.stop();
       await Promise.allSettled([app.stop(), poller?.stop(), outbox?.stop(), digest?.stop()]);
       await queue.idle();
     },

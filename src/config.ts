@@ -58,6 +58,20 @@ const schema = z
     FEED_BACKFILL_HOURS: positiveInt(24),
     FEED_LISTING_LAG_SECONDS: positiveInt(300),
     DIGEST_INTERVAL_MINUTES: positiveInt(60),
+    REMINDER_MINUTES: positiveInt(30),
+    ESCALATION_MINUTES: positiveInt(60),
+    ESCALATION_MAX: optionalString
+      .transform((s) => s ?? '3')
+      .pipe(z.string().regex(/^\d+$/, 'must be a whole number (0 for no escalation)'))
+      .transform(Number)
+      .pipe(z.number().int().max(100, 'must be at most 100')),
+    OWNED_REMINDER_HOURS: positiveInt(24),
+    ONCALL_USERGROUP_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)')
+        .optional(),
+    ),
     DYNAMODB_TABLE: optionalString,
     DATA_DIR: optionalString.transform((d) => d ?? './data'),
     APPROVER_USER_IDS: list(SLACK_USER, 'a Slack user ID such as U0123ABCD'),
@@ -126,6 +140,14 @@ function shape(env: z.output<typeof schema>, routes?: RouteRule[]) {
       backfillHours: env.FEED_BACKFILL_HOURS,
       listingLagSeconds: env.FEED_LISTING_LAG_SECONDS,
       digestIntervalMinutes: env.DIGEST_INTERVAL_MINUTES,
+    },
+    /** Reminders about high and critical cards (domain/reminders.ts `ReminderRules`). */
+    reminders: {
+      firstAfterS: env.REMINDER_MINUTES * 60,
+      escalateEveryS: env.ESCALATION_MINUTES * 60,
+      escalationMax: env.ESCALATION_MAX,
+      ownedAfterS: env.OWNED_REMINDER_HOURS * 3600,
+      ...(env.ONCALL_USERGROUP_ID ? { oncallUsergroupId: env.ONCALL_USERGROUP_ID } : {}),
     },
     store: { table: env.DYNAMODB_TABLE, dataDir: env.DATA_DIR },
     approval: {

@@ -2,6 +2,7 @@ import type { Finding } from './finding';
 import type { Resolution, TriageFields } from './ownership';
 import type { AuditEntry, Proposal, ProposalState } from './proposal';
 import type { SeverityBand } from './severity';
+import type { PendingReminder, ReminderCard, ReminderPin } from './reminders';
 import type { UndoBasis } from './remediation/plan-safety';
 import type { PlaybookTarget } from './remediation/containment/playbook';
 import type { Json, PlanStep, RunContext, StepPlan, StepState } from './remediation/steps';
@@ -204,6 +205,46 @@ export interface LeaseStore {
   acquireLease(name: string, owner: string, ttlSeconds: number, nowS: number): Promise<boolean>;
   /** Condition owner = me; silently false when someone else holds it. */
   releaseLease(name: string, owner: string): Promise<boolean>;
+}
+
+/** A card's place in the reminder index: the finding and when it is next looked at (epoch seconds). */
+export interface ReminderEntry {
+  findingId: string;
+  dueS: number;
+}
+
+/**
+ * Reminders about cards nobody acts on (domain/reminders.ts): an index ordered by due time (a Query, never a Scan)
+ * says which cards to look at; the card record is the truth, and each reminder is one conditional write on it,
+ * recorded as pending before it is posted and cleared after.
+ */
+export interface ReminderStore {
+  /** Sets the card's reminder base (only if it has none) and indexes the card at `dueS` (idempotent). */
+  scheduleReminders(findingId: string, baseS: number, dueS: number): Promise<void>;
+  /** The index entries due at `nowS` or before, soonest first, at most `limit`. */
+  dueReminders(nowS: number, limit: number): Promise<ReminderEntry[]>;
+  /** Moves an entry to `dueS` (the new entry first, then the old one removed). */
+  rescheduleReminder(entry: ReminderEntry, dueS: number): Promise<void>;
+  unscheduleReminder(entry: ReminderEntry): Promise<void>;
+  /** The card record with its reminder fields. */
+  getReminderCard(findingId: string): Promise<ReminderCard | undefined>;
+  /**
+   * The one conditional write of a reminder: pins what the decision read (no owner and the count sent, or the
+   * owner and since when), no reminder pending, not resolved, not archived; records the count and the reminder as
+   * pending, held by `postingBy` until `postingUntil`. False when the condition failed (someone else did it, or
+   * the card changed).
+   */
+  recordReminder(findingId: string, reminder: PendingReminder, pin: ReminderPin): Promise<boolean>;
+  /** Takes over posting a pending reminder whose holder's time ran out; the card after the write, or undefined. */
+  claimPendingReminder(findingId: string, reminderId: string, by: string, untilS: number, nowS: number): Promise<ReminderCard | undefined>;
+  /** Removes the pending reminder once posted (condition: it is still this one). */
+  clearPendingReminder(findingId: string, reminderId: string): Promise<boolean>;
+}
+
+/** Whether a store keeps reminders (DynamoStateStore does). */
+export function keepsReminders<T extends object>(store: T): store is T & ReminderStore {
+  const s = store as Partial<ReminderStore>;
+  return typeof s.scheduleReminders === 'function' && typeof s.dueReminders === 'function' && typeof s.recordReminder === 'function';
 }
 
 export interface DigestStore {

@@ -2,6 +2,8 @@ import type pino from 'pino';
 import type { Finding } from '../domain/finding';
 import { resourceName, updatedAtMs } from '../domain/finding';
 import type { CardChannel, CardRecord, ChatMessage, Observation, StateStore } from '../domain/ports';
+import { keepsReminders } from '../domain/ports';
+import { firstReminderDue, wantsReminders, type ReminderRules } from '../domain/reminders';
 import { routeFinding, type RouteRule } from '../domain/routing';
 import { isAtLeast, type SeverityBand } from '../domain/severity';
 import { PERSON_PRIORITY, type ChannelQueue } from './channel-queue';
@@ -18,6 +20,8 @@ export interface PublisherOptions {
   owner: string;
   /** How long a claim protects a post in progress before another process may recover it. */
   claimSeconds: number;
+  /** With these, a high or critical card is put in the reminder index when its post is claimed (reminder-sweeper.ts). */
+  reminders?: ReminderRules;
 }
 
 /** `queued`: recorded in its channel's outbox, posted by the outbox drainer (see outbox-drainer.ts). */
@@ -142,6 +146,17 @@ export class CardPublisher {
     return { outcome: 'queued' };
   }
 
+  /**
+   * Indexes a high or critical card for reminders once its post is claimed, before the post: a crash after the post
+   * cannot leave a card without reminders. The time without an owner counts from here (kept on the card record).
+   */
+  private async scheduleReminders(finding: Finding): Promise<void> {
+    const rules = this.options.reminders;
+    if (!rules || !wantsReminders(finding.severity) || !keepsReminders(this.store)) return;
+    const base = nowS();
+    await this.store.scheduleReminders(finding.id, base, firstReminderDue(base, rules));
+  }
+
   /** A reply in a card's thread about what a person did, through the channel's queue (its 1 message a second). */
   replyInThread(channel: string, threadTs: string, message: ChatMessage): Promise<string> {
     return this.queue.submit(channel, PERSON_PRIORITY, () => this.cards.postInThread(channel, threadTs, message));
@@ -202,6 +217,7 @@ export class CardPublisher {
     const { channel, mentionUsergroupId } = this.routeOf(finding);
     return this.queue.submit(channel, finding.severity, async () => {
       if (!(await claim())) return undefined;
+      await this.scheduleReminders(finding);
       const seen = observationOf(finding);
       let ts = recoverSinceS !== undefined ? await this.cards.findCard(channel, finding.id, recoverSinceS) : undefined;
       if (ts) this.logger.info({ findingId: finding.id, ts }, 'adopted a card posted before a crash');

@@ -24,6 +24,9 @@ import { readCard, readEach, readProposal } from './items';
 import { OwnershipRepository } from './ownership-repository';
 import { PendingProposalsRepository } from './pending-proposals-repository';
 import { ProposalRepository, byCreation } from './proposal-repository';
+import { ReminderRepository } from './reminder-repository';
+import type { PendingReminder, ReminderCard, ReminderPin } from '../domain/reminders';
+import type { ReminderEntry } from '../domain/ports';
 import { TableClient, names, storeDocumentClient } from './table-client';
 
 export { CARD_NOTES_KEPT, CARD_NOTE_MAX_CHARS } from './card-repository';
@@ -37,6 +40,7 @@ export class DynamoStateStore implements StateStore {
   private readonly proposals: ProposalRepository;
   private readonly ownership: OwnershipRepository;
   private readonly outbox: OutboxRepository;
+  private readonly reminders: ReminderRepository;
   private readonly pending: PendingProposalsRepository;
 
   /** `client`: the connection; the store marshals through a document client of its own over it. */
@@ -48,6 +52,7 @@ export class DynamoStateStore implements StateStore {
     this.proposals = new ProposalRepository(this.table);
     this.ownership = new OwnershipRepository(this.table);
     this.outbox = new OutboxRepository(this.table);
+    this.reminders = new ReminderRepository(this.table);
     this.pending = new PendingProposalsRepository(this.table);
   }
 
@@ -144,6 +149,33 @@ export class DynamoStateStore implements StateStore {
   }
   ownedAmong(findingIds: readonly string[]): Promise<ReadonlySet<string>> {
     return this.ownership.ownedAmong(findingIds);
+  }
+
+  // ------------------------------------------------------------ reminders (ReminderStore)
+
+  scheduleReminders(findingId: string, baseS: number, dueS: number): Promise<void> {
+    return this.reminders.scheduleReminders(findingId, baseS, dueS);
+  }
+  dueReminders(nowS: number, limit: number): Promise<ReminderEntry[]> {
+    return this.reminders.dueReminders(nowS, limit);
+  }
+  rescheduleReminder(entry: ReminderEntry, dueS: number): Promise<void> {
+    return this.reminders.rescheduleReminder(entry, dueS);
+  }
+  unscheduleReminder(entry: ReminderEntry): Promise<void> {
+    return this.reminders.unscheduleReminder(entry);
+  }
+  getReminderCard(findingId: string): Promise<ReminderCard | undefined> {
+    return this.reminders.getReminderCard(findingId);
+  }
+  recordReminder(findingId: string, reminder: PendingReminder, pin: ReminderPin): Promise<boolean> {
+    return this.reminders.recordReminder(findingId, reminder, pin);
+  }
+  claimPendingReminder(findingId: string, reminderId: string, by: string, untilS: number, nowS: number): Promise<ReminderCard | undefined> {
+    return this.reminders.claimPendingReminder(findingId, reminderId, by, untilS, nowS);
+  }
+  clearPendingReminder(findingId: string, reminderId: string): Promise<boolean> {
+    return this.reminders.clearPendingReminder(findingId, reminderId);
   }
 
   // ------------------------------------------------------------ cursors and leases

@@ -43,6 +43,7 @@ describe('loadConfig defaults', () => {
         listingLagSeconds: 300,
         digestIntervalMinutes: 60,
       },
+      reminders: { firstAfterS: 1800, escalateEveryS: 3600, escalationMax: 3, ownedAfterS: 86_400 },
       store: { table: undefined, dataDir: './data' },
       approval: { userIds: [], usergroupId: undefined, ttlMinutes: 60, trustedCidrs: [] },
       access: { channelIds: [], userIds: [], usergroupId: undefined },
@@ -80,6 +81,11 @@ describe('loadConfig defaults', () => {
       FEED_BACKFILL_HOURS: '48',
       FEED_LISTING_LAG_SECONDS: '120',
       DIGEST_INTERVAL_MINUTES: '15',
+      REMINDER_MINUTES: '20',
+      ESCALATION_MINUTES: '45',
+      ESCALATION_MAX: '0',
+      OWNED_REMINDER_HOURS: '8',
+      ONCALL_USERGROUP_ID: 'S0ONCALL1',
       DYNAMODB_TABLE: 'guardduty-chatops',
       DATA_DIR: '/var/lib/bot',
       APPROVER_USER_IDS: 'U0123ABCD, W0456EFGH',
@@ -117,6 +123,7 @@ describe('loadConfig defaults', () => {
         listingLagSeconds: 120,
         digestIntervalMinutes: 15,
       },
+      reminders: { firstAfterS: 1200, escalateEveryS: 2700, escalationMax: 0, ownedAfterS: 28_800, oncallUsergroupId: 'S0ONCALL1' },
       store: { table: 'guardduty-chatops', dataDir: '/var/lib/bot' },
       approval: {
         userIds: ['U0123ABCD', 'W0456EFGH'],
@@ -129,6 +136,19 @@ describe('loadConfig defaults', () => {
       access: { channelIds: ['C0123ABCD', 'G0456EFGH'], userIds: ['U0999ZZZZ'], usergroupId: 'S0999ZZZZ' },
       logLevel: 'debug',
     });
+  });
+
+  it('reminder variables: ESCALATION_MAX may be 0, the others positive; ONCALL_USERGROUP_ID is a user group ID', () => {
+    expect(
+      problems({ ...HTTP, REMINDER_MINUTES: '0', ESCALATION_MAX: '-1', ONCALL_USERGROUP_ID: 'U0123ABCD', OWNED_REMINDER_HOURS: 'x' }),
+    ).toEqual(
+      expect.arrayContaining([
+        'REMINDER_MINUTES must be positive',
+        expect.stringMatching(/^ESCALATION_MAX must be a whole number/),
+        'ONCALL_USERGROUP_ID must be a user group ID (S…)',
+        expect.stringMatching(/^OWNED_REMINDER_HOURS /),
+      ]),
+    );
   });
 
   it('APPROVAL_SIGNING_KEY is required with DYNAMODB_TABLE and must be long enough; the embedded store needs none', () => {
