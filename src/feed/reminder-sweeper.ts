@@ -50,6 +50,7 @@ export class ReminderSweeper {
   private loopDone?: Promise<void>;
   private wake?: () => void;
   private holding = false;
+  private stopping = false;
 
   constructor(
     private readonly store: ReminderStore & LeaseStore,
@@ -65,12 +66,14 @@ export class ReminderSweeper {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopping = false;
     this.loopDone = this.loop();
   }
 
   /** Stops after the sweep in progress and gives the lease up. */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping = true;
     this.wake?.();
     await this.loopDone;
     this.loopDone = undefined;
@@ -78,18 +81,28 @@ export class ReminderSweeper {
     this.holding = false;
   }
 
-  /** Takes or renews the lease and sweeps; undefined when another replica holds it. */
+  /** Takes or renews the lease and sweeps (renewing it as it goes); undefined when another replica holds it. */
   async tick(): Promise<SweepStats | undefined> {
-    this.holding = await this.store.acquireLease(REMINDER_LEASE, this.options.owner, this.options.leaseSeconds ?? 120, this.nowS());
-    if (!this.holding) return undefined;
-    return this.sweep();
+    if (!(await this.renewLease())) return undefined;
+    let renewedAt = this.nowS();
+    const leaseSeconds = this.options.leaseSeconds ?? 120;
+    return this.sweep(async () => {
+      if (this.nowS() - renewedAt < leaseSeconds / 3) return true;
+      renewedAt = this.nowS();
+      return this.renewLease();
+    });
   }
 
-  /** One pass over the entries due (without the lease: the conditional writes alone keep each reminder once). */
-  async sweep(): Promise<SweepStats> {
+  /**
+   * One pass over the entries due. Without the lease (`holdOn` undefined) the conditional writes alone keep each
+   * reminder once; with it, the pass stops when `holdOn` says the lease was lost.
+   */
+  async sweep(holdOn?: () => Promise<boolean>): Promise<SweepStats> {
     const stats: SweepStats = { sent: 0, retried: 0, failed: 0, dropped: 0, rescheduled: 0, removed: 0 };
     const entries = await this.store.dueReminders(this.nowS(), this.options.batch ?? 100);
     for (const entry of entries) {
+      if (!this.running && this.stopping) break;
+      if (holdOn && !(await holdOn())) break;
       try {
         await this.handle(entry, stats);
       } catch (err) {
@@ -177,6 +190,11 @@ export class ReminderSweeper {
     if (Math.floor(dueS) === entry.dueS) return;
     await this.store.rescheduleReminder(entry, dueS);
     stats.rescheduled++;
+  }
+
+  private async renewLease(): Promise<boolean> {
+    this.holding = await this.store.acquireLease(REMINDER_LEASE, this.options.owner, this.options.leaseSeconds ?? 120, this.nowS());
+    return this.holding;
   }
 
   private untilS(): number {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ReminderEntry, ReminderStore } from '../domain/ports';
 import type { PendingReminder, ReminderCard, ReminderPin } from '../domain/reminders';
 import { MalformedItemError } from './errors';
-import { keys, readCard, readEach } from './items';
+import { keys, readCard } from './items';
 import { names, type Item, type Key, type TableClient } from './table-client';
 
 /** Due times are epoch seconds, zero-padded so that the sort key orders them. */
@@ -60,7 +60,14 @@ export class ReminderRepository implements ReminderStore {
       },
       limit,
     );
-    return readEach(items, readEntry);
+    const entries: ReminderEntry[] = [];
+    for (const item of items) {
+      const parsed = entrySchema.safeParse(item);
+      if (parsed.success) entries.push({ findingId: parsed.data.findingId, dueS: parsed.data.dueS });
+      // Not one of ours as written: removed, so that it cannot stay at the head of the index.
+      else await this.table.deleteIf({ Key: { pk: INDEX_PK, sk: String(item['sk']) }, ...EXISTS });
+    }
+    return entries;
   }
 
   async rescheduleReminder(entry: ReminderEntry, dueS: number): Promise<void> {
@@ -70,7 +77,7 @@ export class ReminderRepository implements ReminderStore {
   }
 
   async unscheduleReminder(entry: ReminderEntry): Promise<void> {
-    await this.table.batchDelete([reminderIndexKey(entry.dueS, entry.findingId)]);
+    await this.table.deleteIf({ Key: reminderIndexKey(entry.dueS, entry.findingId), ...EXISTS });
   }
 
   async getReminderCard(findingId: string): Promise<ReminderCard | undefined> {
@@ -162,11 +169,7 @@ export function readReminderCard(item: Item): ReminderCard {
   };
 }
 
-function readEntry(item: Item): ReminderEntry {
-  const parsed = entrySchema.safeParse(item);
-  if (!parsed.success) throw new MalformedItemError(`The item ${String(item['pk'])} ${String(item['sk'])} is not a valid reminder entry`);
-  return { findingId: parsed.data.findingId, dueS: parsed.data.dueS };
-}
+const EXISTS = { ConditionExpression: 'attribute_exists(#pk)', ExpressionAttributeNames: names('pk') };
 
 function pad(s: number): string {
   return String(Math.max(0, Math.floor(s))).padStart(DUE_DIGITS, '0');

@@ -1,3 +1,4 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { LogLevel, WebClient } from '@slack/web-api';
 import pino from 'pino';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
@@ -277,6 +278,41 @@ describe('reminders about high and critical cards, against dynalite and the Slac
     // The resolved finding left the index; the owned one is only watched.
     const index = await world.store.dueReminders(clock.nowS() + 100 * 3600, 10);
     expect(index.map((e) => e.findingId)).toEqual([id(1)]);
+  });
+
+  it('a recorded reminder whose card was taken before it could be posted is cleared, not posted', async () => {
+    const a = await postFindings({ n: 1, severity: 8 });
+    world.slack.handlers.set('chat.postMessage', (body) =>
+      body.thread_ts
+        ? { ok: false, error: 'internal_error' }
+        : (world.slack as unknown as { defaultAnswer(m: string, b: Record<string, unknown>): Record<string, unknown> }).defaultAnswer(
+            'chat.postMessage',
+            body,
+          ),
+    );
+    clock.at(30 * MIN + 5000);
+    expect(await a.reminders.tick()).toMatchObject({ failed: 1 });
+    world.slack.handlers.delete('chat.postMessage');
+    expect((await world.store.takeFinding(id(1), 'U0ALICE001', clock.nowS())).ok).toBe(true);
+
+    clock.at(40 * MIN);
+    expect(await a.reminders.tick()).toMatchObject({ dropped: 1, sent: 0, retried: 0 });
+    expect(await threadOf(id(1))).toEqual([]);
+    const card = await world.store.getReminderCard(id(1));
+    expect(card?.pendingReminder).toBeUndefined();
+    expect(card?.remindersSent).toBe(1);
+  });
+
+  it('an index item that is not well-formed is removed and does not stop the others', async () => {
+    const a = await postFindings({ n: 1, severity: 8 });
+    await world.db.doc.send(new PutCommand({ TableName: world.db.tableName, Item: { pk: 'reminders#due', sk: '000000000001#junk' } }));
+    clock.at(31 * MIN);
+    expect(await a.reminders.tick()).toMatchObject({ sent: 1 });
+    expect(await threadOf(id(1))).toHaveLength(1);
+    const left = await world.db.doc.send(
+      new GetCommand({ TableName: world.db.tableName, Key: { pk: 'reminders#due', sk: '000000000001#junk' } }),
+    );
+    expect(left.Item).toBeUndefined();
   });
 
   it('the sweeper runs on its own once started and stops with the bot', async () => {
