@@ -96,6 +96,8 @@ export class CardPublisher {
     // Update the card first (idempotent), then record: a failed update leaves the record behind, so the next poll retries.
     await this.cards.updateCard(known.channel, known.ts, finding, known);
     if (!(await this.store.recordActivity(finding.id, seen))) return { outcome: 'unchanged' };
+    // A card that became high or critical from here on gets reminders too, counted from now.
+    if (wantsReminders(seen.severity) && !wantsReminders(known.severity)) await this.scheduleReminders(finding);
     if (
       (seen.count > known.count || seen.updatedAtMs > known.updatedAtMs) &&
       (await this.store.claimThreadReply(finding.id, nowS(), THREAD_REPLY_INTERVAL_S))

@@ -280,6 +280,24 @@ describe('reminders about high and critical cards, against dynalite and the Slac
     expect(index.map((e) => e.findingId)).toEqual([id(1)]);
   });
 
+  it('a medium card that becomes high gets reminders counted from then', async () => {
+    const a = await postFindings({ n: 1, severity: 5 });
+    clock.at(60 * MIN);
+    await a.reminders.tick();
+    expect(await world.store.dueReminders(clock.nowS() + 100 * 3600, 10)).toEqual([]);
+
+    world.gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(1), severity: 8, count: 5, updatedAt: isoMinutesAgo(1) }));
+    await a.poll();
+    expect(await world.store.getCard(id(1))).toMatchObject({ severity: 8 });
+    clock.at(29 * MIN);
+    expect(await a.reminders.tick()).toMatchObject({ sent: 0 });
+    clock.at(30 * MIN + 5000);
+    expect(await a.reminders.tick()).toMatchObject({ sent: 1 });
+    expect(await threadOf(id(1))).toEqual(
+      expect.arrayContaining([expect.stringContaining('This high finding has had no owner for 30 min')]),
+    );
+  });
+
   it('a recorded reminder whose card was taken before it could be posted is cleared, not posted', async () => {
     const a = await postFindings({ n: 1, severity: 8 });
     world.slack.handlers.set('chat.postMessage', (body) =>
