@@ -1,6 +1,7 @@
 import type { Finding } from '../domain/finding';
-import type { FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
+import type { AccountCounts, FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
 import { RegionNotConfiguredError, assertConfiguredRegion, isConfiguredRegion } from '../domain/regions';
+import type { SeverityBand } from '../domain/severity';
 
 interface Entry<T> {
   at: number;
@@ -20,7 +21,18 @@ export class CachedFindingsSource implements FindingsSource {
     private readonly inner: FindingsSource,
     private readonly ttlMs = 10_000,
     private readonly maxEntries = 2_000,
-  ) {}
+  ) {
+    // Offered only when the inner source has it (GetFindingsStatistics), cached like every other read.
+    const count = inner.countOpenByAccount?.bind(inner);
+    if (count) {
+      this.countOpenByAccount = (region, band, maxAccounts) => {
+        if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
+        return this.cached(JSON.stringify(['counts', region, band, maxAccounts]), () => count(region, band, maxAccounts));
+      };
+    }
+  }
+
+  readonly countOpenByAccount?: (region: string, band: SeverityBand, maxAccounts: number) => Promise<AccountCounts>;
 
   get regions(): readonly string[] {
     return this.inner.regions;

@@ -1,6 +1,7 @@
 import {
   ArchiveFindingsCommand,
   GetFindingsCommand,
+  GetFindingsStatisticsCommand,
   GuardDutyClient,
   ListDetectorsCommand,
   ListFindingsCommand,
@@ -11,15 +12,17 @@ import {
 import { AwsCallError, NotFoundError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import { MAX_TYPE_VALUES } from '../domain/finding-types';
-import type { FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
+import type { AccountCounts, FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
 import { RegionNotConfiguredError, assertConfiguredRegion, isConfiguredRegion } from '../domain/regions';
-import { BAND_FLOOR } from '../domain/severity';
+import { BAND_FLOOR, SEVERITY_BANDS, type SeverityBand } from '../domain/severity';
 import { toFinding } from './finding-mapper';
 import { callAws } from './aws-errors';
 
 /** GetFindings takes at most 50 IDs. */
 const GET_FINDINGS_BATCH = 50;
 export const LIST_FINDINGS_MAX = 50;
+/** GetFindingsStatistics returns at most 100 groups. */
+export const STATISTICS_GROUPS_MAX = 100;
 
 export function findingCriteria(query: FindingQuery): FindingCriteria {
   const criterion: NonNullable<FindingCriteria['Criterion']> = {};
@@ -165,5 +168,32 @@ export class GuardDutySource implements FindingsSource {
         }),
       ),
     );
+  }
+
+  /** GetFindingsStatistics grouped by account, over open findings whose severity is in `band` (its floor up to the next band's). */
+  async countOpenByAccount(region: string, band: SeverityBand, maxAccounts: number): Promise<AccountCounts> {
+    const detectorId = await this.detectorId(region);
+    const next = SEVERITY_BANDS[SEVERITY_BANDS.indexOf(band) + 1];
+    const max = Math.min(Math.max(maxAccounts, 1), STATISTICS_GROUPS_MAX);
+    const out = await callAws('GuardDuty', region, () =>
+      this.client(region).send(
+        new GetFindingsStatisticsCommand({
+          DetectorId: detectorId,
+          FindingCriteria: {
+            Criterion: {
+              severity: { GreaterThanOrEqual: BAND_FLOOR[band], ...(next ? { LessThan: BAND_FLOOR[next] } : {}) },
+              'service.archived': { Equals: ['false'] },
+            },
+          },
+          GroupBy: 'ACCOUNT',
+          OrderBy: 'DESC',
+          MaxResults: max,
+        }),
+      ),
+    );
+    const counts = (out.FindingStatistics?.GroupedByAccount ?? [])
+      .filter((g) => g.AccountId && (g.TotalFindings ?? 0) > 0)
+      .map((g) => ({ accountId: g.AccountId as string, count: g.TotalFindings ?? 0 }));
+    return { counts, truncated: Boolean(out.NextToken) || counts.length >= max };
   }
 }

@@ -41,6 +41,17 @@ export interface FindingsSource {
   findById(id: string, preferRegion?: string): Promise<Finding | undefined>;
   archive(region: string, ids: readonly string[]): Promise<void>;
   feedback(region: string, ids: readonly string[], useful: boolean, comment?: string): Promise<void>;
+  /**
+   * Open (not archived) findings of exactly `band`, counted per account by GuardDuty itself (GetFindingsStatistics
+   * grouped by account), largest first, at most `maxAccounts`. Optional: without it, counts come from a listing.
+   */
+  countOpenByAccount?(region: string, band: SeverityBand, maxAccounts: number): Promise<AccountCounts>;
+}
+
+/** Findings counted per account; `truncated` when more accounts have some than were returned. */
+export interface AccountCounts {
+  counts: { accountId: string; count: number }[];
+  truncated: boolean;
 }
 
 // ---------------------------------------------------------------- State store

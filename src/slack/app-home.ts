@@ -22,6 +22,8 @@ import type { SlackDeps } from './deps';
 export const HOME_PENDING_READ = 100;
 /** Open high and critical findings counted per region (one ListFindings page, then GetFindings). */
 export const HOME_COUNT_PAGE = 50;
+/** Accounts per region and band that GetFindingsStatistics is asked for (its maximum). */
+export const HOME_STATISTICS_ACCOUNTS = 100;
 
 const ATTACK_SEQUENCE_TYPES = KNOWN_FINDING_TYPES.filter((t) => t.startsWith('AttackSequence:'));
 
@@ -116,47 +118,80 @@ export class AppHome {
     }
   }
 
-  /** Open high and critical findings by band and account, and the newest attack sequences, from a bounded listing. */
+  /**
+   * Open high and critical findings by band and account (GuardDuty's GetFindingsStatistics when the source has it,
+   * else a bounded listing), and the newest attack sequences.
+   */
   private async current(): Promise<HomeNow> {
     const source: FindingsSource = this.deps.findings;
     try {
-      const perRegion = await Promise.all(
-        source.regions.map(async (region) => {
-          const [open, sequences] = await Promise.all([
-            source.list(region, { minBand: 'high', archived: false, sortBy: 'updatedAt', order: 'DESC' }, HOME_COUNT_PAGE),
-            source.list(region, { types: ATTACK_SEQUENCE_TYPES, archived: false, sortBy: 'updatedAt', order: 'DESC' }, HOME_SEQUENCES_MAX),
-          ]);
-          return { open, sequences };
-        }),
-      );
-      const counts = new Map<string, HomeCount>();
-      let capped = false;
-      for (const { open } of perRegion) {
-        if (open.nextToken) capped = true;
-        for (const f of open.findings) {
-          if (f.band !== 'high' && f.band !== 'critical') continue;
-          const key = `${f.band}#${f.accountId}`;
-          const row = counts.get(key) ?? { band: f.band, accountId: f.accountId, count: 0 };
-          row.count++;
-          counts.set(key, row);
-        }
-      }
-      const sequences = perRegion
-        .flatMap(({ sequences: s }) => s.findings)
-        .filter((f) => f.type.startsWith('AttackSequence:'))
-        .sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt))
-        .slice(0, HOME_SEQUENCES_MAX)
-        .map((f) => ({ finding: { ...info(f), updatedAt: f.updatedAt } }));
-      const regions = source.regions.join(', ');
-      const sourceText =
-        `Counted from a bounded ListFindings query (not GetFindingsStatistics): the ${HOME_COUNT_PAGE} most recently updated open ` +
-        `high and critical findings per region (${regions})` +
-        (capped ? '; more exist, so these counts are a lower bound.' : '; that is all of them.');
-      return { counts: [...counts.values()], source: sourceText, sequences };
+      const [counted, sequences] = await Promise.all([this.counts(source), this.sequences(source)]);
+      return { ...counted, sequences };
     } catch (err) {
       this.log.warn({ err }, 'open findings not read');
       return { counts: [], source: '', sequences: [], error: mrkdwn(describeError(err), 500) };
     }
+  }
+
+  private async counts(source: FindingsSource): Promise<Pick<HomeNow, 'counts' | 'source'>> {
+    const regions = source.regions.join(', ');
+    const counts = new Map<string, HomeCount>();
+    const add = (band: 'high' | 'critical', accountId: string, n: number) => {
+      const row = counts.get(`${band}#${accountId}`) ?? { band, accountId, count: 0 };
+      row.count += n;
+      counts.set(`${band}#${accountId}`, row);
+    };
+    const statistics = source.countOpenByAccount?.bind(source);
+    if (statistics) {
+      let truncated = false;
+      await Promise.all(
+        source.regions.flatMap((region) =>
+          (['critical', 'high'] as const).map(async (band) => {
+            const out = await statistics(region, band, HOME_STATISTICS_ACCOUNTS);
+            truncated ||= out.truncated;
+            for (const c of out.counts) add(band, c.accountId, c.count);
+          }),
+        ),
+      );
+      return {
+        counts: [...counts.values()],
+        source:
+          `Counted by GuardDuty (GetFindingsStatistics grouped by account) over open findings in ${regions}` +
+          (truncated ? `; only the ${HOME_STATISTICS_ACCOUNTS} accounts with most findings per region and band are counted.` : '.'),
+      };
+    }
+    let capped = false;
+    const pages = await Promise.all(
+      source.regions.map((region) =>
+        source.list(region, { minBand: 'high', archived: false, sortBy: 'updatedAt', order: 'DESC' }, HOME_COUNT_PAGE),
+      ),
+    );
+    for (const page of pages) {
+      if (page.nextToken) capped = true;
+      for (const f of page.findings) if (f.band === 'high' || f.band === 'critical') add(f.band, f.accountId, 1);
+    }
+    return {
+      counts: [...counts.values()],
+      source:
+        `Counted from a bounded ListFindings query (not GetFindingsStatistics): the ${HOME_COUNT_PAGE} most recently updated open ` +
+        `high and critical findings per region (${regions})` +
+        (capped ? '; more exist, so these counts are a lower bound.' : '; that is all of them.'),
+    };
+  }
+
+  /** The newest open attack sequences (their types listed exactly: ListFindings filters types by equality). */
+  private async sequences(source: FindingsSource): Promise<HomeNow['sequences']> {
+    const pages = await Promise.all(
+      source.regions.map((region) =>
+        source.list(region, { types: ATTACK_SEQUENCE_TYPES, archived: false, sortBy: 'updatedAt', order: 'DESC' }, HOME_SEQUENCES_MAX),
+      ),
+    );
+    return pages
+      .flatMap((p) => p.findings)
+      .filter((f) => f.type.startsWith('AttackSequence:'))
+      .sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt))
+      .slice(0, HOME_SEQUENCES_MAX)
+      .map((f) => ({ finding: { ...info(f), updatedAt: f.updatedAt } }));
   }
 
   /** Title, type and severity of each finding, read in one GetFindings batch per region; missing ones are left out. */

@@ -10,6 +10,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { WebClient } from '@slack/web-api';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { composeBot } from '../../src/compose';
+import type { FindingsSource } from '../../src/domain/ports';
 import { createLogger } from '../../src/logger';
 import { WorkQueue } from '../../src/slack/work-queue';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
@@ -198,7 +199,8 @@ describe('App Home through signed app_home_opened events', () => {
     expect(now).toContain(`*High*: 1 (\`${OTHER_ACCOUNT}\` 1)`);
     expect(now).toContain('Potential credential compromise of AWS resources in account 123456789012.');
     expect(now).toContain('`AttackSequence:IAM/CompromisedCredentials`');
-    expect(now).toContain('bounded ListFindings query (not GetFindingsStatistics)');
+    expect(now).toContain('Counted by GuardDuty (GetFindingsStatistics grouped by account) over open findings in us-east-1, us-west-2.');
+    expect(rig.gd.calls.GetFindingsStatistics).toBeGreaterThanOrEqual(4);
     // Bob owns nothing.
     expect(textOf((await openHome(BOB)).blocks)).toContain('You own no finding');
   });
@@ -274,7 +276,17 @@ describe('App Home in Socket Mode', () => {
     slack.handlers.set('apps.connections.open', () => ({ ok: true, url: ws.url('ticket-home') }));
     const config = testConfig(slack, { SLACK_APP_TOKEN: 'xapp-1-A0APP00001-1-home', PORT: String(await freePort()), LOG_LEVEL: 'warn' });
     expect(config.slack.mode).toBe('socket');
-    const findings = new GuardDutySource(guardDutyClients(), config.aws.regions);
+    const gdSource = new GuardDutySource(guardDutyClients(), config.aws.regions);
+    // A source without GetFindingsStatistics: the Home counts from a bounded listing and says so.
+    const findings: FindingsSource = {
+      regions: gdSource.regions,
+      list: (...a) => gdSource.list(...a),
+      listIds: (...a) => gdSource.listIds(...a),
+      get: (...a) => gdSource.get(...a),
+      findById: (...a) => gdSource.findById(...a),
+      archive: (...a) => gdSource.archive(...a),
+      feedback: (...a) => gdSource.feedback(...a),
+    };
     const { app } = composeBot({
       config,
       logger: createLogger(config.logLevel, new LogCapture()),
@@ -314,6 +326,8 @@ describe('App Home in Socket Mode', () => {
       expect(text).toContain('Ownership needs the state store');
       expect(text).toContain('*Critical*: 1 (`123456789012` 1)');
       expect(text).toContain('Potential credential compromise');
+      expect(text).toContain('bounded ListFindings query (not GetFindingsStatistics)');
+      expect(gd.calls.GetFindingsStatistics).toBe(0);
     } finally {
       await app.stop();
       let timer: NodeJS.Timeout | undefined;

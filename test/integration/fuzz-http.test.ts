@@ -395,7 +395,14 @@ describe(`fuzz over signed HTTP to the real Bolt receiver (FUZZ_SEED=${SEED})`, 
     const answered = forged.filter((c) => c.kind !== 'ackOnly');
     await slack.waitFor(() => answered.every((c) => postsTo(c.path).length > 0), 20_000, 'an answer to every forged click');
     await settle();
-    expect(gd.calls).toEqual({ ListDetectors: 0, ListFindings: 0, GetFindings: 0, ArchiveFindings: 0, UpdateFindingsFeedback: 0 });
+    expect(gd.calls).toEqual({
+      ListDetectors: 0,
+      ListFindings: 0,
+      GetFindings: 0,
+      ArchiveFindings: 0,
+      UpdateFindingsFeedback: 0,
+      GetFindingsStatistics: 0,
+    });
     forged.forEach((c, i) => {
       const where = `${c.id} with forged value ${JSON.stringify(c.value.slice(0, 80))}`;
       if (forgedAcks[i]?.status !== 200) throw new Error(`${where}: HTTP ${forgedAcks[i]?.status}`);

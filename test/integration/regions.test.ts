@@ -41,7 +41,14 @@ async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T, 
   return out;
 }
 
-const noGuardDutyCalls = { ListDetectors: 0, ListFindings: 0, GetFindings: 0, ArchiveFindings: 0, UpdateFindingsFeedback: 0 };
+const noGuardDutyCalls = {
+  ListDetectors: 0,
+  ListFindings: 0,
+  GetFindings: 0,
+  ArchiveFindings: 0,
+  UpdateFindingsFeedback: 0,
+  GetFindingsStatistics: 0,
+};
 
 describe('regions are configuration (GUARDDUTY_REGIONS=us-east-1,eu-west-1)', () => {
   let slack: SlackStandIn;

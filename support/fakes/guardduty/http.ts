@@ -16,6 +16,7 @@ import { toWire } from './wire';
  *   GetFindings             POST /detector/{DetectorId}/findings/get     { findingIds, sortCriteria } → { findings }
  *   ArchiveFindings         POST /detector/{DetectorId}/findings/archive { findingIds } → {}
  *   UpdateFindingsFeedback  POST /detector/{DetectorId}/findings/feedback { findingIds, feedback, comments } → {}
+ *   GetFindingsStatistics   POST /detector/{DetectorId}/findings/statistics { findingCriteria, groupBy, orderBy, maxResults, findingStatisticTypes } → { findingStatistics: { groupedByAccount: [{ accountId, lastGeneratedAt, totalFindings }], … } }
  * Errors are answered the way GuardDuty answers them: 400, `x-amzn-errortype`, `{ message, __type }`.
  * The region of a call is read from the SigV4 credential scope, so one stand-in serves every region.
  */
@@ -37,7 +38,7 @@ function regionOf(req: IncomingMessage): string {
 
 function route(method: string, path: string): { operation: GuardDutyOp; detectorId?: string } | undefined {
   if (method === 'GET' && path === '/detector') return { operation: 'ListDetectors' };
-  const m = /^\/detector\/([^/]+)\/findings(?:\/(get|archive|feedback))?$/.exec(path);
+  const m = /^\/detector\/([^/]+)\/findings(?:\/(get|archive|feedback|statistics))?$/.exec(path);
   if (method !== 'POST' || !m) return undefined;
   const detectorId = decodeURIComponent(m[1] ?? '');
   const operation: GuardDutyOp =
@@ -47,7 +48,9 @@ function route(method: string, path: string): { operation: GuardDutyOp; detector
         ? 'ArchiveFindings'
         : m[2] === 'feedback'
           ? 'UpdateFindingsFeedback'
-          : 'ListFindings';
+          : m[2] === 'statistics'
+            ? 'GetFindingsStatistics'
+            : 'ListFindings';
   return { operation, detectorId };
 }
 
@@ -144,6 +147,41 @@ export class GuardDutyHttpStandIn extends GuardDutyModel {
       case 'UpdateFindingsFeedback':
         this.recordFeedback(region, detectorId, body.findingIds, body.feedback, body.comments);
         return {};
+      case 'GetFindingsStatistics': {
+        const criteria = body.findingCriteria as Pick<FindingsQuery, 'criterion'> | undefined;
+        const stats = this.findingsStatistics(region, detectorId, {
+          criterion: criteria?.criterion,
+          findingStatisticTypes: body.findingStatisticTypes,
+          groupBy: body.groupBy,
+          orderBy: body.orderBy,
+          maxResults: body.maxResults,
+        });
+        // Timestamps in GuardDuty's REST-JSON bodies are epoch seconds.
+        const seconds = (ms: number) => ms / 1000;
+        return {
+          findingStatistics: {
+            ...(stats.countBySeverity ? { countBySeverity: stats.countBySeverity } : {}),
+            ...(stats.groupedByAccount
+              ? {
+                  groupedByAccount: stats.groupedByAccount.map((g) => ({
+                    accountId: g.accountId,
+                    lastGeneratedAt: seconds(g.lastGeneratedAtMs),
+                    totalFindings: g.totalFindings,
+                  })),
+                }
+              : {}),
+            ...(stats.groupedBySeverity
+              ? {
+                  groupedBySeverity: stats.groupedBySeverity.map((g) => ({
+                    severity: g.severity,
+                    lastGeneratedAt: seconds(g.lastGeneratedAtMs),
+                    totalFindings: g.totalFindings,
+                  })),
+                }
+              : {}),
+          },
+        };
+      }
     }
   }
 }

@@ -2,7 +2,14 @@ import type { Finding as SdkFinding } from '@aws-sdk/client-guardduty';
 import { findingAttribute, matchesCondition, sortRows, type WireCondition } from './criteria';
 import { GuardDutyError, badRequest } from './errors';
 
-export const GUARDDUTY_OPERATIONS = ['ListDetectors', 'ListFindings', 'GetFindings', 'ArchiveFindings', 'UpdateFindingsFeedback'] as const;
+export const GUARDDUTY_OPERATIONS = [
+  'ListDetectors',
+  'ListFindings',
+  'GetFindings',
+  'ArchiveFindings',
+  'UpdateFindingsFeedback',
+  'GetFindingsStatistics',
+] as const;
 export type GuardDutyOp = (typeof GUARDDUTY_OPERATIONS)[number];
 
 export interface GuardDutyFault {
@@ -21,6 +28,22 @@ export interface FindingsQuery {
   sortCriteria?: unknown;
   maxResults?: unknown;
   nextToken?: unknown;
+}
+
+/** A GetFindingsStatistics request in GuardDuty's JSON form. */
+export interface StatisticsQuery {
+  criterion?: Record<string, WireCondition>;
+  findingStatisticTypes?: unknown;
+  groupBy?: unknown;
+  orderBy?: unknown;
+  maxResults?: unknown;
+}
+
+/** What GetFindingsStatistics answers, in neutral form (each transport writes it in its own shape). */
+export interface FindingStatisticsAnswer {
+  countBySeverity?: Record<string, number>;
+  groupedByAccount?: { accountId: string; lastGeneratedAtMs: number; totalFindings: number }[];
+  groupedBySeverity?: { severity: number; lastGeneratedAtMs: number; totalFindings: number }[];
 }
 
 function idList(ids: unknown, max: number): string[] {
@@ -43,6 +66,7 @@ export class GuardDutyModel {
     GetFindings: 0,
     ArchiveFindings: 0,
     UpdateFindingsFeedback: 0,
+    GetFindingsStatistics: 0,
   };
   /** Findings per region, by ID. */
   readonly regions = new Map<string, Map<string, SdkFinding>>();
@@ -121,6 +145,51 @@ export class GuardDutyModel {
     }
     const page = rows.slice(start, start + max);
     return { findingIds: page.map((f) => f.Id ?? ''), ...(start + max < rows.length ? { nextToken: `page-${start + max}` } : {}) };
+  }
+
+  /**
+   * GetFindingsStatistics over the findings matching the criteria: `groupBy` ACCOUNT or SEVERITY (largest count
+   * first with orderBy DESC, at most `maxResults`, 1 to 100), or the legacy COUNT_BY_SEVERITY. Other groupings are
+   * refused as not supported by the stand-in.
+   */
+  findingsStatistics(region: string, detectorId: string | undefined, query: StatisticsQuery): FindingStatisticsAnswer {
+    const criterion = query.criterion ?? {};
+    const rows = [...this.findingsOf(region, detectorId).values()].filter((f) =>
+      Object.entries(criterion).every(([name, c]) => matchesCondition(findingAttribute(f, name), c)),
+    );
+    const types = query.findingStatisticTypes;
+    if (query.groupBy === undefined) {
+      if (!Array.isArray(types) || !types.includes('COUNT_BY_SEVERITY'))
+        throw badRequest('1 validation error detected: either groupBy or findingStatisticTypes must be given');
+      const counts: Record<string, number> = {};
+      for (const f of rows) counts[String(f.Severity)] = (counts[String(f.Severity)] ?? 0) + 1;
+      return { countBySeverity: counts };
+    }
+    const max = query.maxResults ?? 25;
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 100)
+      throw badRequest('1 validation error detected: maxResults must be between 1 and 100');
+    if (query.orderBy !== undefined && query.orderBy !== 'ASC' && query.orderBy !== 'DESC')
+      throw badRequest('1 validation error detected: orderBy must be ASC or DESC');
+    const groups = new Map<string, { key: string; last: number; total: number }>();
+    const keyOf = (f: SdkFinding): string => {
+      if (query.groupBy === 'ACCOUNT') return f.AccountId ?? '';
+      if (query.groupBy === 'SEVERITY') return String(f.Severity);
+      throw badRequest(`groupBy ${String(query.groupBy)} is not supported by the stand-in (ACCOUNT, SEVERITY)`);
+    };
+    for (const f of rows) {
+      const key = keyOf(f);
+      const g = groups.get(key) ?? { key, last: 0, total: 0 };
+      g.total++;
+      g.last = Math.max(g.last, Date.parse(f.UpdatedAt ?? '') || 0);
+      groups.set(key, g);
+    }
+    const dir = query.orderBy === 'ASC' ? 1 : -1;
+    const sorted = [...groups.values()].sort((a, b) => (a.total - b.total) * dir || a.key.localeCompare(b.key)).slice(0, max);
+    if (query.groupBy === 'ACCOUNT')
+      return { groupedByAccount: sorted.map((g) => ({ accountId: g.key, lastGeneratedAtMs: g.last, totalFindings: g.total })) };
+    return {
+      groupedBySeverity: sorted.map((g) => ({ severity: Number(g.key), lastGeneratedAtMs: g.last, totalFindings: g.total })),
+    };
   }
 
   /** The stored findings among `ids` (live references: a transport copies or serializes them). */

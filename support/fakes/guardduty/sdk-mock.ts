@@ -1,6 +1,7 @@
 import {
   ArchiveFindingsCommand,
   GetFindingsCommand,
+  GetFindingsStatisticsCommand,
   GuardDutyClient,
   GuardDutyServiceException,
   ListDetectorsCommand,
@@ -9,6 +10,7 @@ import {
   type ArchiveFindingsCommandInput,
   type Condition,
   type GetFindingsCommandInput,
+  type GetFindingsStatisticsCommandInput,
   type ListFindingsCommandInput,
   type SortCriteria,
   type UpdateFindingsFeedbackCommandInput,
@@ -64,6 +66,43 @@ export class FakeGuardDuty extends GuardDutyModel {
       this.send(getClient, 'GetFindings', (region) => ({
         Findings: this.getFindings(region, input.DetectorId, input.FindingIds, wireSort(input.SortCriteria)).map((f) => structuredClone(f)),
       })),
+    );
+    this.mock.on(GetFindingsStatisticsCommand).callsFake((input: GetFindingsStatisticsCommandInput, getClient: () => GuardDutyClient) =>
+      this.send(getClient, 'GetFindingsStatistics', (region) => {
+        const criterion = Object.fromEntries(
+          Object.entries(input.FindingCriteria?.Criterion ?? {}).map(([name, c]) => [name, wireCondition(c)]),
+        );
+        const stats = this.findingsStatistics(region, input.DetectorId, {
+          criterion,
+          findingStatisticTypes: input.FindingStatisticTypes,
+          groupBy: input.GroupBy,
+          orderBy: input.OrderBy,
+          maxResults: input.MaxResults,
+        });
+        return {
+          FindingStatistics: {
+            ...(stats.countBySeverity ? { CountBySeverity: stats.countBySeverity } : {}),
+            ...(stats.groupedByAccount
+              ? {
+                  GroupedByAccount: stats.groupedByAccount.map((g) => ({
+                    AccountId: g.accountId,
+                    LastGeneratedAt: new Date(g.lastGeneratedAtMs),
+                    TotalFindings: g.totalFindings,
+                  })),
+                }
+              : {}),
+            ...(stats.groupedBySeverity
+              ? {
+                  GroupedBySeverity: stats.groupedBySeverity.map((g) => ({
+                    Severity: g.severity,
+                    LastGeneratedAt: new Date(g.lastGeneratedAtMs),
+                    TotalFindings: g.totalFindings,
+                  })),
+                }
+              : {}),
+          },
+        };
+      }),
     );
     this.mock.on(ArchiveFindingsCommand).callsFake((input: ArchiveFindingsCommandInput, getClient: () => GuardDutyClient) =>
       this.send(getClient, 'ArchiveFindings', (region) => {
