@@ -125,8 +125,10 @@ function waitingBlocks(model: HomeModel): KnownBlock[] {
     blocks.push(context('No proposal is waiting for you: none you may approve, and none of yours is open.'));
     return blocks;
   }
-  model.waiting.forEach((item, i) => blocks.push(...proposalBlocks(item, i, model.nowS)));
-  if (model.waitingMore > 0) blocks.push(context(`… and ${model.waitingMore} more waiting: see the finding channel's threads.`));
+  const shown = model.waiting.slice(0, HOME_WAITING_MAX);
+  shown.forEach((item, i) => blocks.push(...proposalBlocks(item, i, model.nowS)));
+  const more = model.waitingMore + model.waiting.length - shown.length;
+  if (more > 0) blocks.push(context(`… and ${more} more waiting: see the finding channel's threads.`));
   return blocks;
 }
 
@@ -146,7 +148,7 @@ function ownedBlocks(model: HomeModel): KnownBlock[] {
     blocks.push(context('You own no finding. Take one with *Take* on its card.'));
     return blocks;
   }
-  const lines = model.owned.map(({ card, finding, link }) => {
+  const lines = model.owned.slice(0, HOME_OWNED_MAX).map(({ card, finding, link }) => {
     const what = finding
       ? `*${mrkdwn(finding.title, 150)}* (${code(finding.type, 100)})`
       : `finding ${code(card.findingId, 80)} (${mrkdwn(card.region, 30)})`;
@@ -154,7 +156,8 @@ function ownedBlocks(model: HomeModel): KnownBlock[] {
     return `${what} · ${band} · *${statusText(card)}* · account ${code(card.accountId, 20)} · ${linkText(link, 'card', 'no card')}`;
   });
   blocks.push(section(truncate(bullets(lines, HOME_OWNED_MAX), 2900)));
-  if (model.ownedMore > 0) blocks.push(context(`… and ${model.ownedMore} more.`));
+  const more = model.ownedMore + Math.max(0, model.owned.length - HOME_OWNED_MAX);
+  if (more > 0) blocks.push(context(`… and ${more} more.`));
   return blocks;
 }
 
