@@ -149,8 +149,8 @@ export class CardPublisher {
   }
 
   /**
-   * Indexes a high or critical card for reminders once its post is claimed, before the post: a crash after the post
-   * cannot leave a card without reminders. The time without an owner counts from here (kept on the card record).
+   * Indexes a high or critical card for reminders once its post is claimed (before it is recorded as posted: a crash
+   * cannot leave a posted card without reminders). The time without an owner counts from here (kept on the card record).
    */
   private async scheduleReminders(finding: Finding): Promise<void> {
     const rules = this.options.reminders;
@@ -219,11 +219,15 @@ export class CardPublisher {
     const { channel, mentionUsergroupId } = this.routeOf(finding);
     return this.queue.submit(channel, finding.severity, async () => {
       if (!(await claim())) return undefined;
-      await this.scheduleReminders(finding);
+      // Indexed for reminders while the card is posted, and before it is recorded as posted: a crash in between
+      // leaves the claim, and its recovery indexes the card again.
+      const indexed = this.scheduleReminders(finding);
+      indexed.catch(() => undefined); // awaited below, after the post
       const seen = observationOf(finding);
       let ts = recoverSinceS !== undefined ? await this.cards.findCard(channel, finding.id, recoverSinceS) : undefined;
       if (ts) this.logger.info({ findingId: finding.id, ts }, 'adopted a card posted before a crash');
       ts ??= await this.cards.postCard(channel, finding, mentionUsergroupId ? { mention: mentionUsergroupId } : undefined);
+      await indexed;
       if (!(await this.store.markPosted(finding.id, owner, channel, ts, seen))) {
         // Our claim lapsed mid-post and another process took over: keep one card, theirs.
         const current = await this.store.getCard(finding.id);
