@@ -31,6 +31,8 @@ import { stepPlan, stepResult } from '../../support/helpers/plans';
 import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
 import { click, interaction } from '../../support/helpers/signed-request';
 import type { ApiCall } from '../../support/helpers/slack-stand-in';
+import { toFinding } from '../../src/aws/finding-mapper';
+import { findingCard } from '../../src/slack/blocks/finding-card';
 
 /*
  * deactivate-access-key, revoke-role-sessions and isolate-instance end to end in Slack: the real Bolt app over
@@ -231,7 +233,7 @@ describe('deactivate-access-key in Slack', () => {
     expect(s.writes()).toBe(0);
   });
 
-  test('a root key: no modal, the click is told the fix does not apply; IAM is not called', async () => {
+  test('a root key: the card says why it is not offered; a (forged) click is told the same, no modal, IAM not called', async () => {
     const s = accessKeyScenario(stands, nextId('rootkey'), { userType: 'Root', userName: 'root' });
     rig.gd.put(s.finding);
     stands.iam.resetCalls();
@@ -239,7 +241,10 @@ describe('deactivate-access-key in Slack', () => {
     await press('remediation_propose', `${REGION} ${s.findingId} ${s.playbook}`, ALICE, 'root');
 
     const said = await rig.slack.waitFor(() => rig.slack.responses.find((r) => r.path === '/respond/root'), 5000, 'ephemeral');
-    expect(said.body.text).toContain('That fix does not apply');
+    expect(said.body.text).toContain('Root keys cannot be deactivated by the bot: sign in as the root user');
+    const card = JSON.stringify(findingCard(toFinding(s.finding), { actions: ['propose'] }));
+    expect(card).toContain(':no_entry: Deactivate the exposed access key: Root keys cannot be deactivated by the bot');
+    expect(card).not.toContain('remediation_propose');
     expect(rig.slack.callsTo('views.open')).toEqual([]);
     expect(s.calls()).toBe(0);
   });

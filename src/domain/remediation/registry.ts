@@ -41,6 +41,14 @@ export function applicablePlaybooks(finding: Finding): ApplicablePlaybook[] {
   return found;
 }
 
+/** Playbooks that fit the finding's kind but are not offered for it, with why (e.g. a root key). */
+export function unavailablePlaybooks(finding: Finding): { id: string; title: string; reason: string }[] {
+  return STEP_PLAYBOOKS.flatMap((p) => {
+    const reason = p.appliesTo(finding) ? undefined : p.unavailable?.(finding);
+    return reason ? [{ id: p.id, title: p.title, reason }] : [];
+  });
+}
+
 /** The containment playbook of a plan (a revert's is its playbook's). */
 export function stepPlaybookFor(playbookId: string): StepPlaybook | undefined {
   const id = basePlaybook(playbookId);

@@ -2,7 +2,7 @@ import type { Button, KnownBlock, StaticSelect, UsersSelect } from '@slack/types
 import type { Finding, ResourceSummary } from '../../domain/finding';
 import { RESOLUTION_LABEL, triageOf, type TriageFields } from '../../domain/ownership';
 import type { CardRecord, FeedbackCounts } from '../../domain/ports';
-import { applicablePlaybooks } from '../../domain/remediation/registry';
+import { applicablePlaybooks, unavailablePlaybooks } from '../../domain/remediation/registry';
 import type { SeverityBand } from '../../domain/severity';
 import { ACTION } from '../ids';
 import { encodeAssignBlock, encodeFindingRef, encodePlaybookRef } from '../values';
@@ -304,8 +304,10 @@ export function proposeElements(finding: Finding, playbooks = applicablePlaybook
 /** "Fixes: Restrict port · Isolate instance": which playbooks apply, shown with the buttons. */
 export function playbooksLine(finding: Finding): string | undefined {
   const playbooks = applicablePlaybooks(finding);
-  if (playbooks.length === 0) return undefined;
-  return `:hammer_and_wrench: Fixes with a second person's approval: ${playbooks.map((p) => mrkdwn(p.title, 100)).join(' · ')}`;
+  const lines = unavailablePlaybooks(finding).map((p) => `:no_entry: ${mrkdwn(p.title, 100)}: ${mrkdwn(p.reason, 300)}`);
+  if (playbooks.length > 0)
+    lines.unshift(`:hammer_and_wrench: Fixes with a second person's approval: ${playbooks.map((p) => mrkdwn(p.title, 100)).join(' · ')}`);
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 /** Notification text for the card (also parsed as mrkdwn by Slack, so escaped). */

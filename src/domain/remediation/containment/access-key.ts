@@ -94,6 +94,9 @@ function isKey(value: unknown): value is SurveyedKey {
   return (['date', 'service', 'region'] as const).every((k) => u[k] === undefined || typeof u[k] === 'string');
 }
 
+const ROOT_KEY_REASON =
+  'Root keys cannot be deactivated by the bot: sign in as the root user and deactivate or delete the key under Security credentials.';
+
 function isSurvey(value: unknown): value is AccessKeySurvey {
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
@@ -103,10 +106,7 @@ function isSurvey(value: unknown): value is AccessKeySurvey {
 function plan(finding: Finding, target: PlaybookTarget, survey: unknown): StepPlan | PlanRefusal {
   const r = finding.resource;
   if (r.kind === 'accessKey' && r.userType === 'Root') {
-    return refusePlan(
-      'ROOT_KEY',
-      'Root keys cannot be deactivated by the bot: sign in as the root user and deactivate or delete the key under Security credentials.',
-    );
+    return refusePlan('ROOT_KEY', ROOT_KEY_REASON);
   }
   const accessKeyId = target.data.accessKeyId;
   if (!isSurvey(survey) || survey.userName !== target.id || !accessKeyId)
@@ -196,6 +196,11 @@ export const deactivateAccessKey: StepPlaybook = {
     const { accessKeyId, userName } = r;
     if (!accessKeyId || !userName || !ACCESS_KEY_ID.test(accessKeyId) || !IAM_NAME.test(userName)) return undefined;
     return { kind: 'iam-user', id: userName, label: `IAM user ${userName}`, data: { userName, accessKeyId } };
+  },
+  unavailable(finding) {
+    const r = finding.resource;
+    if (r.kind !== 'accessKey' || r.userType !== 'Root' || !isIamPrincipalFinding(finding)) return undefined;
+    return ROOT_KEY_REASON;
   },
   plan,
   problems,

@@ -36,6 +36,8 @@ export interface StepPlaybook {
   /** A button label: "Deactivate key". */
   short: string;
   appliesTo(finding: Finding): PlaybookTarget | undefined;
+  /** Why the playbook is not offered for a finding it would otherwise fit (e.g. a root key), shown on the card. */
+  unavailable?(finding: Finding): string | undefined;
   /** `survey` is what the playbook's adapter read (its own shape); a shape it does not expect is refused. */
   plan(finding: Finding, target: PlaybookTarget, survey: unknown): StepPlan | PlanRefusal;
   /** Why the executor must not run this plan (a remediation, or a revert already checked against its sealed run). */

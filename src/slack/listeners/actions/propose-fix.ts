@@ -89,10 +89,13 @@ async function proposeContainment(
   const playbook = stepPlaybookFor(playbookId);
   const target = playbook?.id === playbookId ? playbook.appliesTo(finding) : undefined;
   if (!playbook || !target) {
+    const why = playbook?.unavailable?.(finding);
     await respond({
       response_type: 'ephemeral',
       replace_original: false,
-      text: `:information_source: That fix does not apply to ${mrkdwn(finding.type, 200)} findings.`,
+      text: why
+        ? `:information_source: ${mrkdwn(why, 500)}`
+        : `:information_source: That fix does not apply to ${mrkdwn(finding.type, 200)} findings.`,
     });
     return;
   }
