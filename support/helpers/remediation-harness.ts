@@ -43,7 +43,12 @@ export async function startRemediationRig(env: Record<string, string> = {}, part
   const ec2 = new FakeEc2().seed(seedRules(), { [SEED_INSTANCE]: [SEED_GROUP] });
   const dynamo = await startTestDynamo();
   const store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
-  const web = new WebClient('xoxb-test-token-0000', { slackApiUrl: slack.apiUrl, fetch: undiciFetch() });
+  // A few quick retries: a post still in flight when a test stops must not keep retrying against a closed stand-in for minutes.
+  const web = new WebClient('xoxb-test-token-0000', {
+    slackApiUrl: slack.apiUrl,
+    fetch: undiciFetch(),
+    retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 },
+  });
   const executors: RemediationExecutorFactory = {
     forTarget: async (_account, region) => new Ec2Remediator(new EC2Client({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 })),
   };
