@@ -1,9 +1,9 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { ChatOpsError, describeError } from '../../../domain/errors';
-import { proposalIdFrom } from '../../../domain/remediation/proposal-rules';
+import { describeError } from '../../../domain/errors';
 import { code, mrkdwn } from '../../blocks/text';
 import type { RemediationContext } from '../../remediation-context';
 import { decodeContainmentMeta } from '../../values';
+import { proposeInThread } from './propose-in-thread';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -39,25 +39,7 @@ export function proposeContainmentSubmission(ctx: RemediationContext) {
         await tell(`:information_source: ${mrkdwn(planned.message, 800)} Nothing was proposed.`);
         return;
       }
-      const card = await ctx.channel.publisher.ensureCard(finding);
-      if (!card.channel || !card.ts) throw new Error(`the card of finding ${finding.id} has no message`);
-      let proposal;
-      try {
-        proposal = await ctx.service.createProposal({
-          id: proposalIdFrom(`${view.id}|${finding.id}`),
-          plan: planned.plan,
-          requester,
-          channel: card.channel,
-          threadTs: card.ts,
-        });
-      } catch (err) {
-        if (err instanceof ChatOpsError && err.code === 'PROPOSAL_EXISTS') {
-          log.info('duplicate submission of the same modal ignored');
-          return;
-        }
-        throw err;
-      }
-      await ctx.messages.post(proposal);
+      await proposeInThread(ctx, { finding, plan: planned.plan, requester, viewId: view.id, log });
     } catch (err) {
       log.warn({ err }, 'proposal not created');
       await tell(`:warning: The fix was not proposed: ${mrkdwn(describeError(err), 1000)}`);
