@@ -52,6 +52,7 @@ import {
 } from './resources';
 import { peer, rulesOf, sameRule, sourceOf, toIpPermissions, toSdkRule, type Ec2Rule } from './rules';
 import { SEED_ACCOUNT, SEED_GROUP } from './seed';
+import { takeFault } from '../faults';
 
 export const EC2_OPERATIONS = [
   'DescribeInstances',
@@ -339,12 +340,7 @@ export class Ec2Model {
   }
 
   private takeFault(call: Ec2Call): Ec2Fault | undefined {
-    const list = this.faults.get(call.op);
-    const at = list?.findIndex((f) => !f.when || f.when(call)) ?? -1;
-    if (!list || at === -1) return undefined;
-    const fault = list[at] as Ec2Fault;
-    if (fault.times !== undefined && --fault.times <= 0) list.splice(at, 1);
-    return fault;
+    return takeFault(this.faults as Map<string, Ec2Fault[]>, call);
   }
 
   private answer<O extends Ec2Op>(op: O, input: Ec2Input<O>): Ec2Output<O> {

@@ -19,6 +19,7 @@ import type {
   UpdateAccessKeyCommandOutput,
 } from '@aws-sdk/client-iam';
 import { IamError } from './errors';
+import { takeFault } from '../faults';
 
 export const IAM_ACCOUNT = '123456789012';
 
@@ -300,12 +301,7 @@ export class IamModel {
   }
 
   private takeFault(call: IamCall): IamFault | undefined {
-    const list = this.faults.get(call.op);
-    const at = list?.findIndex((f) => !f.when || f.when(call)) ?? -1;
-    if (!list || at === -1) return undefined;
-    const fault = list[at] as IamFault;
-    if (fault.times !== undefined && --fault.times <= 0) list.splice(at, 1);
-    return fault;
+    return takeFault(this.faults as Map<string, IamFault[]>, call);
   }
 
   private answer<O extends IamOp>(op: O, input: IamInput<O>): IamOutput<O> {

@@ -6,6 +6,7 @@ import type {
   PublicAccessBlockConfiguration,
 } from '@aws-sdk/client-s3';
 import { S3Error } from './errors';
+import { takeFault } from '../faults';
 
 export const S3_OPERATIONS = [
   'GetPublicAccessBlock',
@@ -198,12 +199,7 @@ export class S3Model {
   }
 
   private takeFault(call: S3Call): S3Fault | undefined {
-    const list = this.faults.get(call.op);
-    const at = list?.findIndex((f) => !f.when || f.when(call)) ?? -1;
-    if (!list || at === -1) return undefined;
-    const fault = list[at] as S3Fault;
-    if (fault.times !== undefined && --fault.times <= 0) list.splice(at, 1);
-    return fault;
+    return takeFault(this.faults as Map<string, S3Fault[]>, call);
   }
 
   private bucket(name: string, op: S3Op, region: string | undefined): S3BucketState {
