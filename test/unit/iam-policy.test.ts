@@ -53,7 +53,6 @@ const remediation = [...called].filter((a) => /^(ec2|iam|s3):/.test(a));
 
 describe('infra/ IAM policies match the AWS calls in src/aws', () => {
   test('the scan finds the calls (a control: the playbooks and the feed)', () => {
-    expect(called).toEqual(expect.any(Set));
     for (const a of [
       'guardduty:ListFindings',
       'guardduty:GetFindings',
