@@ -19,11 +19,14 @@ export const ACTION = {
   resolveForm: 'finding_resolve_form',
   resolve: 'finding_resolve',
   reopen: 'finding_reopen',
+  suppressSimilar: 'finding_suppress_similar',
+  suppressCriteria: 'suppress_criteria',
 } as const;
 
 export const VIEW = {
   proposeFix: 'remediation_propose_view',
   proposeContainment: 'remediation_containment_view',
+  proposeSuppression: 'remediation_suppression_view',
 } as const;
 
 export const BLOCK = {
@@ -33,4 +36,11 @@ export const BLOCK = {
   resolveReasonInput: 'resolve_reason_input',
   resolveNote: 'resolve_note',
   resolveNoteInput: 'resolve_note_input',
+  suppressCriteria: 'suppress_criteria',
+  suppressReason: 'suppress_reason',
+  suppressReasonInput: 'suppress_reason_input',
+  suppressExpiry: 'suppress_expiry',
+  suppressExpiryInput: 'suppress_expiry_input',
+  suppressArchive: 'suppress_archive',
+  suppressArchiveInput: 'suppress_archive_input',
 } as const;

@@ -224,6 +224,7 @@ describe('findingCard over every fixture', () => {
     expect(actions?.type === 'actions' && actions.elements.map((e) => ('action_id' in e ? e.action_id : undefined))).toEqual([
       ACTION.openConsole,
       ...(applicablePlaybooks(f).length > 0 ? [ACTION.proposeFix] : []),
+      ACTION.suppressSimilar,
       ACTION.archive,
       ACTION.feedbackUseful,
       ACTION.feedbackNotUseful,

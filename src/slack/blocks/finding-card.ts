@@ -265,7 +265,7 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   for (const a of options.actions ?? []) {
     if (a === 'triage' && triage) elements.push(...triage.buttons);
     if (a === 'post') elements.push(button('Post to channel', ACTION.postToChannel, ref, 'primary'));
-    if (a === 'propose') elements.push(...proposeElements(finding));
+    if (a === 'propose') elements.push(...proposeElements(finding), button('Suppress similar…', ACTION.suppressSimilar, ref));
     if (a === 'archive' && !finding.archived) elements.push(button('Archive', ACTION.archive, ref));
     if (a === 'feedback') {
       elements.push(button('Useful', ACTION.feedbackUseful, ref), button('Not useful', ACTION.feedbackNotUseful, ref));
