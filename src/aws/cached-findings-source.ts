@@ -1,5 +1,5 @@
 import type { Finding } from '../domain/finding';
-import type { AccountCounts, FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
+import type { AccountCounts, DayBandCount, FindingPage, FindingQuery, FindingsSource, GroupCounts, StatisticsQuery } from '../domain/ports';
 import { RegionNotConfiguredError, assertConfiguredRegion, isConfiguredRegion } from '../domain/regions';
 import type { SeverityBand } from '../domain/severity';
 
@@ -30,9 +30,25 @@ export class CachedFindingsSource implements FindingsSource {
         return this.cached(JSON.stringify(['counts', region, band, maxAccounts]), () => count(region, band, maxAccounts));
       };
     }
+    const byDay = inner.countsByDay?.bind(inner);
+    if (byDay) {
+      this.countsByDay = (region, sinceMs) => {
+        if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
+        return this.cached(JSON.stringify(['byDay', region, sinceMs]), () => byDay(region, sinceMs));
+      };
+    }
+    const statistics = inner.statistics?.bind(inner);
+    if (statistics) {
+      this.statistics = (region, query) => {
+        if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
+        return this.cached(JSON.stringify(['stats', region, query.sinceMs, query.groupBy, query.max]), () => statistics(region, query));
+      };
+    }
   }
 
   readonly countOpenByAccount?: (region: string, band: SeverityBand, maxAccounts: number) => Promise<AccountCounts>;
+  readonly countsByDay?: (region: string, sinceMs: number) => Promise<DayBandCount[]>;
+  readonly statistics?: (region: string, query: StatisticsQuery) => Promise<GroupCounts>;
 
   get regions(): readonly string[] {
     return this.inner.regions;

@@ -12,7 +12,7 @@ import {
 import { AwsCallError, NotFoundError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import { MAX_TYPE_VALUES } from '../domain/finding-types';
-import type { AccountCounts, FindingPage, FindingQuery, FindingsSource } from '../domain/ports';
+import type { AccountCounts, DayBandCount, FindingPage, FindingQuery, FindingsSource, GroupCounts, StatisticsQuery } from '../domain/ports';
 import { RegionNotConfiguredError, assertConfiguredRegion, isConfiguredRegion } from '../domain/regions';
 import { BAND_FLOOR, SEVERITY_BANDS, type SeverityBand } from '../domain/severity';
 import { toFinding } from './finding-mapper';
@@ -196,4 +196,76 @@ export class GuardDutySource implements FindingsSource {
       .map((g) => ({ accountId: g.AccountId as string, count: g.TotalFindings ?? 0 }));
     return { counts, truncated: Boolean(out.NextToken) || counts.length >= max };
   }
+
+  /** GetFindingsStatistics grouped by DATE over findings updated since `sinceMs`, one call per band (severity floor to the next floor). */
+  async countsByDay(region: string, sinceMs: number): Promise<DayBandCount[]> {
+    const detectorId = await this.detectorId(region);
+    const perBand = await Promise.all(
+      SEVERITY_BANDS.map(async (band) => {
+        const next = SEVERITY_BANDS[SEVERITY_BANDS.indexOf(band) + 1];
+        const out = await callAws('GuardDuty', region, () =>
+          this.client(region).send(
+            new GetFindingsStatisticsCommand({
+              DetectorId: detectorId,
+              FindingCriteria: {
+                Criterion: {
+                  severity: { GreaterThanOrEqual: BAND_FLOOR[band], ...(next ? { LessThan: BAND_FLOOR[next] } : {}) },
+                  updatedAt: { GreaterThanOrEqual: sinceMs },
+                },
+              },
+              GroupBy: 'DATE',
+              OrderBy: 'DESC',
+              MaxResults: STATISTICS_GROUPS_MAX,
+            }),
+          ),
+        );
+        const days = new Map<string, number>();
+        for (const g of out.FindingStatistics?.GroupedByDate ?? []) {
+          const date = utcDate(g.Date);
+          const count = g.TotalFindings ?? 0;
+          if (date && count > 0) days.set(date, (days.get(date) ?? 0) + count);
+        }
+        return [...days].map(([date, count]) => ({ date, band, count }));
+      }),
+    );
+    return perBand.flat().sort((a, b) => a.date.localeCompare(b.date) || SEVERITY_BANDS.indexOf(a.band) - SEVERITY_BANDS.indexOf(b.band));
+  }
+
+  /** GetFindingsStatistics grouped by account, finding type or severity over findings updated since `sinceMs`, largest first. */
+  async statistics(region: string, query: StatisticsQuery): Promise<GroupCounts> {
+    const detectorId = await this.detectorId(region);
+    const max = Math.min(Math.max(Math.floor(query.max), 1), STATISTICS_GROUPS_MAX);
+    const out = await callAws('GuardDuty', region, () =>
+      this.client(region).send(
+        new GetFindingsStatisticsCommand({
+          DetectorId: detectorId,
+          FindingCriteria: { Criterion: { updatedAt: { GreaterThanOrEqual: query.sinceMs } } },
+          GroupBy: query.groupBy,
+          OrderBy: 'DESC',
+          MaxResults: max,
+        }),
+      ),
+    );
+    const stats = out.FindingStatistics;
+    const rows: { key: string | undefined; count: number | undefined }[] =
+      query.groupBy === 'ACCOUNT'
+        ? (stats?.GroupedByAccount ?? []).map((g) => ({ key: g.AccountId, count: g.TotalFindings }))
+        : query.groupBy === 'FINDING_TYPE'
+          ? (stats?.GroupedByFindingType ?? []).map((g) => ({ key: g.FindingType, count: g.TotalFindings }))
+          : (stats?.GroupedBySeverity ?? []).map((g) => ({
+              key: g.Severity === undefined ? undefined : String(g.Severity),
+              count: g.TotalFindings,
+            }));
+    const groups = rows
+      .filter((g): g is { key: string; count: number } => typeof g.key === 'string' && g.key !== '' && (g.count ?? 0) > 0)
+      .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+    return { groups, truncated: Boolean(out.NextToken) || groups.length >= max };
+  }
+}
+
+/** `YYYY-MM-DD` of a DATE group (the SDK gives a Date; a string is accepted as GuardDuty's JSON writes it). */
+function utcDate(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const d = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 10);
 }

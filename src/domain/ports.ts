@@ -46,6 +46,38 @@ export interface FindingsSource {
    * grouped by account), largest first, at most `maxAccounts`. Optional: without it, counts come from a listing.
    */
   countOpenByAccount?(region: string, band: SeverityBand, maxAccounts: number): Promise<AccountCounts>;
+  /**
+   * Findings (archived and active) updated at or after `sinceMs`, counted per UTC day (`YYYY-MM-DD`) and band:
+   * GetFindingsStatistics grouped by DATE, one call per band. Days without findings are absent.
+   */
+  countsByDay?(region: string, sinceMs: number): Promise<DayBandCount[]>;
+  /**
+   * Findings (archived and active) updated at or after `sinceMs`, counted by GuardDuty (GetFindingsStatistics) per
+   * account, finding type or severity value, largest first, at most `max` groups (1 to 100).
+   */
+  statistics?(region: string, query: StatisticsQuery): Promise<GroupCounts>;
+}
+
+/** Findings of one band on one UTC day. */
+export interface DayBandCount {
+  /** `YYYY-MM-DD` (UTC). */
+  date: string;
+  band: SeverityBand;
+  count: number;
+}
+
+export type StatisticsGroup = 'ACCOUNT' | 'FINDING_TYPE' | 'SEVERITY';
+
+export interface StatisticsQuery {
+  sinceMs: number;
+  groupBy: StatisticsGroup;
+  max: number;
+}
+
+/** Findings counted per group (an account ID, a finding type, a severity value as text); `truncated` when groups were left out. */
+export interface GroupCounts {
+  groups: { key: string; count: number }[];
+  truncated: boolean;
 }
 
 /** Findings counted per account; `truncated` when more accounts have some than were returned. */
