@@ -3,6 +3,7 @@ import { ConfigError } from './domain/errors';
 import type { RouteRule } from './domain/routing';
 import { readRoutesFile } from './routes-file';
 import { SEVERITY_BANDS } from './domain/severity';
+import { CronSyntaxError, parseCron } from './domain/cron';
 
 const list = (pattern: RegExp, what: string) =>
   z
@@ -29,6 +30,9 @@ const positiveInt = (fallback: number) =>
     .pipe(z.string().regex(/^-?\d+$/, 'must be a whole number'))
     .transform(Number)
     .pipe(z.number({ error: 'must be a whole number' }).int('must be a whole number').positive('must be positive'));
+
+/** The weekly summary's default schedule: Monday 09:00 UTC. */
+export const DEFAULT_SUMMARY_CRON = '0 9 * * 1';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
@@ -72,6 +76,21 @@ const schema = z
         .regex(/^S[A-Z0-9]{2,}$/, 'must be a user group ID (S…)')
         .optional(),
     ),
+    SUMMARY_CRON: optionalString
+      .transform((s) => s ?? DEFAULT_SUMMARY_CRON)
+      .transform((s, ctx) => {
+        if (s.toLowerCase() === 'off') return undefined;
+        try {
+          return parseCron(s).expression;
+        } catch (err) {
+          if (!(err instanceof CronSyntaxError)) throw err;
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a 5-field cron expression in UTC such as "${DEFAULT_SUMMARY_CRON}" (Monday 09:00), or off: ${err.message}`,
+          });
+          return z.NEVER;
+        }
+      }),
     DYNAMODB_TABLE: optionalString,
     DATA_DIR: optionalString.transform((d) => d ?? './data'),
     APPROVER_USER_IDS: list(SLACK_USER, 'a Slack user ID such as U0123ABCD'),
@@ -149,6 +168,8 @@ function shape(env: z.output<typeof schema>, routes?: RouteRule[]) {
       ownedAfterS: env.OWNED_REMINDER_HOURS * 3600,
       ...(env.ONCALL_USERGROUP_ID ? { oncallUsergroupId: env.ONCALL_USERGROUP_ID } : {}),
     },
+    /** The summary posted in each routed channel (feed/weekly-summary.ts); `cron` undefined when SUMMARY_CRON is off. */
+    summary: { cron: env.SUMMARY_CRON },
     store: { table: env.DYNAMODB_TABLE, dataDir: env.DATA_DIR },
     approval: {
       userIds: env.APPROVER_USER_IDS,

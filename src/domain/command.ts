@@ -20,8 +20,13 @@ export type Command =
   | { kind: 'findings'; filter: FindingsFilter }
   | { kind: 'finding'; id: string; region?: string }
   | { kind: 'mine' }
+  | { kind: 'stats'; period: StatsPeriod }
   | { kind: 'routes' }
   | { kind: 'routes-test'; id: string; region?: string };
+
+/** The periods `/guardduty stats` covers, each ending now. */
+export const STATS_PERIODS = { '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
+export type StatsPeriod = keyof typeof STATS_PERIODS;
 
 export const REGION_PATTERN = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 export const ACCOUNT_PATTERN = /^\d{12}$/;
@@ -36,6 +41,7 @@ export const HELP_EXAMPLES = [
   '/guardduty findings low archived',
   '/guardduty findings high unowned',
   '/guardduty mine',
+  '/guardduty stats 30d',
   '/guardduty finding 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
   '/guardduty routes test 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
   '/guardduty help',
@@ -130,6 +136,17 @@ function parseRoutes(args: string[], regions: readonly string[]): Command {
   );
 }
 
+function parseStats(args: string[]): Command {
+  const [period, extra] = args;
+  if (period === undefined) return { kind: 'stats', period: '7d' };
+  const lower = period.toLowerCase();
+  if (!Object.hasOwn(STATS_PERIODS, lower) || extra !== undefined)
+    throw new CommandSyntaxError(
+      `I don't understand "${shown(extra ?? period)}" after stats. Give 24h, 7d or 30d, like /guardduty stats 7d (the default).`,
+    );
+  return { kind: 'stats', period: lower as StatsPeriod };
+}
+
 /**
  * Parses the text after `/guardduty`. Throws CommandSyntaxError with a message meant for the user.
  * `regions` are the configured regions (GUARDDUTY_REGIONS): `region:` accepts only those, in any case.
@@ -159,6 +176,8 @@ export function parseCommand(text: string | undefined, regions: readonly string[
           `I don't understand "${shown(args[0])}" after mine: /guardduty mine lists what you own. To filter, use /guardduty findings high unowned.`,
         );
       return { kind: 'mine' };
+    case 'stats':
+      return parseStats(args);
     default:
       throw new CommandSyntaxError(`Unknown command "${shown(verb ?? '')}".`);
   }

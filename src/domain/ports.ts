@@ -290,6 +290,60 @@ export function keepsReminders<T extends object>(store: T): store is T & Reminde
   return typeof s.scheduleReminders === 'function' && typeof s.dueReminders === 'function' && typeof s.recordReminder === 'function';
 }
 
+/** A posted card as the numbers read it: the card record (the truth), found through the posting index. */
+export interface PostedCard {
+  findingId: string;
+  channel: string;
+  /** Epoch seconds the card was posted (its message ts). */
+  postedS: number;
+  severity: number;
+  accountId: string;
+  archived: boolean;
+  owner?: string;
+  /** Epoch seconds of the first Take (or of the resolve that made its resolver the owner). */
+  firstOwnedS?: number;
+  /** Epoch seconds it was resolved, while it stays resolved. */
+  resolvedS?: number;
+}
+
+/**
+ * The cards posted in a period, for `/guardduty stats` and the weekly summary: an index item per card under its
+ * UTC month (`cards#YYYY-MM`, written before the card's post is recorded) is Queried, never the table Scanned;
+ * the card records are then read (BatchGetItem) and decide.
+ */
+export interface CardStatsStore {
+  /** Cards posted at `fromS` or later and before `toS`, in `channel` when given; at most `limit` (the earliest), `truncated` past it. */
+  postedCards(
+    fromS: number,
+    toS: number,
+    options?: { channel?: string; limit?: number },
+  ): Promise<{ cards: PostedCard[]; truncated: boolean }>;
+}
+
+/** One periodic summary of one channel: claimed before it is posted (one conditional write per channel and slot). */
+export interface SummaryClaim {
+  /** Epoch seconds the first holder claimed it: a post since then may already be in the channel. */
+  claimedS: number;
+  /** True when an earlier holder's time ran out (it may have posted before it stopped). */
+  takenOver: boolean;
+}
+
+export interface SummaryStore {
+  /**
+   * Claims the summary of `channel` for the schedule's slot (epoch seconds): a put if absent, or a takeover of a
+   * claim whose holder's time ran out; undefined when it is done or someone else holds it.
+   */
+  claimSummary(channel: string, slotS: number, by: string, untilS: number, nowS: number): Promise<SummaryClaim | undefined>;
+  /** Records it done (condition: `by` still holds it): posted with its ts, or empty (nothing to say, no post). */
+  finishSummary(channel: string, slotS: number, by: string, outcome: { posted: string } | { empty: true }): Promise<boolean>;
+}
+
+/** Whether a store keeps what the numbers need (the posting index and summary claims). */
+export function keepsStats<T extends object>(store: T): store is T & CardStatsStore & SummaryStore {
+  const s = store as Partial<CardStatsStore & SummaryStore>;
+  return typeof s.postedCards === 'function' && typeof s.claimSummary === 'function' && typeof s.finishSummary === 'function';
+}
+
 export interface DigestStore {
   /** One item per finding under the channel's pending digest; idempotent. */
   addDigestItem(channel: string, item: DigestItem): Promise<void>;

@@ -1,6 +1,7 @@
 import type { CardRecord, CardStore, FeedbackVote, Observation } from '../domain/ports';
 import { StoreConflictError } from './errors';
 import { feedbackCounts, keys, readCard, readEach, readFeedback } from './items';
+import { postedIndexItem } from './stats-repository';
 import { jitteredDelay, names, type Item, type TableClient } from './table-client';
 
 /**
@@ -69,6 +70,9 @@ export class CardRepository implements CardStore {
   }
 
   async markPosted(findingId: string, owner: string, channel: string, ts: string, seen: Observation): Promise<boolean> {
+    // Indexed for the numbers first, so that a recorded post is never missing from them (a refused write's item is ignored on reading).
+    const indexed = postedIndexItem(findingId, channel, ts);
+    if (indexed) await this.table.put(indexed);
     const updated = await this.table.updateIf({
       Key: keys.card(findingId),
       UpdateExpression:

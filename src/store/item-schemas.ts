@@ -210,3 +210,18 @@ export const cursorSchema = z.looseObject({ cursorMs: z.number().optional() });
 
 /** The entries are read one by one (see digestItemSchema), so that one bad entry does not hide the others. */
 export const sentDigestPartSchema = z.looseObject({ items: z.array(z.unknown()) });
+
+/** A card's place in the posting index (`cards#YYYY-MM` / `posted#<postedS>#<id>`): where to look; the card record decides. */
+export const postedIndexSchema = z.looseObject({ findingId: z.string(), postedS: z.number(), channel: z.string() });
+
+/** When a card was first owned (kept on the card record by the ownership writes). */
+export const firstOwnedSchema = z.looseObject({ firstOwnedAt: z.number().optional() });
+
+/** A channel's summary for one schedule slot: held while posting, then posted (with its ts) or empty. */
+export const summarySchema = z.looseObject({
+  state: z.enum(['posting', 'posted', 'empty']),
+  by: z.string().optional(),
+  until: z.number().optional(),
+  claimedS: z.number(),
+  ts: z.string().optional(),
+});

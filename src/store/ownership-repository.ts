@@ -9,6 +9,8 @@ import { names, type Item, type TableClient } from './table-client';
 const STALE_INDEX_MS = 60_000;
 
 const BUMP = '#triageVersion = if_not_exists(#triageVersion, :zero) + :one';
+/** The first time anyone owned the card (time to own counts to it; a reassign does not move it). */
+const FIRST_OWNED = '#firstOwnedAt = if_not_exists(#firstOwnedAt, :now)';
 
 /**
  * A finding's owner and status live on its card record: each change is one conditional write there, which is
@@ -29,10 +31,10 @@ export class OwnershipRepository implements OwnershipStore {
     return this.withIndex(findingId, userId, undefined, () =>
       this.table.updateIf({
         Key: keys.card(findingId),
-        UpdateExpression: `SET #owner = :user, #ownedSince = :now, #status = :investigating, #statusSince = :now, #statusBy = :user, ${BUMP}`,
+        UpdateExpression: `SET #owner = :user, #ownedSince = :now, #status = :investigating, #statusSince = :now, #statusBy = :user, ${BUMP}, ${FIRST_OWNED}`,
         ConditionExpression:
           'attribute_exists(#pk) AND attribute_not_exists(#owner) AND (attribute_not_exists(#status) OR #status <> :resolved)',
-        ExpressionAttributeNames: names('pk', 'owner', 'ownedSince', 'status', 'statusSince', 'statusBy', 'triageVersion'),
+        ExpressionAttributeNames: names('pk', 'owner', 'ownedSince', 'status', 'statusSince', 'statusBy', 'triageVersion', 'firstOwnedAt'),
         ExpressionAttributeValues: { ':user': userId, ':now': nowS, ':investigating': 'investigating', ':resolved': 'resolved', ...ONE },
       }),
     );
@@ -65,7 +67,7 @@ export class OwnershipRepository implements OwnershipStore {
         UpdateExpression:
           `SET #status = :resolved, #statusSince = :now, #statusBy = :actor, #resolution = :resolution, ${BUMP}` +
           (note ? ', #resolutionNote = :note' : '') +
-          (takeOwnership ? ', #owner = :actor, #ownedSince = :now' : '') +
+          (takeOwnership ? `, #owner = :actor, #ownedSince = :now, ${FIRST_OWNED}` : '') +
           (note ? '' : ' REMOVE #resolutionNote'),
         ConditionExpression:
           `attribute_exists(#pk) AND ${versionPin(version)} AND (attribute_not_exists(#status) OR #status <> :resolved)` +
@@ -78,7 +80,7 @@ export class OwnershipRepository implements OwnershipStore {
           'resolution',
           'resolutionNote',
           'triageVersion',
-          ...(takeOwnership ? ['owner', 'ownedSince'] : []),
+          ...(takeOwnership ? ['owner', 'ownedSince', 'firstOwnedAt'] : []),
         ),
         ExpressionAttributeValues: {
           ':resolved': 'resolved',

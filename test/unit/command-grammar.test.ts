@@ -284,6 +284,36 @@ describe('parseCommand: routes', () => {
   });
 });
 
+describe('parseCommand: stats', () => {
+  it('defaults to the last 7 days', () => {
+    expect(parseCommand('stats', REGIONS)).toEqual({ kind: 'stats', period: '7d' });
+    expect(parseCommand('  STATS ', REGIONS)).toEqual({ kind: 'stats', period: '7d' });
+  });
+
+  it.each([
+    ['stats 24h', '24h'],
+    ['stats 7d', '7d'],
+    ['stats 30d', '30d'],
+    ['Stats 30D', '30d'],
+  ])('%p covers %p', (text, period) => {
+    expect(parseCommand(text, REGIONS)).toEqual({ kind: 'stats', period });
+  });
+
+  it.each([
+    ['stats 2w', '2w'],
+    ['stats 1d', '1d'],
+    ['stats 24', '24'],
+    ['stats 7d high', 'high'],
+    ['stats <!here>', '<!here>'],
+    ['stats constructor', 'constructor'],
+    ['stats __proto__', '__proto__'],
+  ])('%p is refused, naming %p and the periods to give', (text, word) => {
+    expect(syntaxError(text).message).toBe(
+      `I don't understand "${word}" after stats. Give 24h, 7d or 30d, like /guardduty stats 7d (the default).`,
+    );
+  });
+});
+
 describe('parseCommand: other input', () => {
   it.each(['delete', 'archive', 'findingz', '<!here>', 'helpme'])('unknown verb %p is named back', (verb) => {
     expect(syntaxError(`${verb} high`).message).toBe(`Unknown command "${verb}".`);

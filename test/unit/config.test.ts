@@ -44,6 +44,7 @@ describe('loadConfig defaults', () => {
         digestIntervalMinutes: 60,
       },
       reminders: { firstAfterS: 1800, escalateEveryS: 3600, escalationMax: 3, ownedAfterS: 86_400 },
+      summary: { cron: '0 9 * * 1' },
       store: { table: undefined, dataDir: './data' },
       approval: { userIds: [], usergroupId: undefined, ttlMinutes: 60, trustedCidrs: [] },
       access: { channelIds: [], userIds: [], usergroupId: undefined },
@@ -86,6 +87,7 @@ describe('loadConfig defaults', () => {
       ESCALATION_MAX: '0',
       OWNED_REMINDER_HOURS: '8',
       ONCALL_USERGROUP_ID: 'S0ONCALL1',
+      SUMMARY_CRON: '0 8 * * 5',
       DYNAMODB_TABLE: 'guardduty-chatops',
       DATA_DIR: '/var/lib/bot',
       APPROVER_USER_IDS: 'U0123ABCD, W0456EFGH',
@@ -124,6 +126,7 @@ describe('loadConfig defaults', () => {
         digestIntervalMinutes: 15,
       },
       reminders: { firstAfterS: 1200, escalateEveryS: 2700, escalationMax: 0, ownedAfterS: 28_800, oncallUsergroupId: 'S0ONCALL1' },
+      summary: { cron: '0 8 * * 5' },
       store: { table: 'guardduty-chatops', dataDir: '/var/lib/bot' },
       approval: {
         userIds: ['U0123ABCD', 'W0456EFGH'],
@@ -217,6 +220,29 @@ describe('loadConfig mode', () => {
   ])('HTTP mode with the signing secret %s is an error naming it', (_label, patch) => {
     const env: NodeJS.ProcessEnv = { SLACK_BOT_TOKEN: 'xoxb-1', AWS_REGION: 'us-east-1', ...patch };
     expect(problems(env)).toEqual(['SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)']);
+  });
+});
+
+describe('SUMMARY_CRON', () => {
+  it.each<[string | undefined, string | undefined]>([
+    [undefined, '0 9 * * 1'],
+    ['', '0 9 * * 1'],
+    ['off', undefined],
+    ['OFF', undefined],
+    ['30  8 * * mon-fri', '30 8 * * mon-fri'],
+    ['0 */6 1,15 * *', '0 */6 1,15 * *'],
+  ])('%p gives %p', (raw, want) => {
+    expect(loadConfig({ ...HTTP, SUMMARY_CRON: raw }).summary.cron).toBe(want);
+  });
+
+  it.each([
+    ['0 9 * *', /SUMMARY_CRON must be a 5-field cron expression in UTC such as "0 9 \* \* 1" \(Monday 09:00\), or off: .*has 4 fields/],
+    ['0 25 * * 1', /SUMMARY_CRON must be a 5-field cron expression.*hour 25 is out of range \(0–23\)/],
+    ['weekly', /SUMMARY_CRON must be a 5-field cron expression.*has 1 fields/],
+    ['0 9 * * funday', /SUMMARY_CRON .*"funday" is not a day of week/],
+    ['0 9 5-1 * *', /SUMMARY_CRON .*the range "5-1" runs backwards/],
+  ])('refuses %p at start-up, saying why', (raw, pattern) => {
+    expect(problems({ ...HTTP, SUMMARY_CRON: raw }).join('\n')).toMatch(pattern);
   });
 });
 

@@ -16,6 +16,7 @@ import { mrkdwn } from '../../blocks/text';
 import type { SlackDeps } from '../../deps';
 import { BUSY_MESSAGE, afterAck } from '../../work-queue';
 import { findingAnswer } from '../../finding-answer';
+import { statsAnswer } from './stats-answer';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -63,6 +64,10 @@ export function guarddutyCommand(deps: SlackDeps) {
           }
           const listing = await listUnowned(deps.findings, parsed.filter, (ids) => store.ownedAmong(ids));
           await respond({ response_type: 'ephemeral', ...unownedList(parsed.filter, listing.findings, listing.more, listing.failures) });
+          return;
+        }
+        if (parsed.kind === 'stats') {
+          await respond({ response_type: 'ephemeral', ...(await statsAnswer(deps, parsed.period)) });
           return;
         }
         if (parsed.kind === 'findings') {
