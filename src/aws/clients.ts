@@ -72,6 +72,7 @@ async function assumeRoleExecutors(config: Config): Promise<Executors> {
     makeEc2,
     makeIam: (region, credentials) => new IAMClient({ region, credentials }),
     makeS3: (region, credentials) => new S3Client({ region, credentials }),
+    makeGuardDuty: (region) => new GuardDutyClient({ region }),
   });
   return { ingress, steps };
 }

@@ -2,7 +2,7 @@ import type pino from 'pino';
 import { describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import type { RemediationExecutor, RemediationExecutorFactory, StepExecutorFactory } from '../domain/ports';
-import { isPlanRefusal } from '../domain/remediation/containment/playbook';
+import { isPlanRefusal, type PlaybookTarget, type StepPlaybook } from '../domain/remediation/containment/playbook';
 import { stepPlaybookFor } from '../domain/remediation/registry';
 import { isStepPlan, isStepResult, type StepPlan } from '../domain/remediation/steps';
 import { planPreview, type PlanPreview } from '../domain/remediation/exposure';
@@ -35,13 +35,10 @@ export class RemediationPlanner {
    * A containment playbook's plan for the finding: the survey (read-only calls), the plan, the permission check.
    * Stores nothing; the modal shows it as the preview, and the submission computes it again before storing it.
    */
-  async planContainment(finding: Finding, playbookId: string): Promise<ContainmentPlanResult> {
-    const playbook = stepPlaybookFor(playbookId);
-    const target = playbook?.appliesTo(finding);
-    if (!playbook || !target || playbook.id !== playbookId) return { ok: false, code: 'NO_PLAYBOOK', message: noPlaybook(finding) };
-    if (!this.steps) return { ok: false, code: 'NO_EXECUTOR', message: 'This bot is not set up to run containment playbooks.' };
-    const executor = await this.steps.forPlaybook(playbook.id, finding.accountId, finding.region);
-    const survey = await executor.survey(target);
+  async planContainment(finding: Finding, playbookId: string, choice?: Record<string, string>): Promise<ContainmentPlanResult> {
+    const surveyed = await this.surveyContainment(finding, playbookId, choice);
+    if (!surveyed.ok) return surveyed;
+    const { playbook, target, survey } = surveyed;
     const plan = playbook.plan(finding, target, survey);
     if (isPlanRefusal(plan)) return { ok: false, code: plan.code, message: plan.message };
     plan.dryRun = await this.permissionCheck(plan);
@@ -50,6 +47,29 @@ export class RemediationPlanner {
       'containment plan computed',
     );
     return { ok: true, plan };
+  }
+
+  /**
+   * The read-only survey a containment plan is made from (e.g. how many findings a suppression rule would match),
+   * for modals that show it while the person is still choosing. `choice` is the form's fields for a playbook that
+   * needs one.
+   */
+  async surveyContainment(
+    finding: Finding,
+    playbookId: string,
+    choice?: Record<string, string>,
+  ): Promise<{ ok: true; playbook: StepPlaybook; target: PlaybookTarget; survey: unknown } | { ok: false; code: string; message: string }> {
+    const playbook = stepPlaybookFor(playbookId);
+    let target = playbook?.appliesTo(finding);
+    if (!playbook || !target || playbook.id !== playbookId) return { ok: false, code: 'NO_PLAYBOOK', message: noPlaybook(finding) };
+    if (playbook.choose) {
+      const chosen = playbook.choose(finding, target, choice ?? {});
+      if (isPlanRefusal(chosen)) return { ok: false, code: chosen.code, message: chosen.message };
+      target = chosen;
+    }
+    if (!this.steps) return { ok: false, code: 'NO_EXECUTOR', message: 'This bot is not set up to run containment playbooks.' };
+    const executor = await this.steps.forPlaybook(playbook.id, finding.accountId, finding.region);
+    return { ok: true, playbook, target, survey: await executor.survey(target) };
   }
 
   /** Synchronous, no I/O: for the modal's field error before the submission is acknowledged. */

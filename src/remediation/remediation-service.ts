@@ -20,7 +20,9 @@ import {
 } from '../domain/remediation/proposal-rules';
 import { stepPlaybookFor } from '../domain/remediation/registry';
 import { revertPlan } from '../domain/remediation/revert';
-import { isStepPlan, isStepResult, stepRevertPlan } from '../domain/remediation/steps';
+import { suppressionExpiry } from '../domain/remediation/containment/suppress-similar';
+import { isStepPlan, isStepResult, stepRevertPlan, type StepPlan, type StepRunResult } from '../domain/remediation/steps';
+import { expiryDateS, keepsSuppressions } from '../domain/suppressions';
 import { planDigest, type ApprovalSealer } from '../domain/remediation/seal';
 import { DEFAULT_SOURCE_LIMITS, type ParseTrustedSourcesResult, type SourceLimits } from '../domain/remediation/trusted-source';
 import type { AnyPlan, AnyResult, TrustedSource } from '../domain/remediation/types';
@@ -122,8 +124,52 @@ export class RemediationService {
   }
 
   /** A containment playbook's plan from a live survey, with its permission check. Stores nothing. */
-  planContainment(finding: Finding, playbookId: string): Promise<ContainmentPlanResult> {
-    return this.planner.planContainment(finding, playbookId);
+  planContainment(finding: Finding, playbookId: string, choice?: Record<string, string>): Promise<ContainmentPlanResult> {
+    return this.planner.planContainment(finding, playbookId, choice);
+  }
+
+  /** The read-only survey of a containment playbook (see RemediationPlanner.surveyContainment). Stores nothing. */
+  surveyContainment(
+    finding: Finding,
+    playbookId: string,
+    choice?: Record<string, string>,
+  ): ReturnType<RemediationPlanner['surveyContainment']> {
+    return this.planner.surveyContainment(finding, playbookId, choice);
+  }
+
+  /**
+   * A suppression rule is indexed by its expiry before its proposal is stored, so that no rule the bot creates can
+   * be missed at expiry; an entry whose proposal never ran is dropped then.
+   */
+  private async indexSuppression(proposal: Proposal): Promise<void> {
+    if (proposal.kind !== 'remediate' || !isStepPlan(proposal.plan)) return;
+    const rule = suppressionExpiry(proposal.plan);
+    const expiresS = rule && expiryDateS(rule.expires);
+    if (!rule || expiresS === undefined) return;
+    if (!keepsSuppressions(this.deps.store))
+      throw new RemediationError(
+        'NO_STORE',
+        'This state store cannot keep suppression rules, so the bot could not delete one when it expires.',
+      );
+    await this.deps.store.recordSuppression({
+      findingId: proposal.findingId,
+      proposalId: proposal.id,
+      filterName: rule.filterName,
+      region: proposal.plan.region,
+      expiresS,
+    });
+  }
+
+  /** A suppression fix whose execution carries the bot's seals: its plan and result. Throws TamperedError. */
+  async sealedSuppression(
+    findingId: string,
+    proposalId: string,
+  ): Promise<{ proposal: Proposal; plan: StepPlan; result: StepRunResult } | undefined> {
+    const proposal = await this.deps.store.getProposal(findingId, proposalId);
+    if (!proposal || proposal.kind !== 'remediate' || proposal.state !== 'executed' || !isStepPlan(proposal.plan)) return undefined;
+    const result = this.seals.sealedResult(proposal);
+    if (!isStepResult(result) || !result.ok) return undefined;
+    return { proposal, plan: proposal.plan, result };
   }
 
   async createProposal(input: NewProposal): Promise<Proposal> {
@@ -146,6 +192,7 @@ export class RemediationService {
     if (!PROPOSAL_ID_PATTERN.test(proposal.id))
       throw new RemediationError('INVALID_PROPOSAL_ID', `Invalid proposal ID ${JSON.stringify(proposal.id)}`);
     proposal.proposalSeal = this.seals.sealProposal(proposal, proposal.planDigest as string);
+    await this.indexSuppression(proposal);
     await this.deps.store.createProposal(proposal);
     // The App Home's list of proposals waiting; best effort: the proposal record is the truth and the thread works without it.
     if (keepsPendingProposals(this.deps.store)) {

@@ -23,6 +23,8 @@ import { OutboxRepository } from './outbox-repository';
 import { readCard, readEach, readProposal } from './items';
 import { OwnershipRepository } from './ownership-repository';
 import { PendingProposalsRepository } from './pending-proposals-repository';
+import { SuppressionRepository } from './suppression-repository';
+import type { SuppressionEntry, SuppressionStore } from '../domain/suppressions';
 import { ProposalRepository, byCreation } from './proposal-repository';
 import { ReminderRepository } from './reminder-repository';
 import type { PendingReminder, ReminderCard, ReminderPin } from '../domain/reminders';
@@ -32,7 +34,7 @@ import { TableClient, names, storeDocumentClient } from './table-client';
 export { CARD_NOTES_KEPT, CARD_NOTE_MAX_CHARS } from './card-repository';
 
 /** The bot's state in one DynamoDB table: cards and feedback, cursors and leases, digests, proposals. */
-export class DynamoStateStore implements StateStore {
+export class DynamoStateStore implements StateStore, SuppressionStore {
   private readonly table: TableClient;
   private readonly cards: CardRepository;
   private readonly feed: CursorLeaseRepository;
@@ -42,6 +44,7 @@ export class DynamoStateStore implements StateStore {
   private readonly outbox: OutboxRepository;
   private readonly reminders: ReminderRepository;
   private readonly pending: PendingProposalsRepository;
+  private readonly suppressions: SuppressionRepository;
 
   /** `client`: the connection; the store marshals through a document client of its own over it. */
   constructor(client: DynamoDBClient | DynamoDBDocumentClient, tableName: string) {
@@ -54,6 +57,7 @@ export class DynamoStateStore implements StateStore {
     this.outbox = new OutboxRepository(this.table);
     this.reminders = new ReminderRepository(this.table);
     this.pending = new PendingProposalsRepository(this.table);
+    this.suppressions = new SuppressionRepository(this.table);
   }
 
   enqueueCard(entry: OutboxEntry): Promise<void> {
@@ -270,6 +274,22 @@ export class DynamoStateStore implements StateStore {
   }
 
   // ------------------------------------------------------------ proposals waiting for a decision (PendingProposalStore)
+
+  recordSuppression(entry: SuppressionEntry): Promise<void> {
+    return this.suppressions.recordSuppression(entry);
+  }
+
+  dueSuppressions(nowS: number, limit: number): Promise<SuppressionEntry[]> {
+    return this.suppressions.dueSuppressions(nowS, limit);
+  }
+
+  listSuppressions(limit: number): Promise<SuppressionEntry[]> {
+    return this.suppressions.listSuppressions(limit);
+  }
+
+  removeSuppression(entry: SuppressionEntry): Promise<boolean> {
+    return this.suppressions.removeSuppression(entry);
+  }
 
   recordPendingProposal(proposal: Proposal): Promise<void> {
     return this.pending.recordPendingProposal(proposal);

@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
@@ -10,6 +11,7 @@ export interface StandInEndpoints {
   ec2?: string;
   iam?: string;
   s3?: string;
+  guardDuty?: string;
 }
 
 const UNREACHABLE = 'http://127.0.0.1:9';
@@ -29,5 +31,6 @@ export function standInStepExecutors(endpoints: StandInEndpoints): AwsStepExecut
     makeEc2: (region) => new EC2Client({ region, endpoint: endpoints.ec2 ?? UNREACHABLE, ...common() }),
     makeIam: (region) => new IAMClient({ region, endpoint: endpoints.iam ?? UNREACHABLE, ...common() }),
     makeS3: (region) => new S3Client({ region, endpoint: endpoints.s3 ?? UNREACHABLE, forcePathStyle: true, ...common() }),
+    makeGuardDuty: (region) => new GuardDutyClient({ region, endpoint: endpoints.guardDuty ?? UNREACHABLE, ...common() }),
   });
 }

@@ -369,6 +369,9 @@ describe('deactivate-access-key through the IAM stand-in', () => {
       s3: () => {
         throw new Error('no S3 for an access key');
       },
+      guardDuty: () => {
+        throw new Error('no GuardDuty for an access key');
+      },
     };
     const adapter = STEP_ADAPTERS[DEACTIVATE_ACCESS_KEY]!(clients);
     expect(adapter).toBeInstanceOf(AccessKeyAdapter);

@@ -4,6 +4,7 @@ import { blockBucketPublicAccess } from './containment/bucket-public-access';
 import { isolateInstance } from './containment/isolate-instance';
 import type { PlaybookTarget, StepPlaybook } from './containment/playbook';
 import { revokeRoleSessions } from './containment/role-sessions';
+import { suppressSimilar } from './containment/suppress-similar';
 import { playbookFor } from './playbooks';
 import { basePlaybook } from './steps';
 
@@ -17,6 +18,7 @@ export const STEP_PLAYBOOKS: readonly StepPlaybook[] = Object.freeze([
   deactivateAccessKey,
   revokeRoleSessions,
   isolateInstance,
+  suppressSimilar,
 ]);
 
 /** A playbook that fits a finding, for the card's buttons and the `finding <id>` answer. */
@@ -35,6 +37,7 @@ export function applicablePlaybooks(finding: Finding): ApplicablePlaybook[] {
   const ingress = playbookFor(finding);
   if (ingress) found.push({ id: ingress.playbook.id, ...RESTRICT_INGRESS_SUMMARY });
   for (const playbook of STEP_PLAYBOOKS) {
+    if (playbook.offered === false) continue;
     const target = playbook.appliesTo(finding);
     if (target) found.push({ id: playbook.id, title: playbook.title, short: playbook.short, target });
   }
@@ -44,6 +47,7 @@ export function applicablePlaybooks(finding: Finding): ApplicablePlaybook[] {
 /** Playbooks that fit the finding's kind but are not offered for it, with why (e.g. a root key). */
 export function unavailablePlaybooks(finding: Finding): { id: string; title: string; reason: string }[] {
   return STEP_PLAYBOOKS.flatMap((p) => {
+    if (p.offered === false) return [];
     const reason = p.appliesTo(finding) ? undefined : p.unavailable?.(finding);
     return reason ? [{ id: p.id, title: p.title, reason }] : [];
   });

@@ -8,8 +8,11 @@ import { cancelProposal } from './actions/cancel-proposal';
 import { proposeFix } from './actions/propose-fix';
 import { rejectProposal } from './actions/reject-proposal';
 import { revertProposal } from './actions/revert-proposal';
+import { suppressCriteriaChanged } from './actions/suppress-criteria';
+import { suppressSimilarAction } from './actions/suppress-similar';
 import { proposeContainmentSubmission } from './views/propose-containment-submission';
 import { proposeFixSubmission } from './views/propose-fix-submission';
+import { proposeSuppressionSubmission } from './views/propose-suppression-submission';
 
 const NOT_CONFIGURED =
   ":information_source: Remediation is not set up: it needs FINDINGS_CHANNEL (where each fix is discussed in the finding's thread) " +
@@ -28,11 +31,18 @@ function notConfigured(): ButtonHandler {
  */
 export function registerRemediation(app: App, deps: SlackDeps): [string, ButtonHandler][] {
   const ctx = remediationContext(deps);
-  if (!ctx) return [ACTION.proposeFix, ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.revert].map((id) => [id, notConfigured()]);
+  if (!ctx)
+    return [ACTION.proposeFix, ACTION.suppressSimilar, ACTION.approve, ACTION.reject, ACTION.cancel, ACTION.revert].map((id) => [
+      id,
+      notConfigured(),
+    ]);
   app.view(VIEW.proposeFix, proposeFixSubmission(ctx));
   app.view(VIEW.proposeContainment, proposeContainmentSubmission(ctx));
+  app.view(VIEW.proposeSuppression, proposeSuppressionSubmission(ctx));
   return [
     [ACTION.proposeFix, proposeFix(ctx)],
+    [ACTION.suppressSimilar, suppressSimilarAction(ctx)],
+    [ACTION.suppressCriteria, suppressCriteriaChanged(ctx)],
     [ACTION.approve, approveProposal(ctx)],
     [ACTION.reject, rejectProposal(ctx)],
     [ACTION.cancel, cancelProposal(ctx)],

@@ -36,6 +36,13 @@ export interface StepPlaybook {
   /** A button label: "Deactivate key". */
   short: string;
   appliesTo(finding: Finding): PlaybookTarget | undefined;
+  /** False for a playbook with its own button on the card (not in the "Propose fix" menu). */
+  offered?: boolean;
+  /**
+   * For a playbook whose plan depends on what the person chose in its modal: the target with the choice (the form's
+   * fields as strings) checked and added to its data, or why the choice is refused.
+   */
+  choose?(finding: Finding, target: PlaybookTarget, choice: Record<string, string>): PlaybookTarget | PlanRefusal;
   /** Why the playbook is not offered for a finding it would otherwise fit (e.g. a root key), shown on the card. */
   unavailable?(finding: Finding): string | undefined;
   /** `survey` is what the playbook's adapter read (its own shape); a shape it does not expect is refused. */

@@ -1,0 +1,84 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { describeError } from '../../../domain/errors';
+import {
+  CRITERION_KEYS,
+  SUPPRESS_SIMILAR,
+  choiceData,
+  choiceProblems,
+  chosenCriteria,
+  type CriterionKey,
+} from '../../../domain/remediation/containment/suppress-similar';
+import { isPlanRefusal } from '../../../domain/remediation/containment/playbook';
+import { code, mrkdwn, truncate } from '../../blocks/text';
+import { BLOCK } from '../../ids';
+import type { RemediationContext } from '../../remediation-context';
+import { decodeContainmentMeta } from '../../values';
+import { proposeInThread } from './propose-in-thread';
+
+type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+type Values = ViewSubmitAction['view']['state']['values'];
+
+/** What the Suppress similar modal holds, as the person left it. */
+export function suppressForm(values: Values): { keys: CriterionKey[]; reason: string; days: number; archiveCurrent: boolean } {
+  const criteria = values[BLOCK.suppressCriteria] ?? {};
+  const ticked = Object.values(criteria).flatMap((v) => v.selected_options ?? []);
+  return {
+    keys: ticked.map((o) => o.value).filter((k): k is CriterionKey => (CRITERION_KEYS as readonly (string | undefined)[]).includes(k)),
+    reason: values[BLOCK.suppressReason]?.[BLOCK.suppressReasonInput]?.value ?? '',
+    days: Number(values[BLOCK.suppressExpiry]?.[BLOCK.suppressExpiryInput]?.selected_option?.value),
+    archiveCurrent: (values[BLOCK.suppressArchive]?.[BLOCK.suppressArchiveInput]?.selected_options ?? []).some(
+      (o) => o.value === 'archive',
+    ),
+  };
+}
+
+/**
+ * The Suppress similar modal's submission. The form is checked before the ack (no I/O), so a mistake is shown on
+ * its field; then the plan is computed from a fresh survey, stored as a proposal and posted in the finding's thread.
+ */
+export function proposeSuppressionSubmission(ctx: RemediationContext) {
+  return async ({ ack, body, view, client }: Args): Promise<void> => {
+    const meta = decodeContainmentMeta(view.private_metadata);
+    const form = suppressForm(view.state.values);
+    const errors: Record<string, string> = {};
+    if (!meta || meta.playbook !== SUPPRESS_SIMILAR)
+      errors[BLOCK.suppressReason] = 'This form is out of date. Close it and click Suppress similar… on the card again.';
+    if (form.keys.length === 0)
+      errors[BLOCK.suppressCriteria] = 'Keep at least one criterion: a rule without any would suppress every finding.';
+    else if (form.keys.every((k) => k === 'account'))
+      errors[BLOCK.suppressCriteria] =
+        'A rule on the account alone would suppress every finding of that account: keep the type or another criterion.';
+    for (const problem of choiceProblems(form)) {
+      if (problem.startsWith('Choose an expiry')) errors[BLOCK.suppressExpiry] = problem;
+      else errors[BLOCK.suppressReason] = problem;
+    }
+    if (Object.keys(errors).length > 0 || !meta) {
+      await ack({ response_action: 'errors', errors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, truncate(v, 300)])) });
+      return;
+    }
+    await ack();
+    const requester = body.user.id;
+    const log = ctx.logger.child({ view: 'propose-suppression', findingId: meta.findingId, user: requester });
+    const tell = async (message: string) => {
+      try {
+        await client.chat.postEphemeral({ channel: meta.channel ?? ctx.channel.channel, user: requester, text: message });
+      } catch (err) {
+        log.warn({ err }, 'could not tell the requester');
+      }
+    };
+    try {
+      const finding = await ctx.findings.findById(meta.findingId, meta.region);
+      if (!finding)
+        return void (await tell(`:grey_question: Finding ${code(meta.findingId, 140)} is no longer in GuardDuty; nothing was proposed.`));
+      const criteria = chosenCriteria(finding, form.keys);
+      if (isPlanRefusal(criteria)) return void (await tell(`:information_source: ${mrkdwn(criteria.message, 800)} Nothing was proposed.`));
+      const planned = await ctx.service.planContainment(finding, SUPPRESS_SIMILAR, choiceData({ ...form, requester, nowMs: Date.now() }));
+      if (!planned.ok) return void (await tell(`:information_source: ${mrkdwn(planned.message, 800)} Nothing was proposed.`));
+      await proposeInThread(ctx, { finding, plan: planned.plan, requester, viewId: view.id, log });
+    } catch (err) {
+      log.warn({ err }, 'suppression not proposed');
+      await tell(`:warning: The suppression rule was not proposed: ${mrkdwn(describeError(err), 1000)}`);
+    }
+  };
+}
