@@ -36,13 +36,37 @@ function safeJson(v: string): unknown {
   }
 }
 
-function read(req: IncomingMessage): Promise<string> {
+function read(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** The file's bytes from an upload POST: the first file part of a multipart form (as the WebClient sends it), else the raw body. */
+async function uploadedBytes(raw: Buffer, type: string | undefined): Promise<Buffer> {
+  if (!type?.startsWith('multipart/form-data')) return raw;
+  const form = await new Request('http://stand-in/upload', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+  for (const [, value] of form) if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  return Buffer.alloc(0);
+}
+
+/** A file as the stand-in holds it through files.getUploadURLExternal → POST to its upload URL → files.completeUploadExternal. */
+export interface StandInUpload {
+  fileId: string;
+  filename: string;
+  /** The length declared to files.getUploadURLExternal. */
+  length: number;
+  altText?: string;
+  /** What was POSTed to the upload URL (undefined until then). */
+  bytes?: Buffer;
+  /** Set by files.completeUploadExternal. */
+  completed: boolean;
+  title?: string;
+  channelId?: string;
+  threadTs?: string;
 }
 
 /**
@@ -65,6 +89,9 @@ export class SlackStandIn {
   readonly messages = new Map<string, { ts: string; text?: unknown; blocks?: unknown; metadata?: unknown; thread_ts?: unknown }[]>();
   teamId = 'T0TEAM0001';
   botUserId = 'U0BOT00001';
+  /** Files by ID, in the order their upload URL was asked for. */
+  readonly uploads = new Map<string, StandInUpload>();
+  private fileCounter = 0;
 
   get apiUrl(): string {
     return `http://127.0.0.1:${this.port}/api/`;
@@ -77,7 +104,8 @@ export class SlackStandIn {
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       void (async () => {
-        const raw = await read(req);
+        const bytes = await read(req);
+        const raw = bytes.toString('utf8');
         const url = req.url ?? '';
         const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
@@ -86,6 +114,19 @@ export class SlackStandIn {
         if (url.startsWith('/respond/')) {
           this.responses.push({ path: url, body: parseBody(raw, req.headers['content-type']) });
           reply(200, { ok: true });
+          return;
+        }
+        if (url.startsWith('/upload/')) {
+          // Like files.slack.com: the bytes for a file ID handed out by files.getUploadURLExternal, answered in text.
+          const upload = this.uploads.get(decodeURIComponent(url.slice('/upload/'.length).split('?')[0] ?? ''));
+          if (!upload || upload.completed) {
+            res.writeHead(404, { 'content-type': 'text/plain' });
+            res.end('not found');
+            return;
+          }
+          upload.bytes = await uploadedBytes(bytes, req.headers['content-type']);
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end(`OK - ${upload.bytes.length}`);
           return;
         }
         const method = url.replace(/^\/api\//, '').split('?')[0] ?? '';
@@ -162,8 +203,54 @@ export class SlackStandIn {
         };
       case 'views.open':
         return { ok: true, view: { id: 'V0VIEW0001' } };
-      case 'views.publish':
+      case 'views.publish': {
+        // As Slack does: an image block may show only a file whose upload was completed.
+        const blocks = ((body.view as { blocks?: unknown[] } | undefined)?.blocks ?? []) as {
+          type?: string;
+          slack_file?: { id?: string };
+        }[];
+        const bad = blocks.findIndex((b) => b.type === 'image' && b.slack_file && !this.uploads.get(String(b.slack_file.id))?.completed);
+        if (bad !== -1)
+          return { ok: false, error: 'invalid_blocks', errors: [`invalid slack file [json-pointer:/blocks/${bad}/slack_file]`] };
         return { ok: true, view: { id: `V0HOME${String(body.user_id)}`, type: 'home' } };
+      }
+      case 'files.getUploadURLExternal': {
+        const length = Number(body.length);
+        const filename = body.filename;
+        if (typeof filename !== 'string' || !filename || !Number.isSafeInteger(length) || length <= 0) {
+          return { ok: false, error: 'invalid_arguments' };
+        }
+        this.fileCounter++;
+        const fileId = `F0CHART${String(this.fileCounter).padStart(4, '0')}`;
+        this.uploads.set(fileId, {
+          fileId,
+          filename,
+          length,
+          ...(typeof body.alt_text === 'string' ? { altText: body.alt_text } : {}),
+          completed: false,
+        });
+        return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${fileId}`, file_id: fileId };
+      }
+      case 'files.completeUploadExternal': {
+        const files = Array.isArray(body.files) ? (body.files as { id?: unknown; title?: unknown }[]) : [];
+        const uploads = files.map((f) => this.uploads.get(String(f.id)));
+        if (files.length === 0 || uploads.some((u) => !u?.bytes)) return { ok: false, error: 'file_not_found' };
+        if (uploads.some((u) => u?.bytes?.length !== u?.length)) return { ok: false, error: 'file_size_mismatch' };
+        return {
+          ok: true,
+          files: uploads.map((u, i) => {
+            const upload = u as StandInUpload;
+            const title = files[i]?.title;
+            Object.assign(upload, {
+              completed: true,
+              ...(typeof title === 'string' ? { title } : {}),
+              ...(typeof body.channel_id === 'string' ? { channelId: body.channel_id } : {}),
+              ...(typeof body.thread_ts === 'string' ? { threadTs: body.thread_ts } : {}),
+            });
+            return { id: upload.fileId, name: upload.filename, title: upload.title ?? upload.filename, size: upload.length };
+          }),
+        };
+      }
       case 'conversations.history': {
         const oldest = Number(body.oldest ?? 0);
         const list = (this.messages.get(String(body.channel)) ?? []).filter((m) => !m.thread_ts && Number(m.ts) >= oldest);
@@ -183,6 +270,11 @@ export class SlackStandIn {
 
   threadReplies(channel: string, threadTs: string): { ts: string; text?: unknown; blocks?: unknown }[] {
     return (this.messages.get(channel) ?? []).filter((m) => m.thread_ts === threadTs);
+  }
+
+  /** Files whose upload was completed, oldest first. */
+  completedUploads(): StandInUpload[] {
+    return [...this.uploads.values()].filter((u) => u.completed);
   }
 
   callsTo(method: string): ApiCall[] {
