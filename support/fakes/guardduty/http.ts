@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Finding as SdkFinding } from '@aws-sdk/client-guardduty';
+import { FindingStatistics$, GetFilterResponse$, type Finding as SdkFinding } from '@aws-sdk/client-guardduty';
 import { LoopbackServer, readBody } from '../loopback-server';
 import { GuardDutyError, badRequest } from './errors';
 import { GuardDutyModel, type FindingsQuery, type GuardDutyOp } from './model';
+import { sdkFilter, sdkStatistics } from './sdk-shapes';
 import { toWire } from './wire';
 
 /*
@@ -17,6 +18,11 @@ import { toWire } from './wire';
  *   ArchiveFindings         POST /detector/{DetectorId}/findings/archive { findingIds } → {}
  *   UpdateFindingsFeedback  POST /detector/{DetectorId}/findings/feedback { findingIds, feedback, comments } → {}
  *   GetFindingsStatistics   POST /detector/{DetectorId}/findings/statistics { findingCriteria, groupBy, orderBy, maxResults, findingStatisticTypes } → { findingStatistics: { groupedByAccount: [{ accountId, lastGeneratedAt, totalFindings }], … } }
+ *   UnarchiveFindings       POST /detector/{DetectorId}/findings/unarchive { findingIds } → {}
+ *   CreateFilter            POST /detector/{DetectorId}/filter           { name, description, action, rank, findingCriteria, clientToken, tags } → { name }
+ *   ListFilters             GET  /detector/{DetectorId}/filter?maxResults=&nextToken= → { filterNames, nextToken }
+ *   GetFilter               GET  /detector/{DetectorId}/filter/{FilterName} → { name, description, action, rank, findingCriteria, tags, createdAt }
+ *   DeleteFilter            DELETE /detector/{DetectorId}/filter/{FilterName} → {}
  * Errors are answered the way GuardDuty answers them: 400, `x-amzn-errortype`, `{ message, __type }`.
  * The region of a call is read from the SigV4 credential scope, so one stand-in serves every region.
  */
@@ -25,7 +31,9 @@ export interface WireRequest {
   operation: GuardDutyOp;
   region: string;
   detectorId?: string;
-  /** The JSON body as sent (wire member names). */
+  /** GetFilter, DeleteFilter: the name in the path. */
+  filterName?: string;
+  /** The JSON body as sent (wire member names); for ListDetectors and ListFilters, the query parameters. */
   body: Record<string, unknown>;
   at: number;
 }
@@ -36,22 +44,40 @@ function regionOf(req: IncomingMessage): string {
   return /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/guardduty\//.exec(auth)?.[1] ?? 'us-east-1';
 }
 
-function route(method: string, path: string): { operation: GuardDutyOp; detectorId?: string } | undefined {
+const FINDINGS_OPERATIONS: Record<string, GuardDutyOp> = {
+  '': 'ListFindings',
+  get: 'GetFindings',
+  archive: 'ArchiveFindings',
+  unarchive: 'UnarchiveFindings',
+  feedback: 'UpdateFindingsFeedback',
+  statistics: 'GetFindingsStatistics',
+};
+
+interface Route {
+  operation: GuardDutyOp;
+  detectorId?: string;
+  filterName?: string;
+}
+
+function route(method: string, path: string): Route | undefined {
   if (method === 'GET' && path === '/detector') return { operation: 'ListDetectors' };
-  const m = /^\/detector\/([^/]+)\/findings(?:\/(get|archive|feedback|statistics))?$/.exec(path);
-  if (method !== 'POST' || !m) return undefined;
-  const detectorId = decodeURIComponent(m[1] ?? '');
-  const operation: GuardDutyOp =
-    m[2] === 'get'
-      ? 'GetFindings'
-      : m[2] === 'archive'
-        ? 'ArchiveFindings'
-        : m[2] === 'feedback'
-          ? 'UpdateFindingsFeedback'
-          : m[2] === 'statistics'
-            ? 'GetFindingsStatistics'
-            : 'ListFindings';
-  return { operation, detectorId };
+  const findings = /^\/detector\/([^/]+)\/findings(?:\/([a-z]+))?$/.exec(path);
+  if (findings) {
+    const operation = FINDINGS_OPERATIONS[findings[2] ?? ''];
+    return method === 'POST' && operation ? { operation, detectorId: decodeURIComponent(findings[1] ?? '') } : undefined;
+  }
+  const filter = /^\/detector\/([^/]+)\/filter(?:\/([^/]+))?$/.exec(path);
+  if (!filter) return undefined;
+  const detectorId = decodeURIComponent(filter[1] ?? '');
+  if (filter[2] === undefined) {
+    if (method === 'POST') return { operation: 'CreateFilter', detectorId };
+    if (method === 'GET') return { operation: 'ListFilters', detectorId };
+    return undefined;
+  }
+  const filterName = decodeURIComponent(filter[2]);
+  if (method === 'GET') return { operation: 'GetFilter', detectorId, filterName };
+  if (method === 'DELETE') return { operation: 'DeleteFilter', detectorId, filterName };
+  return undefined;
 }
 
 /** GuardDuty over HTTP on 127.0.0.1: the model, plus the requests as they came. */
@@ -106,12 +132,12 @@ export class GuardDutyHttpStandIn extends GuardDutyModel {
           throw badRequest('The request body is not valid JSON');
         }
       }
-      if (found.operation === 'ListDetectors') {
+      if (found.operation === 'ListDetectors' || found.operation === 'ListFilters') {
         for (const [k, v] of url.searchParams) body[k] = k === 'maxResults' ? Number(v) : v;
       }
       const region = regionOf(req);
-      this.requests.push({ operation: found.operation, region, detectorId: found.detectorId, body, at: Date.now() });
-      reply(200, await this.call(found.operation, () => this.answer(found.operation, region, found.detectorId, body)));
+      this.requests.push({ ...found, region, body, at: Date.now() });
+      reply(200, await this.call(found.operation, () => this.answer(found, region, body)));
     } catch (err) {
       const e =
         err instanceof GuardDutyError
@@ -121,34 +147,30 @@ export class GuardDutyHttpStandIn extends GuardDutyModel {
     }
   }
 
-  private answer(
-    operation: GuardDutyOp,
-    region: string,
-    detectorId: string | undefined,
-    body: Record<string, unknown>,
-  ): Record<string, unknown> {
+  private answer({ operation, detectorId, filterName }: Route, region: string, body: Record<string, unknown>): Record<string, unknown> {
+    const criteria = body.findingCriteria as Pick<FindingsQuery, 'criterion'> | undefined;
     switch (operation) {
       case 'ListDetectors':
         return { detectorIds: this.listDetectors(region) };
-      case 'ListFindings': {
-        const criteria = body.findingCriteria as Pick<FindingsQuery, 'criterion'> | undefined;
+      case 'ListFindings':
         return this.listFindings(region, detectorId, {
           criterion: criteria?.criterion,
           sortCriteria: body.sortCriteria,
           maxResults: body.maxResults,
           nextToken: body.nextToken,
         });
-      }
       case 'GetFindings':
         return { findings: this.getFindings(region, detectorId, body.findingIds, body.sortCriteria).map((f: SdkFinding) => toWire(f)) };
       case 'ArchiveFindings':
         this.archive(region, detectorId, body.findingIds);
         return {};
+      case 'UnarchiveFindings':
+        this.unarchive(region, detectorId, body.findingIds);
+        return {};
       case 'UpdateFindingsFeedback':
         this.recordFeedback(region, detectorId, body.findingIds, body.feedback, body.comments);
         return {};
       case 'GetFindingsStatistics': {
-        const criteria = body.findingCriteria as Pick<FindingsQuery, 'criterion'> | undefined;
         const stats = this.findingsStatistics(region, detectorId, {
           criterion: criteria?.criterion,
           findingStatisticTypes: body.findingStatisticTypes,
@@ -156,32 +178,25 @@ export class GuardDutyHttpStandIn extends GuardDutyModel {
           orderBy: body.orderBy,
           maxResults: body.maxResults,
         });
-        // Timestamps in GuardDuty's REST-JSON bodies are epoch seconds.
-        const seconds = (ms: number) => ms / 1000;
-        return {
-          findingStatistics: {
-            ...(stats.countBySeverity ? { countBySeverity: stats.countBySeverity } : {}),
-            ...(stats.groupedByAccount
-              ? {
-                  groupedByAccount: stats.groupedByAccount.map((g) => ({
-                    accountId: g.accountId,
-                    lastGeneratedAt: seconds(g.lastGeneratedAtMs),
-                    totalFindings: g.totalFindings,
-                  })),
-                }
-              : {}),
-            ...(stats.groupedBySeverity
-              ? {
-                  groupedBySeverity: stats.groupedBySeverity.map((g) => ({
-                    severity: g.severity,
-                    lastGeneratedAt: seconds(g.lastGeneratedAtMs),
-                    totalFindings: g.totalFindings,
-                  })),
-                }
-              : {}),
-          },
-        };
+        return { findingStatistics: toWire(sdkStatistics(stats), FindingStatistics$) };
       }
+      case 'CreateFilter':
+        return this.createFilter(region, detectorId, {
+          name: body.name,
+          description: body.description,
+          action: body.action,
+          rank: body.rank,
+          criterion: criteria === undefined || criteria === null ? undefined : criteria.criterion,
+          clientToken: body.clientToken,
+          tags: body.tags,
+        });
+      case 'GetFilter':
+        return toWire(sdkFilter(this.getFilter(region, detectorId, filterName)), GetFilterResponse$) as Record<string, unknown>;
+      case 'DeleteFilter':
+        this.deleteFilter(region, detectorId, filterName);
+        return {};
+      case 'ListFilters':
+        return this.listFilters(region, detectorId, { maxResults: body.maxResults, nextToken: body.nextToken });
     }
   }
 }

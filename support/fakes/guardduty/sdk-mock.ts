@@ -1,32 +1,38 @@
 import {
   ArchiveFindingsCommand,
+  CreateFilterCommand,
+  DeleteFilterCommand,
+  GetFilterCommand,
   GetFindingsCommand,
   GetFindingsStatisticsCommand,
   GuardDutyClient,
   GuardDutyServiceException,
   ListDetectorsCommand,
+  ListFiltersCommand,
   ListFindingsCommand,
+  UnarchiveFindingsCommand,
   UpdateFindingsFeedbackCommand,
   type ArchiveFindingsCommandInput,
-  type Condition,
+  type CreateFilterCommandInput,
+  type DeleteFilterCommandInput,
+  type FindingCriteria,
+  type GetFilterCommandInput,
   type GetFindingsCommandInput,
   type GetFindingsStatisticsCommandInput,
+  type ListFiltersCommandInput,
   type ListFindingsCommandInput,
   type SortCriteria,
+  type UnarchiveFindingsCommandInput,
   type UpdateFindingsFeedbackCommandInput,
 } from '@aws-sdk/client-guardduty';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { WireCondition } from './criteria';
 import { GuardDutyError } from './errors';
 import { GuardDutyModel, type GuardDutyOp } from './model';
+import { sdkFilter, sdkStatistics, wireCondition } from './sdk-shapes';
 
-/** An SDK Condition (`Equals`, `GreaterThanOrEqual`, …) in the JSON form the model matches (`equals`, …). */
-function wireCondition(c: Condition): WireCondition {
-  return Object.fromEntries(
-    Object.entries(c)
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v]),
-  );
+function wireCriterion(criteria: FindingCriteria | undefined): Record<string, WireCondition> | undefined {
+  return criteria?.Criterion && Object.fromEntries(Object.entries(criteria.Criterion).map(([name, c]) => [name, wireCondition(c)]));
 }
 
 function wireSort(s: SortCriteria | undefined): unknown {
@@ -50,11 +56,8 @@ export class FakeGuardDuty extends GuardDutyModel {
       );
     this.mock.on(ListFindingsCommand).callsFake((input: ListFindingsCommandInput, getClient: () => GuardDutyClient) =>
       this.send(getClient, 'ListFindings', (region) => {
-        const criterion = Object.fromEntries(
-          Object.entries(input.FindingCriteria?.Criterion ?? {}).map(([name, c]) => [name, wireCondition(c)]),
-        );
         const page = this.listFindings(region, input.DetectorId, {
-          criterion,
+          criterion: wireCriterion(input.FindingCriteria),
           sortCriteria: wireSort(input.SortCriteria),
           maxResults: input.MaxResults,
           nextToken: input.NextToken,
@@ -69,39 +72,14 @@ export class FakeGuardDuty extends GuardDutyModel {
     );
     this.mock.on(GetFindingsStatisticsCommand).callsFake((input: GetFindingsStatisticsCommandInput, getClient: () => GuardDutyClient) =>
       this.send(getClient, 'GetFindingsStatistics', (region) => {
-        const criterion = Object.fromEntries(
-          Object.entries(input.FindingCriteria?.Criterion ?? {}).map(([name, c]) => [name, wireCondition(c)]),
-        );
         const stats = this.findingsStatistics(region, input.DetectorId, {
-          criterion,
+          criterion: wireCriterion(input.FindingCriteria),
           findingStatisticTypes: input.FindingStatisticTypes,
           groupBy: input.GroupBy,
           orderBy: input.OrderBy,
           maxResults: input.MaxResults,
         });
-        return {
-          FindingStatistics: {
-            ...(stats.countBySeverity ? { CountBySeverity: stats.countBySeverity } : {}),
-            ...(stats.groupedByAccount
-              ? {
-                  GroupedByAccount: stats.groupedByAccount.map((g) => ({
-                    AccountId: g.accountId,
-                    LastGeneratedAt: new Date(g.lastGeneratedAtMs),
-                    TotalFindings: g.totalFindings,
-                  })),
-                }
-              : {}),
-            ...(stats.groupedBySeverity
-              ? {
-                  GroupedBySeverity: stats.groupedBySeverity.map((g) => ({
-                    Severity: g.severity,
-                    LastGeneratedAt: new Date(g.lastGeneratedAtMs),
-                    TotalFindings: g.totalFindings,
-                  })),
-                }
-              : {}),
-          },
-        };
+        return { FindingStatistics: sdkStatistics(stats) };
       }),
     );
     this.mock.on(ArchiveFindingsCommand).callsFake((input: ArchiveFindingsCommandInput, getClient: () => GuardDutyClient) =>
@@ -114,6 +92,43 @@ export class FakeGuardDuty extends GuardDutyModel {
       this.send(getClient, 'UpdateFindingsFeedback', (region) => {
         this.recordFeedback(region, input.DetectorId, input.FindingIds, input.Feedback, input.Comments);
         return {};
+      }),
+    );
+    this.mock.on(UnarchiveFindingsCommand).callsFake((input: UnarchiveFindingsCommandInput, getClient: () => GuardDutyClient) =>
+      this.send(getClient, 'UnarchiveFindings', (region) => {
+        this.unarchive(region, input.DetectorId, input.FindingIds);
+        return {};
+      }),
+    );
+    this.mock.on(CreateFilterCommand).callsFake((input: CreateFilterCommandInput, getClient: () => GuardDutyClient) =>
+      this.send(getClient, 'CreateFilter', (region) => {
+        const created = this.createFilter(region, input.DetectorId, {
+          name: input.Name,
+          description: input.Description,
+          action: input.Action,
+          rank: input.Rank,
+          criterion: wireCriterion(input.FindingCriteria),
+          clientToken: input.ClientToken,
+          tags: input.Tags,
+        });
+        return { Name: created.name };
+      }),
+    );
+    this.mock
+      .on(GetFilterCommand)
+      .callsFake((input: GetFilterCommandInput, getClient: () => GuardDutyClient) =>
+        this.send(getClient, 'GetFilter', (region) => sdkFilter(this.getFilter(region, input.DetectorId, input.FilterName))),
+      );
+    this.mock.on(DeleteFilterCommand).callsFake((input: DeleteFilterCommandInput, getClient: () => GuardDutyClient) =>
+      this.send(getClient, 'DeleteFilter', (region) => {
+        this.deleteFilter(region, input.DetectorId, input.FilterName);
+        return {};
+      }),
+    );
+    this.mock.on(ListFiltersCommand).callsFake((input: ListFiltersCommandInput, getClient: () => GuardDutyClient) =>
+      this.send(getClient, 'ListFilters', (region) => {
+        const page = this.listFilters(region, input.DetectorId, { maxResults: input.MaxResults, nextToken: input.NextToken });
+        return { FilterNames: page.filterNames, NextToken: page.nextToken };
       }),
     );
   }
