@@ -1,0 +1,171 @@
+import type pino from 'pino';
+import { describeError } from '../domain/errors';
+import type { LeaseStore, StepExecutorFactory } from '../domain/ports';
+import type { Proposal } from '../domain/proposal';
+import { FILTER_STEP, SUPPRESS_SIMILAR, suppressionExpiry } from '../domain/remediation/containment/suppress-similar';
+import { TamperedError } from '../domain/remediation/seal';
+import { sameState, type StepPlan, type StepRunResult } from '../domain/remediation/steps';
+import { expiryDateS, type SuppressionEntry, type SuppressionStore } from '../domain/suppressions';
+import type { ThreadReplier } from './reminder-sweeper';
+
+/** The lease one replica holds to expire suppression rules. */
+export const SUPPRESSION_LEASE = 'suppressions';
+
+export interface SealedSuppressions {
+  /** The suppression fix's plan and result if it ran and carries the bot's seals; undefined if it never ran. */
+  sealedSuppression(
+    findingId: string,
+    proposalId: string,
+  ): Promise<{ proposal: Proposal; plan: StepPlan; result: StepRunResult } | undefined>;
+}
+
+export interface SuppressionExpirerOptions {
+  owner: string;
+  /** Between sweeps (default 5 min). */
+  sweepIntervalMs?: number;
+  /** Default 600 s. */
+  leaseSeconds?: number;
+  batch?: number;
+  now?: () => number;
+}
+
+export type ExpiryOutcome = 'deleted' | 'changed' | 'gone' | 'failed' | 'dropped' | 'not-due';
+
+/**
+ * Deletes each suppression rule the bot created when its expiry date comes. The rule is read from its sealed
+ * proposal (the index only says when to look): the filter is deleted only while it is exactly what the approved
+ * plan created; a rule changed since, or one the bot may not delete, gets one reply in the finding's thread instead.
+ * One replica sweeps (the `suppressions` lease); the conditional removal of the index entry makes each reply once.
+ */
+export class SuppressionExpirer {
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<unknown>;
+
+  constructor(
+    private readonly store: SuppressionStore & LeaseStore,
+    private readonly sealed: SealedSuppressions,
+    private readonly steps: StepExecutorFactory,
+    private readonly replier: ThreadReplier,
+    private readonly options: SuppressionExpirerOptions,
+    private readonly logger: pino.Logger,
+  ) {}
+
+  private nowS(): number {
+    return Math.floor((this.options.now?.() ?? Date.now()) / 1000);
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const run = () => {
+      this.sweeping = this.tick().catch((err: unknown) => this.logger.warn({ err }, 'suppression sweep failed; the next one tries again'));
+    };
+    this.timer = setInterval(run, this.options.sweepIntervalMs ?? 300_000);
+    this.timer.unref();
+    run();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sweeping;
+    await this.store.releaseLease(SUPPRESSION_LEASE, this.options.owner).catch(() => false);
+  }
+
+  /** One sweep if this replica holds (or takes) the lease; undefined otherwise. */
+  async tick(): Promise<Record<ExpiryOutcome, number> | undefined> {
+    if (!(await this.store.acquireLease(SUPPRESSION_LEASE, this.options.owner, this.options.leaseSeconds ?? 600, this.nowS())))
+      return undefined;
+    const stats: Record<ExpiryOutcome, number> = { deleted: 0, changed: 0, gone: 0, failed: 0, dropped: 0, 'not-due': 0 };
+    for (const entry of await this.store.dueSuppressions(this.nowS(), this.options.batch ?? 50)) {
+      try {
+        stats[await this.expire(entry)]++;
+      } catch (err) {
+        this.logger.warn(
+          { err, findingId: entry.findingId, proposalId: entry.proposalId },
+          'suppression rule not expired; the next sweep tries again',
+        );
+      }
+    }
+    return stats;
+  }
+
+  private async expire(entry: SuppressionEntry): Promise<ExpiryOutcome> {
+    const log = this.logger.child({ findingId: entry.findingId, proposalId: entry.proposalId, filter: entry.filterName });
+    let sealed: Awaited<ReturnType<SealedSuppressions['sealedSuppression']>>;
+    try {
+      sealed = await this.sealed.sealedSuppression(entry.findingId, entry.proposalId);
+    } catch (err) {
+      if (!(err instanceof TamperedError)) throw err;
+      // The record cannot be trusted, so neither can its thread: said in the log, and the rule is left alone.
+      log.error({ err: describeError(err) }, 'suppression record fails the seal; its rule is not deleted');
+      await this.store.removeSuppression(entry);
+      return 'dropped';
+    }
+    if (!sealed) {
+      await this.store.removeSuppression(entry);
+      return 'dropped';
+    }
+    const { proposal, plan, result } = sealed;
+    const rule = suppressionExpiry(plan);
+    const step = plan.steps.find((s) => s.action === FILTER_STEP);
+    const created = result.steps.some((r) => r.action === FILTER_STEP && r.outcome === 'changed');
+    if (!rule || !step || rule.filterName !== entry.filterName || !created) {
+      await this.store.removeSuppression(entry);
+      return 'dropped';
+    }
+    const dueS = expiryDateS(rule.expires);
+    if (dueS === undefined || dueS > this.nowS()) return 'not-due';
+
+    const executor = await this.steps.forPlaybook(SUPPRESS_SIMILAR, plan.accountId, plan.region);
+    const ctx = { proposalId: proposal.id, findingId: proposal.findingId, approvedAt: proposal.approvedAt ?? 0 };
+    const name = chatText(rule.filterName).slice(0, 80);
+    const live = await executor.read(step, ctx);
+    if (live === null) {
+      await this.store.removeSuppression(entry);
+      return 'gone';
+    }
+    if (!sameState(live, step.after)) {
+      if (await this.store.removeSuppression(entry))
+        await this.tell(
+          proposal,
+          `:warning: Suppression rule \`${name}\` expired on ${rule.expires}, but it was changed in GuardDuty since the bot created it, so the bot did not delete it. Look at it in the GuardDuty console (Suppression rules) and delete it if it is not wanted.`,
+        );
+      log.warn('expired suppression rule was changed outside the bot; not deleted');
+      return 'changed';
+    }
+    try {
+      await executor.write(step, null, ctx);
+    } catch (err) {
+      if (await this.store.removeSuppression(entry))
+        await this.tell(
+          proposal,
+          `:warning: Suppression rule \`${name}\` expired on ${rule.expires}, but the bot could not delete it: ${chatText(describeError(err)).slice(0, 400)}. Delete it in the GuardDuty console (Suppression rules).`,
+        );
+      log.warn({ err }, 'expired suppression rule not deleted');
+      return 'failed';
+    }
+    if (await this.store.removeSuppression(entry))
+      await this.tell(
+        proposal,
+        `:hourglass: Suppression rule \`${name}\` expired (${rule.expires}): the bot deleted it. New findings that match get cards again.`,
+      );
+    log.info('expired suppression rule deleted');
+    return 'deleted';
+  }
+
+  private async tell(proposal: Proposal, text: string): Promise<void> {
+    try {
+      await this.replier.replyInThread(proposal.channel, proposal.threadTs, {
+        text,
+        blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+      });
+    } catch (err) {
+      this.logger.warn({ err, findingId: proposal.findingId }, 'expiry not said in the thread');
+    }
+  }
+}
+
+/** Text for a chat message: what Slack would read as a link, mention or entity is escaped. */
+function chatText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
