@@ -17,6 +17,7 @@ import { variant } from '../../support/helpers/fixtures';
 import { RH, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
 import { click, interaction, slashCommand, type SignedResponse } from '../../support/helpers/signed-request';
 import { SlackStandIn } from '../../support/helpers/slack-stand-in';
+import { noGuardDutyCalls as noCalls } from '../../support/fakes/guardduty/model';
 
 const ENV = { GUARDDUTY_REGIONS: 'us-east-1,eu-west-1' };
 const CONFIGURED = ['us-east-1', 'eu-west-1'];
@@ -41,14 +42,7 @@ async function inBatches<T, R>(items: readonly T[], size: number, fn: (item: T, 
   return out;
 }
 
-const noGuardDutyCalls = {
-  ListDetectors: 0,
-  ListFindings: 0,
-  GetFindings: 0,
-  ArchiveFindings: 0,
-  UpdateFindingsFeedback: 0,
-  GetFindingsStatistics: 0,
-};
+const noGuardDutyCalls = noCalls();
 
 describe('regions are configuration (GUARDDUTY_REGIONS=us-east-1,eu-west-1)', () => {
   let slack: SlackStandIn;
