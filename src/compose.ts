@@ -11,7 +11,11 @@ import { OutboxDrainer, type OutboxDrainerOptions } from './feed/outbox-drainer'
 import { DigestPublisher } from './feed/digest';
 import { FeedPoller } from './feed/feed-poller';
 import { ReminderSweeper, type ReminderSweeperOptions } from './feed/reminder-sweeper';
-import { keepsReminders } from './domain/ports';
+import { keepsReminders, keepsStats } from './domain/ports';
+import { parseCron } from './domain/cron';
+import { WeeklySummary, type WeeklySummaryOptions } from './feed/weekly-summary';
+import { statsMessage } from './slack/blocks/stats';
+import { SlackSummaryPoster } from './slack/summary-poster';
 import { RemediationService } from './remediation/remediation-service';
 import { SlackApproverPolicy } from './slack/approver-policy';
 import { createApp, type AppOptions } from './slack/app';
@@ -54,6 +58,8 @@ export interface BotParts {
   outboxOptions?: Pick<OutboxDrainerOptions, 'idleCheckMs' | 'leaseSeconds'>;
   /** Reminder sweep timing and clock (tests move the clock instead of sleeping). */
   reminderOptions?: Pick<ReminderSweeperOptions, 'now' | 'sweepIntervalMs' | 'leaseSeconds' | 'postClaimSeconds'>;
+  /** Summary timing and clock (tests move the clock instead of sleeping). */
+  summaryOptions?: Pick<WeeklySummaryOptions, 'now' | 'tickMs' | 'leaseSeconds' | 'postClaimSeconds' | 'graceSeconds'>;
   work?: WorkQueue;
   actionLimit?: UserRateLimit;
   appOptions?: AppOptions;
@@ -70,6 +76,8 @@ export interface Bot {
   digest?: DigestPublisher;
   /** Sends the reminders about high and critical cards nobody took (one replica at a time). */
   reminders?: ReminderSweeper;
+  /** Posts the periodic summary (SUMMARY_CRON) in each routed channel (one replica at a time). */
+  summary?: WeeklySummary;
   remediation?: RemediationContext;
   /**
    * Starts the receiver (the HTTP server in HTTP mode); with `background` (the default) also the feed, the
@@ -92,6 +100,7 @@ export function composeBot(parts: BotParts): Bot {
   let outbox: OutboxDrainer | undefined;
   let digest: DigestPublisher | undefined;
   let reminders: ReminderSweeper | undefined;
+  let summary: WeeklySummary | undefined;
   if (store && feedChannel) {
     const cards = new SlackCardChannel(messenger);
     const publisher = new CardPublisher(
@@ -144,6 +153,22 @@ export function composeBot(parts: BotParts): Bot {
         logger.child({ component: 'reminders' }),
       );
     }
+    if (keepsStats(store) && config.summary.cron) {
+      summary = new WeeklySummary(
+        store,
+        store,
+        parts.findings,
+        new SlackSummaryPoster(parts.web, queue),
+        {
+          schedule: parseCron(config.summary.cron),
+          channels: [feedChannel, ...(config.feed.routes ?? []).map((r) => r.channel)],
+          owner,
+          render: (report, channelId) => statsMessage(report, { title: 'GuardDuty this week', channelId }),
+          ...parts.summaryOptions,
+        },
+        logger.child({ component: 'summary' }),
+      );
+    }
   } else if (!feedChannel) {
     logger.warn('FINDINGS_CHANNEL is not set: no finding cards are posted; /guardduty still answers');
   }
@@ -186,6 +211,7 @@ export function composeBot(parts: BotParts): Bot {
     ...(outbox ? { outbox } : {}),
     ...(digest ? { digest } : {}),
     ...(reminders ? { reminders } : {}),
+    ...(summary ? { summary } : {}),
     ...(remediation ? { remediation } : {}),
     async start(port, options = {}) {
       const started = await app.start(port);
@@ -194,6 +220,7 @@ export function composeBot(parts: BotParts): Bot {
         outbox?.start();
         digest?.start();
         reminders?.start();
+        summary?.start();
         if (remediation) {
           resumeStalledProposals(remediation).then(
             (n) => void (n > 0 && logger.info({ resumed: n }, 'resumed remediations interrupted by a stop')),
@@ -204,7 +231,7 @@ export function composeBot(parts: BotParts): Bot {
       return started;
     },
     async stop() {
-      await reminders?.stop();
+      await Promise.all([reminders?.stop(), summary?.stop()]);
       await Promise.allSettled([app.stop(), poller?.stop(), outbox?.stop(), digest?.stop()]);
       await queue.idle();
     },

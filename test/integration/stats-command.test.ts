@@ -1,0 +1,256 @@
+import { GetFindingsStatisticsCommand, ListFindingsCommand } from '@aws-sdk/client-guardduty';
+import type { CardRecord, CardStatsStore, PostedCard, SummaryClaim, SummaryStore } from '../../src/domain/ports';
+import { BAND_FLOOR, SEVERITY_BANDS, bandOf } from '../../src/domain/severity';
+import { formatDuration } from '../../src/domain/stats';
+import { DynamoStateStore } from '../../src/store/dynamo-state-store';
+import { StatsRepository } from '../../src/store/stats-repository';
+import { TableClient, storeDocumentClient } from '../../src/store/table-client';
+import type { Finding as SdkFinding } from '@aws-sdk/client-guardduty';
+import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
+import { startBot, type Bot } from '../../support/helpers/bot-harness';
+import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
+import { variant } from '../../support/helpers/fixtures';
+import { slashCommand } from '../../support/helpers/signed-request';
+import { SlackStandIn } from '../../support/helpers/slack-stand-in';
+
+/*
+ * `/guardduty stats` through signed slash commands to the real Bolt receiver: GuardDuty's numbers from the stand-in
+ * (GetFindingsStatistics), the cards' times from records written through the real repositories on dynalite.
+ * Every expected number is worked out here from the seeded data.
+ */
+
+/** The state store with the numbers' records (what DynamoStateStore delegates to StatsRepository). */
+class StatsStateStore extends DynamoStateStore implements CardStatsStore, SummaryStore {
+  private readonly stats: StatsRepository;
+  constructor(dynamo: TestDynamo) {
+    super(dynamo.client, dynamo.tableName);
+    this.stats = new StatsRepository(new TableClient(storeDocumentClient(dynamo.client), dynamo.tableName));
+  }
+  postedCards(fromS: number, toS: number, options?: { channel?: string; limit?: number }) {
+    return this.stats.postedCards(fromS, toS, options);
+  }
+  claimSummary(channel: string, slotS: number, by: string, untilS: number, nowS: number): Promise<SummaryClaim | undefined> {
+    return this.stats.claimSummary(channel, slotS, by, untilS, nowS);
+  }
+  finishSummary(channel: string, slotS: number, by: string, outcome: { posted: string } | { empty: true }) {
+    return this.stats.finishSummary(channel, slotS, by, outcome);
+  }
+}
+
+const CHANNEL = 'C0FINDINGS1';
+const A = '111111111111';
+const B = '222222222222';
+const H = 3_600_000;
+const D = 24 * H;
+const NOW = Date.now();
+const iso = (agoMs: number) => new Date(NOW - agoMs).toISOString();
+let n = 0;
+const gid = () => `57a7${String(++n).padStart(28, '0')}`;
+
+function finding(fixture: string, severity: number, accountId: string, agoMs: number, extra: { region?: string; archived?: boolean } = {}) {
+  return variant(fixture, { id: gid(), severity, accountId, updatedAt: iso(agoMs), ...extra });
+}
+
+const SSH = 'unauthorizedaccess-ec2-sshbruteforce';
+const PROBE = 'recon-ec2-portprobe-ssh';
+const S3 = 'policy-s3-bucketblockpublicaccessdisabled';
+
+const hostile = finding(PROBE, 5.5, B, 4 * D);
+hostile.Type = 'Recon:EC2/<!here>&<@U0EVIL001>';
+
+/** GuardDuty's findings: updated at known times, two regions, every band, one archived, two older than 7 days. */
+const FINDINGS: SdkFinding[] = [
+  finding(SSH, 9.5, A, 2 * H),
+  finding(SSH, 8, A, 30 * H),
+  finding(PROBE, 7.5, B, 3 * D),
+  finding(PROBE, 5, B, 5 * D),
+  finding(S3, 2, A, 6 * D),
+  finding(SSH, 8.5, A, 6 * D, { archived: true }),
+  hostile,
+  finding(SSH, 8, A, 10 * D),
+  finding(PROBE, 3, B, 20 * D),
+  finding('attacksequence-iam-compromisedcredentials', 9.2, B, 26 * H, { region: 'us-west-2' }),
+  finding(PROBE, 5, A, 40 * H, { region: 'us-west-2' }),
+];
+
+interface SeedCard {
+  id: string;
+  severity: number;
+  postedAgoMs: number;
+  /** After the post. */
+  takenAfterMs?: number;
+  resolvedAfterMs?: number;
+}
+
+/** Cards the bot posted, taken and resolved at known times (two are GuardDuty findings above, so they count as owned). */
+const CARDS: SeedCard[] = [
+  { id: FINDINGS[2]?.Id ?? '', severity: 7.5, postedAgoMs: 6 * D, takenAfterMs: 10 * 60_000, resolvedAfterMs: 3 * H },
+  { id: 'card000000000000000000000000002', severity: 5, postedAgoMs: 5 * D, takenAfterMs: 45 * 60_000 },
+  { id: 'card000000000000000000000000003', severity: 8, postedAgoMs: 3 * D, takenAfterMs: 2 * H, resolvedAfterMs: D },
+  { id: 'card000000000000000000000000004', severity: 8, postedAgoMs: 20 * H },
+  { id: FINDINGS[0]?.Id ?? '', severity: 9.5, postedAgoMs: 2 * H, takenAfterMs: 5 * 60_000 },
+  { id: 'card000000000000000000000000006', severity: 9, postedAgoMs: 8 * D, takenAfterMs: 60_000 },
+  { id: 'card000000000000000000000000007', severity: 9, postedAgoMs: 12 * H, takenAfterMs: 20 * 60_000, resolvedAfterMs: 20 * 60_000 },
+];
+
+const PERIODS = { '24h': D, '7d': 7 * D, '30d': 30 * D } as const;
+
+function rank(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(p * sorted.length) - 1] as number;
+}
+
+function expected(period: keyof typeof PERIODS) {
+  const since = NOW - PERIODS[period];
+  const inPeriod = FINDINGS.filter((f) => Date.parse(f.UpdatedAt ?? '') >= since);
+  const bands = Object.fromEntries(SEVERITY_BANDS.map((b) => [b, inPeriod.filter((f) => bandOf(f.Severity ?? 0) === b).length]));
+  const tally = (key: (f: SdkFinding) => string) => {
+    const m = new Map<string, number>();
+    for (const f of inPeriod) m.set(key(f), (m.get(key(f)) ?? 0) + 1);
+    return m;
+  };
+  const cards = CARDS.filter((c) => c.postedAgoMs <= PERIODS[period]);
+  const own = cards.flatMap((c) => (c.takenAfterMs === undefined ? [] : [c.takenAfterMs / 1000]));
+  const resolve = cards.flatMap((c) => (c.resolvedAfterMs === undefined ? [] : [c.resolvedAfterMs / 1000]));
+  const owned = new Set(CARDS.filter((c) => c.takenAfterMs !== undefined).map((c) => c.id));
+  const openUnowned = FINDINGS.filter((f) => (f.Severity ?? 0) >= BAND_FLOOR.high && !f.Service?.Archived && !owned.has(f.Id ?? '')).length;
+  return {
+    total: inPeriod.length,
+    bands,
+    accounts: tally((f) => f.AccountId ?? ''),
+    types: tally((f) => f.Type ?? ''),
+    posted: cards.length,
+    own,
+    resolve,
+    openUnowned,
+  };
+}
+
+describe('/guardduty stats over signed HTTP, GuardDuty stand-in and dynalite', () => {
+  let slack: SlackStandIn;
+  let gd: FakeGuardDuty;
+  let dynamo: TestDynamo;
+  let store: StatsStateStore;
+  let bot: Bot;
+
+  beforeAll(async () => {
+    slack = await new SlackStandIn().start();
+    dynamo = await startTestDynamo();
+    store = new StatsStateStore(dynamo);
+    for (const c of CARDS) {
+      const postedS = Math.floor((NOW - c.postedAgoMs) / 1000);
+      const record: Omit<CardRecord, 'claimOwner' | 'claimExpiresAt' | 'claimedAt'> = {
+        findingId: c.id,
+        region: 'us-east-1',
+        accountId: A,
+        state: 'claimed',
+        severity: c.severity,
+        updatedAtMs: NOW - c.postedAgoMs,
+        count: 1,
+        archived: false,
+      };
+      const seen = { severity: c.severity, updatedAtMs: NOW - c.postedAgoMs, count: 1, archived: false };
+      expect(await store.claimCard(record, 'seed', 60, postedS)).toBe(true);
+      expect(await store.markPosted(c.id, 'seed', CHANNEL, `${postedS}.000100`, seen)).toBe(true);
+      if (c.takenAfterMs !== undefined) {
+        const taken = await store.takeFinding(c.id, 'U0ALICE001', postedS + c.takenAfterMs / 1000);
+        expect(taken.ok).toBe(true);
+        // A reassign later does not move the time to own.
+        expect((await store.reassignFinding(c.id, 'U0ALICE001', 'U0BOB00001', postedS + c.takenAfterMs / 1000 + 60)).ok).toBe(true);
+        if (c.resolvedAfterMs !== undefined) {
+          const version = (await store.getCard(c.id))?.triageVersion ?? 0;
+          const resolved = await store.resolveFinding(
+            c.id,
+            'U0BOB00001',
+            'fixed',
+            undefined,
+            version,
+            false,
+            postedS + c.resolvedAfterMs / 1000,
+          );
+          expect(resolved.ok).toBe(true);
+        }
+      }
+    }
+  });
+  afterAll(async () => {
+    await slack.close();
+    await dynamo.stop();
+  });
+  beforeEach(async () => {
+    slack.responses.length = 0;
+    gd = new FakeGuardDuty();
+    gd.put(...FINDINGS);
+    bot = await startBot(slack, { FINDINGS_CHANNEL: CHANNEL, SUMMARY_CRON: 'off' }, { store });
+  });
+  afterEach(async () => {
+    await bot.stop();
+    gd.restore();
+  });
+
+  async function stats(text: string): Promise<{ ack: string; reply: string; blocks: { type: string }[] }> {
+    const res = await slashCommand(bot.events, { text, responseUrl: slack.responseUrl(text.replace(/\W+/g, '-')) });
+    expect(res.status).toBe(200);
+    const reply = await slack.waitFor(() => slack.responses[0], 10_000, 'stats reply');
+    expect(reply.body.response_type).toBe('ephemeral');
+    const blocks = reply.body.blocks as { type: string }[];
+    return { ack: res.body, reply: JSON.stringify(blocks), blocks };
+  }
+
+  it.each(['7d', '24h', '30d'] as const)('`stats %s` equals the seeded data', async (period) => {
+    const { reply, blocks, ack } = await stats(`stats ${period}`);
+    expect(ack).toBe('');
+    const want = expected(period);
+    expect(blocks.length).toBeLessThanOrEqual(50);
+    expect(reply).toContain(`*${want.total} finding${want.total === 1 ? '' : 's'}* updated`);
+    for (const band of SEVERITY_BANDS) expect(reply).toContain(`${band[0]?.toUpperCase()}${band.slice(1)} *${want.bands[band]}*`);
+    for (const [account, count] of want.accounts) expect(reply).toContain(`\`${account}\` ${count}`);
+    for (const [type, count] of [...want.types].filter(([t]) => !t.includes('<'))) expect(reply).toContain(`\`${type}\` ${count}`);
+    expect(reply).toContain(`*Cards posted*: *${want.posted}* · taken ${want.own.length} · resolved ${want.resolve.length}`);
+    if (want.own.length > 0)
+      expect(reply).toContain(
+        `median *${formatDuration(rank(want.own, 0.5))}*, p90 *${formatDuration(rank(want.own, 0.9))}* (${want.own.length} card`,
+      );
+    if (want.resolve.length > 0)
+      expect(reply).toContain(
+        `Time to resolve (card → Resolve): median *${formatDuration(rank(want.resolve, 0.5))}*, p90 *${formatDuration(rank(want.resolve, 0.9))}*`,
+      );
+    expect(reply).toContain(`*Open high/critical findings nobody owns*: *${want.openUnowned}*`);
+    // Counted by GuardDuty (4 bands by day, by account, by type, in each of the 2 regions), never every finding listed.
+    expect(gd.mock.commandCalls(GetFindingsStatisticsCommand)).toHaveLength(2 * 6);
+    expect(gd.mock.commandCalls(ListFindingsCommand).every((c) => c.args[0].input.FindingCriteria?.Criterion?.severity)).toBe(true);
+  });
+
+  it('the 7 days differ from the 30 days where the seeded data does (a test of the numbers, not of the layout)', () => {
+    expect(expected('7d').total).not.toBe(expected('30d').total);
+    expect(expected('7d').posted).not.toBe(expected('24h').posted);
+  });
+
+  it('a finding type cannot mention anyone: it is escaped', async () => {
+    const { reply } = await stats('stats');
+    expect(reply).toContain('Recon:EC2/&lt;!here&gt;&amp;&lt;@U0EVIL001&gt;');
+    expect(reply).not.toContain('<!here>');
+    expect(reply).not.toContain('<@U0EVIL001>');
+  });
+
+  it.each(['stats 2w', 'stats 7d extra'])('`%s` gets a clear message in the ack, and no GuardDuty call', async (text) => {
+    const res = await slashCommand(bot.events, { text, responseUrl: slack.responseUrl('bad') });
+    expect(res.status).toBe(200);
+    expect(res.json?.response_type).toBe('ephemeral');
+    expect(String(res.json?.text)).toContain('Give 24h, 7d or 30d');
+    expect(gd.mock.commandCalls(GetFindingsStatisticsCommand)).toHaveLength(0);
+  });
+
+  it('the posting index lists the cards posted in the period, in the channel asked for; a reassign does not move the first owned time', async () => {
+    const fromS = Math.floor((NOW - 7 * D) / 1000);
+    const { cards } = await store.postedCards(fromS, Math.floor(NOW / 1000) + 1);
+    const posted: PostedCard | undefined = cards.find((c) => c.findingId === CARDS[2]?.id);
+    expect(posted?.firstOwnedS).toBe(Math.floor((NOW - 3 * D) / 1000) + 2 * 3600);
+    expect(cards.map((c) => c.findingId).sort()).toEqual(
+      CARDS.filter((c) => c.postedAgoMs <= 7 * D)
+        .map((c) => c.id)
+        .sort(),
+    );
+    expect((await store.postedCards(fromS, Math.floor(NOW / 1000) + 1, { channel: 'C0ELSEWHERE' })).cards).toEqual([]);
+  });
+});
