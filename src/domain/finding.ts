@@ -112,6 +112,74 @@ export interface AttackSequence {
   indicators: SequenceIndicator[];
 }
 
+/** A finding's card thread linked from another card: an attack sequence it is a signal of, or a signal with a card of its own. */
+export interface SequenceLink {
+  findingId: string;
+  /** The linked card's permalink (its thread). */
+  url: string;
+  /** The linked finding's title as GuardDuty gave it (not escaped). */
+  title?: string;
+}
+
+/** That a signal finding is part of an attack sequence, with the sequence's thread (known whether or not the signal has a card). */
+export interface SequenceMembership {
+  sequenceId: string;
+  region: string;
+  /** The sequence's title as GuardDuty gave it (not escaped). */
+  title: string;
+  url: string;
+}
+
+/** Parts of a sequence not seen on its card before; `first` when its card had none recorded (nothing to announce). */
+export interface SequencePartsClaim {
+  added: string[];
+  first: boolean;
+}
+
+/** The well-formed links of a card record's link field (`partOfSequences`, `signalThreads`); anything else is left out. */
+export function readSequenceLinks(value: unknown): SequenceLink[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v: unknown) => {
+    if (typeof v !== 'object' || v === null) return [];
+    const { findingId, url, title } = v as Record<string, unknown>;
+    if (typeof findingId !== 'string' || typeof url !== 'string') return [];
+    return [{ findingId, url, ...(typeof title === 'string' ? { title } : {}) }];
+  });
+}
+
+const FINDING_ID = /^[A-Za-z0-9]{8,128}$/;
+const FINDING_ARN = /^arn:[a-z-]+:guardduty:[a-z0-9-]*:\d*:detector\/[A-Za-z0-9]+\/finding\/([A-Za-z0-9]{8,128})$/;
+
+/**
+ * The ID of the GuardDuty finding a `FINDING` signal is: its Uid, given as the finding's ID or its ARN
+ * (`…:detector/<detector>/finding/<id>`); undefined for other signals and for a Uid that is neither.
+ */
+export function signalFindingId(signal: Pick<SequenceSignal, 'type' | 'uid'>): string | undefined {
+  if (signal.type !== 'FINDING' || !signal.uid) return undefined;
+  const uid = signal.uid.trim();
+  if (FINDING_ID.test(uid)) return uid;
+  return FINDING_ARN.exec(uid)?.[1];
+}
+
+/** The GuardDuty findings among a sequence's signals, each once, in the order given. */
+export function signalFindingIds(sequence: Pick<AttackSequence, 'signals'>): string[] {
+  return [...new Set(sequence.signals.flatMap((s) => signalFindingId(s) ?? []))];
+}
+
+/** A signal's key among a sequence's parts: its Uid, else its name and first sighting. */
+export function signalKey(signal: Pick<SequenceSignal, 'uid' | 'name' | 'firstSeen'>): string {
+  return `signal:${signal.uid ?? `${signal.name}@${signal.firstSeen ?? ''}`}`;
+}
+
+/** The parts of a sequence whose arrival is news: its signals, actors and resources, each by a key of its own. */
+export function sequenceParts(sequence: Pick<AttackSequence, 'signals' | 'actors' | 'resources'>): string[] {
+  return [
+    ...sequence.signals.map(signalKey),
+    ...sequence.actors.map((a) => `actor:${a.id}`),
+    ...sequence.resources.map((r) => `resource:${r.uid}`),
+  ];
+}
+
 /** A container (Kubernetes workload, ECS task or the finding's `resource.containerDetails`). */
 export interface ContainerSummary {
   name?: string;

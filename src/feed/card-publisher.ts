@@ -1,7 +1,7 @@
 import type pino from 'pino';
-import type { Finding } from '../domain/finding';
-import { resourceName, updatedAtMs } from '../domain/finding';
-import type { CardChannel, CardRecord, ChatMessage, Observation, StateStore } from '../domain/ports';
+import type { AttackSequence, Finding, SequenceLink, SequenceMembership, SequencePartsClaim } from '../domain/finding';
+import { readSequenceLinks, resourceName, sequenceParts, signalFindingIds, updatedAtMs } from '../domain/finding';
+import type { CardChannel, CardRecord, ChatMessage, FindingsSource, Observation, StateStore } from '../domain/ports';
 import { keepsReminders } from '../domain/ports';
 import { firstReminderDue, wantsReminders, type ReminderRules } from '../domain/reminders';
 import { routeFinding, type RouteRule } from '../domain/routing';
@@ -22,6 +22,45 @@ export interface PublisherOptions {
   claimSeconds: number;
   /** With these, a high or critical card is put in the reminder index when its post is claimed (reminder-sweeper.ts). */
   reminders?: ReminderRules;
+  /** With these and a store that keeps sequence links, attack sequences' cards and their signals' cards link to each other. */
+  sequences?: SequenceOptions;
+}
+
+/** What linking attack sequences needs from the chat and from GuardDuty (compose.ts wires them). */
+export interface SequenceOptions {
+  /** A card's permalink: the link to its thread. */
+  permalink: (channel: string, ts: string) => Promise<string | undefined>;
+  /** Where linked cards' findings are read to redraw them at once. */
+  findings: Pick<FindingsSource, 'get'>;
+  /** The thread reply naming what a sequence gained (parts as `sequenceParts` keys them); undefined when nothing to say. */
+  growthMessage: (sequence: AttackSequence, added: readonly string[]) => ChatMessage | undefined;
+}
+
+/**
+ * Links between an attack sequence's card and its signals' cards (store/sequence-link-repository.ts): memberships
+ * kept per signal, and on each card record the threads it links to (`partOfSequences`, `signalThreads`).
+ */
+export interface SequenceLinkStore {
+  recordSequenceLinks(sequence: SequenceMembership, signalIds: readonly string[]): Promise<void>;
+  sequencesOfSignal(findingId: string): Promise<SequenceMembership[]>;
+  /** The record after adding the links; undefined when there is no posted card or nothing changed. */
+  mergeCardLinks(
+    findingId: string,
+    field: 'partOfSequences' | 'signalThreads',
+    links: readonly SequenceLink[],
+  ): Promise<CardRecord | undefined>;
+  /** The sequence's parts its card had not seen, claimed by one writer only; undefined when not ours or no posted card. */
+  claimSequenceParts(findingId: string, parts: readonly string[]): Promise<SequencePartsClaim | undefined>;
+}
+
+export function keepsSequenceLinks<T extends object>(store: T): store is T & SequenceLinkStore {
+  const s = store as Partial<SequenceLinkStore>;
+  return (
+    typeof s.recordSequenceLinks === 'function' &&
+    typeof s.sequencesOfSignal === 'function' &&
+    typeof s.mergeCardLinks === 'function' &&
+    typeof s.claimSequenceParts === 'function'
+  );
 }
 
 /** `queued`: recorded in its channel's outbox, posted by the outbox drainer (see outbox-drainer.ts). */
@@ -98,6 +137,7 @@ export class CardPublisher {
     if (!(await this.store.recordActivity(finding.id, seen))) return { outcome: 'unchanged' };
     // A card that became high or critical from here on gets reminders too, counted from now.
     if (wantsReminders(seen.severity) && !wantsReminders(known.severity)) await this.scheduleReminders(finding);
+    if (finding.sequence) await this.sequenceUpdated(finding, known);
     if (
       (seen.count > known.count || seen.updatedAtMs > known.updatedAtMs) &&
       (await this.store.claimThreadReply(finding.id, nowS(), THREAD_REPLY_INTERVAL_S))
@@ -182,7 +222,7 @@ export class CardPublisher {
             nowS(),
           ),
         );
-        if (posted) return posted;
+        if (posted) return this.linked(finding, posted);
         continue;
       }
       if (record.state === 'posted') return record;
@@ -190,7 +230,7 @@ export class CardPublisher {
         const posted = await this.postUnder(finding, () =>
           this.store.takeOverClaim(finding.id, this.options.owner, this.options.claimSeconds, nowS(), 'digest'),
         );
-        if (posted) return posted;
+        if (posted) return this.linked(finding, posted);
         continue;
       }
       const expiresAt = record.claimExpiresAt ?? 0;
@@ -205,9 +245,126 @@ export class CardPublisher {
         () => this.store.takeOverClaim(finding.id, this.options.owner, this.options.claimSeconds, nowS(), 'claimed'),
         claimedAt,
       );
-      if (posted) return posted;
+      if (posted) return this.linked(finding, posted);
     }
     throw new Error(`could not settle the card of finding ${finding.id}`);
+  }
+
+  private get linkStore(): (StateStore & SequenceLinkStore) | undefined {
+    return this.options.sequences && keepsSequenceLinks(this.store) ? this.store : undefined;
+  }
+
+  /** After a card is posted: its links to attack sequences (or, for a sequence, to its signals); a failure is logged, the card stays. */
+  private async linked(finding: Finding, posted: CardRecord): Promise<CardRecord> {
+    const store = this.linkStore;
+    if (!store) return posted;
+    try {
+      if (finding.sequence) {
+        // The sequence's parts as first posted: what a later update adds is announced in its thread.
+        await store.claimSequenceParts(finding.id, sequenceParts(finding.sequence));
+        await this.linkSequence(store, finding, posted);
+      } else {
+        await this.linkSignal(store, finding, posted);
+      }
+    } catch (err) {
+      this.logger.warn({ err, findingId: finding.id }, 'attack sequence links not recorded');
+    }
+    return posted;
+  }
+
+  /** An attack sequence's card was updated: links to its signals' cards, and one thread reply naming what it gained. */
+  private async sequenceUpdated(finding: Finding, known: CardRecord): Promise<void> {
+    const store = this.linkStore;
+    if (!store || !finding.sequence || !known.channel || !known.ts) return;
+    const { channel, ts } = known;
+    try {
+      await this.linkSequence(store, finding, known);
+      const claim = await store.claimSequenceParts(finding.id, sequenceParts(finding.sequence));
+      const message = claim && !claim.first ? this.options.sequences?.growthMessage(finding.sequence, claim.added) : undefined;
+      if (message) await this.queue.submit(channel, finding.severity, () => this.cards.postInThread(channel, ts, message));
+    } catch (err) {
+      this.logger.warn({ err, findingId: finding.id }, 'attack sequence growth not recorded');
+    }
+  }
+
+  /**
+   * The sequence's thread recorded for each of its signals that is a GuardDuty finding (for cards posted later);
+   * the signals' cards that exist get "part of attack sequence" and the sequence's card links to their threads.
+   */
+  private async linkSequence(store: StateStore & SequenceLinkStore, sequence: Finding, record: CardRecord): Promise<void> {
+    const permalink = this.options.sequences?.permalink;
+    if (!permalink || !sequence.sequence || !record.channel || !record.ts) return;
+    const signalIds = signalFindingIds(sequence.sequence).filter((id) => id !== sequence.id);
+    if (signalIds.length === 0) return;
+    const url = await permalink(record.channel, record.ts);
+    if (!url) return;
+    await store.recordSequenceLinks({ sequenceId: sequence.id, region: sequence.region, title: sequence.title, url }, signalIds);
+    const [cards, current] = await Promise.all([store.getCards(signalIds), store.getCard(sequence.id)]);
+    const known = new Set(readSequenceLinks((current as { signalThreads?: unknown } | undefined)?.signalThreads).map((l) => l.findingId));
+    const threads: SequenceLink[] = [];
+    const redraw: CardRecord[] = [];
+    for (const card of cards.values()) {
+      if (card.state !== 'posted' || !card.channel || !card.ts) continue;
+      if (!known.has(card.findingId)) {
+        const thread = await permalink(card.channel, card.ts);
+        if (thread) threads.push({ findingId: card.findingId, url: thread });
+      }
+      const after = await store.mergeCardLinks(card.findingId, 'partOfSequences', [{ findingId: sequence.id, url, title: sequence.title }]);
+      if (after) redraw.push(after);
+    }
+    await this.redrawFromGuardDuty(redraw);
+    const after = await store.mergeCardLinks(sequence.id, 'signalThreads', threads);
+    if (after) await this.redraw(after, sequence);
+  }
+
+  /** A card just posted whose finding is a signal of attack sequences seen before: both cards link to each other. */
+  private async linkSignal(store: StateStore & SequenceLinkStore, finding: Finding, record: CardRecord): Promise<void> {
+    const permalink = this.options.sequences?.permalink;
+    if (!permalink || !record.channel || !record.ts) return;
+    const memberships = await store.sequencesOfSignal(finding.id);
+    if (memberships.length === 0) return;
+    const mine = await store.mergeCardLinks(
+      finding.id,
+      'partOfSequences',
+      memberships.map((m) => ({ findingId: m.sequenceId, url: m.url, title: m.title })),
+    );
+    if (mine) await this.redraw(mine, finding);
+    const url = await permalink(record.channel, record.ts);
+    if (!url) return;
+    const redraw: CardRecord[] = [];
+    for (const m of memberships) {
+      const after = await store.mergeCardLinks(m.sequenceId, 'signalThreads', [{ findingId: finding.id, url }]);
+      if (after) redraw.push(after);
+    }
+    await this.redrawFromGuardDuty(redraw);
+  }
+
+  /** Redraws linked cards with their findings as GuardDuty gives them now. */
+  private async redrawFromGuardDuty(records: readonly CardRecord[]): Promise<void> {
+    const source = this.options.sequences?.findings;
+    if (!source || records.length === 0) return;
+    const byRegion = new Map<string, CardRecord[]>();
+    for (const r of records) byRegion.set(r.region, [...(byRegion.get(r.region) ?? []), r]);
+    for (const [region, list] of byRegion) {
+      const found = new Map(
+        (
+          await source.get(
+            region,
+            list.map((r) => r.findingId),
+          )
+        ).map((f) => [f.id, f]),
+      );
+      for (const r of list) {
+        const f = found.get(r.findingId);
+        if (f) await this.redraw(r, f);
+      }
+    }
+  }
+
+  private async redraw(record: CardRecord, finding: Finding): Promise<void> {
+    const { channel, ts } = record;
+    if (record.state !== 'posted' || !channel || !ts) return;
+    await this.queue.submit(channel, finding.severity, () => this.cards.updateCard(channel, ts, finding, record));
   }
 
   /**

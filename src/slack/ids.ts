@@ -21,6 +21,7 @@ export const ACTION = {
   reopen: 'finding_reopen',
   suppressSimilar: 'finding_suppress_similar',
   suppressCriteria: 'suppress_criteria',
+  sequenceSignals: 'sequence_signals_page',
 } as const;
 
 export const VIEW = {

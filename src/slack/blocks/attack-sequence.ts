@@ -1,6 +1,18 @@
 import type { KnownBlock } from '@slack/types';
-import type { AttackSequence, SequenceActor, SequenceEndpoint, SequenceResource, SequenceSignal } from '../../domain/finding';
-import { LIMITS, code, formatTime, mrkdwn, section } from './text';
+import { FINDING_ID_PATTERN, REGION_PATTERN } from '../../domain/command';
+import type {
+  AttackSequence,
+  Finding,
+  SequenceActor,
+  SequenceEndpoint,
+  SequenceLink,
+  SequenceResource,
+  SequenceSignal,
+} from '../../domain/finding';
+import { signalFindingId, signalKey } from '../../domain/finding';
+import { isConfiguredRegion } from '../../domain/regions';
+import { ACTION } from '../ids';
+import { LIMITS, button, code, context, formatTime, mrkdwn, plain, section, truncate } from './text';
 
 /** MITRE ATT&CK's enterprise tactics in kill-chain order: the order a story of an attack reads in. */
 const MITRE_ORDER = [
@@ -68,6 +80,10 @@ export function tacticsInOrder(sequence: AttackSequence): string[] {
 
 /** Lines joined under `budget` characters, the last line saying how many did not fit. */
 function within(lines: readonly string[], max: number, more: (n: number) => string, budget: number = LIMITS.sectionText): string {
+  return fit(lines, max, more, budget).text;
+}
+
+function fit(lines: readonly string[], max: number, more: (n: number) => string, budget: number): { text: string; hidden: number } {
   const kept: string[] = [];
   let used = 0;
   for (const line of lines.slice(0, max)) {
@@ -78,7 +94,7 @@ function within(lines: readonly string[], max: number, more: (n: number) => stri
   }
   const hidden = lines.length - kept.length;
   if (hidden > 0) kept.push(more(hidden));
-  return kept.join('\n');
+  return { text: kept.join('\n'), hidden };
 }
 
 function signalLine(signal: SequenceSignal): string {
@@ -128,6 +144,18 @@ function partySection(label: string, word: string, lines: string[]): KnownBlock 
   return section(`${heading}\n${within(lines, PARTIES_SHOWN, more(word), LIMITS.sectionText - heading.length - 1)}`);
 }
 
+const SIGNALS_HEADING = '*Signals* (by first seen)';
+
+function signalsSection(sorted: readonly SequenceSignal[]): { text: string; hidden: number } {
+  const { text, hidden } = fit(sorted.map(signalLine), SIGNALS_SHOWN, more('signal'), LIMITS.sectionText - SIGNALS_HEADING.length - 1);
+  return { text: `${SIGNALS_HEADING}\n${text}`, hidden };
+}
+
+/** Whether the card's story names every signal (else `finding <id>` offers them page by page). */
+export function cardListsAllSignals(sequence: Pick<AttackSequence, 'signals'>): boolean {
+  return signalsSection(signalsByFirstSeen(sequence.signals)).hidden === 0;
+}
+
 /**
  * The attack sequence as a story, in at most six blocks: what happened, the tactics in order,
  * the signals by first seen, then the actors, resources and endpoints involved.
@@ -161,18 +189,186 @@ export function attackSequenceBlocks(sequence: AttackSequence, findingDescriptio
   }
   if (mitre.length > 0) blocks.push(section(mitre.join('\n')));
 
-  if (signals.length > 0) {
-    const heading = '*Signals* (by first seen)';
-    blocks.push(
-      section(`${heading}\n${within(signals.map(signalLine), SIGNALS_SHOWN, more('signal'), LIMITS.sectionText - heading.length - 1)}`),
-    );
-  }
+  if (signals.length > 0) blocks.push(section(signalsSection(signals).text));
   for (const party of [
     partySection('Actors', 'actor', sequence.actors.map(actorLine)),
     partySection('Resources', 'resource', sequence.resources.map(resourceLine)),
     partySection('Endpoints', 'endpoint', sequence.endpoints.map(endpointLine)),
   ]) {
     if (party) blocks.push(party);
+  }
+  return blocks;
+}
+
+// ---------------------------------------------------------------- links between a sequence's card and its signals' cards
+
+const SEQUENCES_SHOWN = 3;
+const SIGNAL_THREADS_SHOWN = 10;
+
+/** A permalink as a mrkdwn link target, or undefined when it is not one Slack gave (https, no markup characters). */
+function linkTarget(url: string): string | undefined {
+  return /^https:\/\/[^\s<>|]+$/.test(url) && url.length <= 500 ? url.replace(/&/g, '&amp;') : undefined;
+}
+
+/** A link's label: escaped, on one line, without the `|` that ends a link's target (in case a client reads it so). */
+function linkLabel(text: string, max: number): string {
+  return mrkdwn(text.replace(/\s+/g, ' ').replace(/\|/g, '¦'), max);
+}
+
+/** "Part of attack sequence <title> — its thread", one line per sequence the finding is a signal of. */
+export function partOfSequenceBlock(links: readonly SequenceLink[]): KnownBlock | undefined {
+  const lines = links.flatMap((l) => {
+    const target = linkTarget(l.url);
+    if (!target) return [];
+    return [`:link: Part of attack sequence *${mrkdwn(l.title ?? l.findingId, 200)}* — <${target}|open its thread>`];
+  });
+  if (lines.length === 0) return undefined;
+  const hidden = lines.length - SEQUENCES_SHOWN;
+  const shown = lines.slice(0, SEQUENCES_SHOWN);
+  if (hidden > 0) shown.push(`… and ${hidden} more attack sequence${hidden === 1 ? '' : 's'}`);
+  return context(shown.join('\n'));
+}
+
+/** The sequence's signals that have cards of their own, each a link to its thread (by first seen). */
+export function signalThreadsBlock(sequence: AttackSequence, links: readonly SequenceLink[]): KnownBlock | undefined {
+  const byId = new Map(links.flatMap((l) => (linkTarget(l.url) ? [[l.findingId, l] as const] : [])));
+  const lines: string[] = [];
+  const listed = new Set<string>();
+  for (const signal of signalsByFirstSeen(sequence.signals)) {
+    const id = signalFindingId(signal);
+    const link = id ? byId.get(id) : undefined;
+    if (!id || !link || listed.has(id)) continue;
+    listed.add(id);
+    lines.push(`• <${linkTarget(link.url) ?? ''}|${linkLabel(signal.name, 150)}>`);
+  }
+  if (lines.length === 0) return undefined;
+  const heading = '*Signals with cards of their own*';
+  return section(`${heading}\n${within(lines, SIGNAL_THREADS_SHOWN, more('signal'), LIMITS.sectionText - heading.length - 1)}`);
+}
+
+const NAMES_SHOWN = 10;
+
+function named(count: number, word: string, names: readonly string[]): string {
+  const shown = names.slice(0, NAMES_SHOWN).join(', ');
+  const hidden = names.length - NAMES_SHOWN;
+  return `${plural(count, `new ${word}`)}: ${shown}${hidden > 0 ? ` and ${hidden} more` : ''}`;
+}
+
+/**
+ * The thread reply when a sequence grows: "2 new signals: a, b · 1 new actor: c", from the parts first seen now
+ * (keys as `sequenceParts` gives them); undefined when none of them is still in the sequence.
+ */
+export function sequenceGrowthMessage(sequence: AttackSequence, added: readonly string[]): { text: string } | undefined {
+  const text = sequenceGrowthText(sequence, added);
+  return text ? { text } : undefined;
+}
+
+export function sequenceGrowthText(sequence: AttackSequence, added: readonly string[]): string | undefined {
+  const fresh = new Set(added);
+  const signals = signalsByFirstSeen(sequence.signals).filter((s) => fresh.has(signalKey(s)));
+  const actors = sequence.actors.filter((a) => fresh.has(`actor:${a.id}`));
+  const resources = sequence.resources.filter((r) => fresh.has(`resource:${r.uid}`));
+  const parts = [
+    signals.length > 0 &&
+      named(
+        signals.length,
+        'signal',
+        signals.map((s) => mrkdwn(s.name, 150)),
+      ),
+    actors.length > 0 &&
+      named(
+        actors.length,
+        'actor',
+        actors.map((a) => mrkdwn(a.userName ?? a.id, 100)),
+      ),
+    resources.length > 0 &&
+      named(
+        resources.length,
+        'resource',
+        resources.map((r) => code(r.uid, 200)),
+      ),
+  ].filter((p): p is string => Boolean(p));
+  if (parts.length === 0) return undefined;
+  return truncate(`:chart_with_upwards_trend: The attack sequence grew: ${parts.join(' · ')}`, LIMITS.messageText);
+}
+
+// ---------------------------------------------------------------- every signal, page by page
+
+export const SIGNALS_PER_PAGE = 20;
+const PAGE_MAX = 10;
+
+/** A "Next signals" button's value: `<region> <finding id> <page>`. */
+export interface SignalsPageRef {
+  region: string;
+  id: string;
+  page: number;
+}
+
+export function encodeSignalsPage(ref: SignalsPageRef): string {
+  return `${ref.region} ${ref.id} ${ref.page}`;
+}
+
+/** Undefined for anything this bot could not have written (button values can be forged), a region not configured included. */
+export function decodeSignalsPage(value: string | undefined, regions: readonly string[]): SignalsPageRef | undefined {
+  const parts = (value ?? '').split(' ');
+  const [region, id, page] = parts;
+  if (parts.length !== 3 || !region || !id || !page || !/^\d{1,2}$/.test(page)) return undefined;
+  if (!REGION_PATTERN.test(region) || !FINDING_ID_PATTERN.test(id) || !isConfiguredRegion(regions, region)) return undefined;
+  const n = Number(page);
+  return n <= PAGE_MAX ? { region, id, page: n } : undefined;
+}
+
+function indicatorText(signal: SequenceSignal, key: string, label: string): string | undefined {
+  const shown = [...new Set(values(signal, key))].slice(0, 5).map((v) => mrkdwn(v, 100));
+  return shown.length > 0 ? `${label}: ${shown.join(', ')}` : undefined;
+}
+
+function signalDetail(signal: SequenceSignal, n: number): string {
+  const lines = [`*${n}.* ${signalLine(signal).slice(2)}`];
+  if (signal.severity !== undefined) lines.push(`Severity ${signal.severity.toFixed(1)}`);
+  if (signal.description) lines.push(mrkdwn(signal.description, 1000));
+  const tactics = indicatorText(signal, 'ATTACK_TACTIC', 'Tactics');
+  const techniques = indicatorText(signal, 'ATTACK_TECHNIQUE', 'Techniques');
+  if (tactics) lines.push(tactics);
+  if (techniques) lines.push(techniques);
+  if (signal.resourceUids.length > 0) {
+    const hidden = signal.resourceUids.length - 3;
+    lines.push(
+      `Resources: ${signal.resourceUids
+        .slice(0, 3)
+        .map((r) => code(r, 200))
+        .join(', ')}${hidden > 0 ? ` and ${hidden} more` : ''}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The button under the card that opens the signals' first page; undefined when the card already lists them all. */
+export function allSignalsButton(finding: Pick<Finding, 'id' | 'region' | 'sequence'>): KnownBlock | undefined {
+  const sequence = finding.sequence;
+  if (!sequence || cardListsAllSignals(sequence)) return undefined;
+  const value = encodeSignalsPage({ region: finding.region, id: finding.id, page: 0 });
+  return { type: 'actions', elements: [button(`All ${sequence.signals.length} signals`, ACTION.sequenceSignals, value)] };
+}
+
+/**
+ * One page of the sequence's signals by first seen, each in full (description, tactics, techniques, resources),
+ * with "Next signals" while more follow: at most SIGNALS_PER_PAGE + 2 blocks, every text within Slack's limits.
+ */
+export function sequenceSignalsPage(finding: Pick<Finding, 'id' | 'region' | 'title' | 'sequence'>, page: number): KnownBlock[] {
+  const signals = signalsByFirstSeen(finding.sequence?.signals ?? []);
+  const pages = Math.max(1, Math.ceil(signals.length / SIGNALS_PER_PAGE));
+  const at = Math.min(Math.max(0, page), pages - 1);
+  const from = at * SIGNALS_PER_PAGE;
+  const slice = signals.slice(from, from + SIGNALS_PER_PAGE);
+  const range = slice.length > 0 ? `signals ${from + 1}–${from + slice.length} of ${signals.length}` : 'no signals';
+  const blocks: KnownBlock[] = [
+    section(`:link: *Attack sequence* ${mrkdwn(finding.title, 300)}: ${range} (by first seen), page ${at + 1} of ${pages}`),
+    ...slice.map((signal, i) => section(signalDetail(signal, from + i + 1))),
+  ];
+  if (at + 1 < pages && at + 1 <= PAGE_MAX) {
+    const value = encodeSignalsPage({ region: finding.region, id: finding.id, page: at + 1 });
+    blocks.push({ type: 'actions', elements: [button(plain('Next signals', LIMITS.buttonText), ACTION.sequenceSignals, value)] });
   }
   return blocks;
 }

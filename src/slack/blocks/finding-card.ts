@@ -1,12 +1,13 @@
 import type { Button, KnownBlock, StaticSelect, UsersSelect } from '@slack/types';
-import type { Finding, ResourceSummary } from '../../domain/finding';
+import type { Finding, ResourceSummary, SequenceLink } from '../../domain/finding';
+import { readSequenceLinks } from '../../domain/finding';
 import { RESOLUTION_LABEL, triageOf, type TriageFields } from '../../domain/ownership';
 import type { CardRecord, FeedbackCounts } from '../../domain/ports';
 import { applicablePlaybooks, unavailablePlaybooks } from '../../domain/remediation/registry';
 import type { SeverityBand } from '../../domain/severity';
 import { ACTION } from '../ids';
 import { encodeAssignBlock, encodeFindingRef, encodePlaybookRef } from '../values';
-import { attackSequenceBlocks } from './attack-sequence';
+import { attackSequenceBlocks, partOfSequenceBlock, signalThreadsBlock } from './attack-sequence';
 import { familyBlocks, familyResourceText } from './family-section';
 import { LIMITS, button, code, formatTime, mrkdwn, plain, truncate, userMention, utc } from './text';
 
@@ -139,17 +140,29 @@ export interface CardOptions {
   threadLink?: string;
   /** Owner and status from the card record; shown as one line when given (or with the `triage` buttons). */
   triage?: TriageFields;
+  /** Attack sequences this finding is a signal of, with their threads (kept on the card record by the feed). */
+  partOf?: SequenceLink[];
+  /** This attack sequence's signals that have cards of their own, with their threads (kept on the card record). */
+  signalThreads?: SequenceLink[];
 }
 
 /** At most as many notes as the store keeps (20): with the other blocks, well within Slack's 50 a message. */
 const NOTES_SHOWN = 20;
 
+/** The thread links the feed keeps on a card record (card-publisher.ts), read loosely: anything malformed is left out. */
+interface CardLinkFields {
+  partOfSequences?: unknown;
+  signalThreads?: unknown;
+}
+
 /** The audit part of a card's options from its record: notes, how many older ones were dropped, feedback counts. */
 export function cardHistory(
-  record?: Pick<CardRecord, 'notes' | 'notesTotal' | 'feedback' | keyof TriageFields>,
-): Pick<CardOptions, 'notes' | 'notesDropped' | 'feedback' | 'triage'> {
+  record?: Pick<CardRecord, 'notes' | 'notesTotal' | 'feedback' | keyof TriageFields> & CardLinkFields,
+): Pick<CardOptions, 'notes' | 'notesDropped' | 'feedback' | 'triage' | 'partOf' | 'signalThreads'> {
   const notes = record?.notes ?? [];
   return {
+    partOf: readSequenceLinks(record?.partOfSequences),
+    signalThreads: readSequenceLinks(record?.signalThreads),
     notes,
     notesDropped: Math.max(0, (record?.notesTotal ?? notes.length) - notes.length),
     feedback: record?.feedback,
@@ -245,8 +258,14 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   if (description.trim() !== '') blocks.push({ type: 'section', text: { type: 'mrkdwn', text: description } });
   const intel = threatIntelText(finding);
   if (intel) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(intel, LIMITS.sectionText) } });
+  const partOf = partOfSequenceBlock(options.partOf ?? []);
+  if (partOf) blocks.push(partOf);
   blocks.push(...familyBlocks(finding));
-  if (finding.sequence) blocks.push(...attackSequenceBlocks(finding.sequence, finding.description));
+  if (finding.sequence) {
+    blocks.push(...attackSequenceBlocks(finding.sequence, finding.description));
+    const threads = signalThreadsBlock(finding.sequence, options.signalThreads ?? []);
+    if (threads) blocks.push(threads);
+  }
   const withTriage = (options.actions ?? []).includes('triage');
   if (withTriage || options.triage) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: triageLine(options.triage) }] });
   blocks.push(...historyBlocks(options));

@@ -12,6 +12,7 @@ import { reassignFinding } from './reassign-finding';
 import { reopenFinding } from './reopen-finding';
 import { resolveFinding } from './resolve-finding';
 import { resolveFormAction } from './resolve-form';
+import { sequenceSignals } from './sequence-signals';
 import { takeFinding } from './take-finding';
 import { viewFinding } from './view-finding';
 
@@ -32,5 +33,6 @@ export function findingActionRoutes(deps: SlackDeps): [string, ButtonHandler][] 
     [ACTION.resolveForm, resolveFormAction(deps)],
     [ACTION.resolve, resolveFinding(deps)],
     [ACTION.reopen, reopenFinding(deps)],
+    [ACTION.sequenceSignals, sequenceSignals(deps)],
   ];
 }
