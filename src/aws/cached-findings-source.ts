@@ -32,22 +32,24 @@ export class CachedFindingsSource implements FindingsSource {
     }
     const byDay = inner.countsByDay?.bind(inner);
     if (byDay) {
-      this.countsByDay = (region, sinceMs) => {
+      this.countsByDay = (region, sinceMs, untilMs) => {
         if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
-        return this.cached(JSON.stringify(['byDay', region, sinceMs]), () => byDay(region, sinceMs));
+        return this.cached(JSON.stringify(['byDay', region, sinceMs, untilMs ?? null]), () => byDay(region, sinceMs, untilMs));
       };
     }
     const statistics = inner.statistics?.bind(inner);
     if (statistics) {
       this.statistics = (region, query) => {
         if (!isConfiguredRegion(this.regions, region)) return this.refuse(region);
-        return this.cached(JSON.stringify(['stats', region, query.sinceMs, query.groupBy, query.max]), () => statistics(region, query));
+        return this.cached(JSON.stringify(['stats', region, query.sinceMs, query.untilMs ?? null, query.groupBy, query.max]), () =>
+          statistics(region, query),
+        );
       };
     }
   }
 
   readonly countOpenByAccount?: (region: string, band: SeverityBand, maxAccounts: number) => Promise<AccountCounts>;
-  readonly countsByDay?: (region: string, sinceMs: number) => Promise<DayBandCount[]>;
+  readonly countsByDay?: (region: string, sinceMs: number, untilMs?: number) => Promise<DayBandCount[]>;
   readonly statistics?: (region: string, query: StatisticsQuery) => Promise<GroupCounts>;
 
   get regions(): readonly string[] {

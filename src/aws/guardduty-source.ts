@@ -198,7 +198,7 @@ export class GuardDutySource implements FindingsSource {
   }
 
   /** GetFindingsStatistics grouped by DATE over findings updated since `sinceMs`, one call per band (severity floor to the next floor). */
-  async countsByDay(region: string, sinceMs: number): Promise<DayBandCount[]> {
+  async countsByDay(region: string, sinceMs: number, untilMs?: number): Promise<DayBandCount[]> {
     const detectorId = await this.detectorId(region);
     const perBand = await Promise.all(
       SEVERITY_BANDS.map(async (band) => {
@@ -210,7 +210,7 @@ export class GuardDutySource implements FindingsSource {
               FindingCriteria: {
                 Criterion: {
                   severity: { GreaterThanOrEqual: BAND_FLOOR[band], ...(next ? { LessThan: BAND_FLOOR[next] } : {}) },
-                  updatedAt: { GreaterThanOrEqual: sinceMs },
+                  updatedAt: updatedBetween(sinceMs, untilMs),
                 },
               },
               GroupBy: 'DATE',
@@ -239,7 +239,7 @@ export class GuardDutySource implements FindingsSource {
       this.client(region).send(
         new GetFindingsStatisticsCommand({
           DetectorId: detectorId,
-          FindingCriteria: { Criterion: { updatedAt: { GreaterThanOrEqual: query.sinceMs } } },
+          FindingCriteria: { Criterion: { updatedAt: updatedBetween(query.sinceMs, query.untilMs) } },
           GroupBy: query.groupBy,
           OrderBy: 'DESC',
           MaxResults: max,
@@ -261,6 +261,10 @@ export class GuardDutySource implements FindingsSource {
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
     return { groups, truncated: Boolean(out.NextToken) || groups.length >= max };
   }
+}
+
+function updatedBetween(sinceMs: number, untilMs: number | undefined): { GreaterThanOrEqual: number; LessThan?: number } {
+  return { GreaterThanOrEqual: sinceMs, ...(untilMs !== undefined ? { LessThan: untilMs } : {}) };
 }
 
 /** `YYYY-MM-DD` of a DATE group (the SDK gives a Date; a string is accepted as GuardDuty's JSON writes it). */

@@ -47,10 +47,10 @@ export interface FindingsSource {
    */
   countOpenByAccount?(region: string, band: SeverityBand, maxAccounts: number): Promise<AccountCounts>;
   /**
-   * Findings (archived and active) updated at or after `sinceMs`, counted per UTC day (`YYYY-MM-DD`) and band:
+   * Findings (archived and active) updated at or after `sinceMs` (and before `untilMs` when given), counted per UTC day (`YYYY-MM-DD`) and band:
    * GetFindingsStatistics grouped by DATE, one call per band. Days without findings are absent.
    */
-  countsByDay?(region: string, sinceMs: number): Promise<DayBandCount[]>;
+  countsByDay?(region: string, sinceMs: number, untilMs?: number): Promise<DayBandCount[]>;
   /**
    * Findings (archived and active) updated at or after `sinceMs`, counted by GuardDuty (GetFindingsStatistics) per
    * account, finding type or severity value, largest first, at most `max` groups (1 to 100).
@@ -70,6 +70,8 @@ export type StatisticsGroup = 'ACCOUNT' | 'FINDING_TYPE' | 'SEVERITY';
 
 export interface StatisticsQuery {
   sinceMs: number;
+  /** Only findings updated before this instant; undefined: up to now. */
+  untilMs?: number;
   groupBy: StatisticsGroup;
   max: number;
 }

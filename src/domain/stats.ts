@@ -123,12 +123,17 @@ export interface StatsInputs {
 export async function collectStats(
   inputs: StatsInputs,
   period: { fromMs: number; toMs: number },
-  options: { channel?: string; top?: number } = {},
+  options: {
+    channel?: string;
+    top?: number;
+    /** The period ends in the past (a summary's slot): GuardDuty's counts stop there too. */ bounded?: boolean;
+  } = {},
 ): Promise<StatsReport> {
   const { findings } = inputs;
   const top = options.top ?? STATS_TOP;
   // Whole minutes: the cache in front of GuardDuty sees the same ask within a minute.
   const sinceMs = Math.floor(period.fromMs / 60_000) * 60_000;
+  const untilMs = options.bounded ? period.toMs : undefined;
   const failures: StatsReport['failures'] = [];
   const days: DayBandCount[] = [];
   const accounts: Ranked[] = [];
@@ -150,9 +155,9 @@ export async function collectStats(
         findings.regions.map((region) =>
           attempt(region, async () => {
             const [byDay, byAccount, byType] = await Promise.all([
-              countsByDay(region, sinceMs),
-              statistics(region, { sinceMs, groupBy: 'ACCOUNT', max: 100 }),
-              statistics(region, { sinceMs, groupBy: 'FINDING_TYPE', max: 100 }),
+              countsByDay(region, sinceMs, untilMs),
+              statistics(region, { sinceMs, untilMs, groupBy: 'ACCOUNT', max: 100 }),
+              statistics(region, { sinceMs, untilMs, groupBy: 'FINDING_TYPE', max: 100 }),
             ]);
             days.push(...byDay);
             accounts.push(...byAccount.groups);

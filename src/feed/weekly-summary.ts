@@ -119,7 +119,7 @@ export class WeeklySummary {
     const report = await collectStats(
       { findings: this.findings, cards: this.store },
       { fromMs: slotMs - (this.options.periodSeconds ?? 7 * 86_400) * 1000, toMs: slotMs },
-      { channel },
+      { channel, bounded: true },
     );
     if ((report.cards?.posted ?? 0) === 0) {
       await this.store.finishSummary(channel, slotS, owner, { empty: true });

@@ -42,7 +42,9 @@ export function statsMessage(report: StatsReport, options: StatsMessageOptions):
       .map((b) => `${BAND_EMOJI[b]} ${BAND_LABEL[b]} *${report.bands[b]}*`)
       .join(' · ');
     blocks.push(
-      section(`*${report.total} finding${report.total === 1 ? '' : 's'}* updated ${period} (archived included)\n${bands}`),
+      section(
+        `*${report.total} finding${report.total === 1 ? '' : 's'}* updated ${period} (archived included${options.channelId ? '; every channel' : ''})\n${bands}`,
+      ),
       section(ranked('By account', report.accounts, 'None.')),
       section(ranked('Noisiest types', report.types, 'None.')),
     );
