@@ -29,14 +29,18 @@ export class AwsCalls {
     return callAws(this.service, this.region, () => this.send(call));
   }
 
-  /** Like `run`, but an error whose AWS code is one of `none` ("there is no such configuration") is undefined. */
-  async runOrNone<T>(call: () => Promise<T>, none: ReadonlySet<string>): Promise<T | undefined> {
+  /**
+   * Like `run`, but an error that means "there is no such configuration" is undefined: one whose AWS code is in
+   * `none`, or for which `none` says so.
+   */
+  async runOrNone<T>(call: () => Promise<T>, none: ReadonlySet<string> | ((err: unknown) => boolean)): Promise<T | undefined> {
+    const isNone = typeof none === 'function' ? none : (err: unknown) => none.has(awsErrorCode(err));
     let missing = false;
     const out = await callAws(this.service, this.region, async () => {
       try {
         return await this.send(call);
       } catch (err) {
-        if (!none.has(awsErrorCode(err))) throw err;
+        if (!isNone(err)) throw err;
         missing = true;
         return undefined;
       }

@@ -144,17 +144,11 @@ export class SuppressSimilarAdapter implements StepExecutor {
   /** The filter as a step state; null when GuardDuty has none of that name. */
   private async filter(name: string): Promise<FilterState | null> {
     const detectorId = await this.detectorId();
-    let missing = false;
-    const out = await this.calls.run(async () => {
-      try {
-        return await this.guardDuty.send(new GetFilterCommand({ DetectorId: detectorId, FilterName: name }));
-      } catch (err) {
-        if (!isNoSuchFilter(err)) throw err;
-        missing = true;
-        return undefined;
-      }
-    });
-    if (missing || !out) return null;
+    const out = await this.calls.runOrNone(
+      () => this.guardDuty.send(new GetFilterCommand({ DetectorId: detectorId, FilterName: name })),
+      isNoSuchFilter,
+    );
+    if (!out) return null;
     const criteria: Record<string, string[]> = {};
     for (const [field, condition] of Object.entries(out.FindingCriteria?.Criterion ?? {})) {
       criteria[field] = [...(condition.Equals ?? condition.Eq ?? [])];
