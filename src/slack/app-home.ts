@@ -1,5 +1,9 @@
+import type { HomeView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type pino from 'pino';
+import { findingsPerDayAltText } from '../charts/findings-per-day';
+import { renderFindingsPerDayPng } from '../charts/render-png';
+import { lastDays, type DayBandCounts } from '../domain/daily-counts';
 import { describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import { KNOWN_FINDING_TYPES } from '../domain/finding-types';
@@ -9,6 +13,7 @@ import {
   HOME_SEQUENCES_MAX,
   HOME_WAITING_MAX,
   homeView,
+  type HomeChart,
   type HomeCount,
   type HomeFindingInfo,
   type HomeModel,
@@ -16,6 +21,7 @@ import {
   type HomeProposalItem,
 } from './blocks/home';
 import { mrkdwn } from './blocks/text';
+import { ChartUploadCache, ChartUploadError, uploadChart } from './chart-upload';
 import type { SlackDeps } from './deps';
 
 /** Proposals read from the store's index of waiting ones for each Home view. */
@@ -24,6 +30,17 @@ export const HOME_PENDING_READ = 100;
 export const HOME_COUNT_PAGE = 50;
 /** Accounts per region and band that GetFindingsStatistics is asked for (its maximum). */
 export const HOME_STATISTICS_ACCOUNTS = 100;
+
+/** Days the Now section's findings-per-day chart covers, ending today (UTC). */
+export const HOME_CHART_DAYS = 14;
+/** An open of the Home by the same person within this long re-publishes the view they were last shown, reading nothing. */
+export const HOME_REOPEN_REUSE_MS = 10_000;
+/** The Now section (GuardDuty's counts, attack sequences, counts per day) is shared by every person's Home this long… */
+export const HOME_NOW_TTL_MS = 60_000;
+/** …or this long when GuardDuty could not be read, so that a recovery shows soon. */
+export const HOME_NOW_ERROR_TTL_MS = 10_000;
+
+const DAY_MS = 86_400_000;
 
 const ATTACK_SEQUENCE_TYPES = KNOWN_FINDING_TYPES.filter((t) => t.startsWith('AttackSequence:'));
 
@@ -39,30 +56,179 @@ function info(f: Finding): HomeFindingInfo {
   return { title: f.title, type: f.type, severity: f.severity, accountId: f.accountId, region: f.region };
 }
 
+/** The Now section as read from GuardDuty, before the chart of its daily counts is uploaded. */
+interface NowRead {
+  now: HomeNow;
+  days?: DayBandCounts[];
+  /** Why the daily counts are missing (safe to show; escaped when shown). */
+  daysError?: string;
+}
+
+/** What every Home built over one findings source shares: the Now section, the chart uploads, each person's last view. */
+class HomeShared {
+  nowRead?: { at: number; ttlMs: number; value: Promise<NowRead> };
+  readonly charts = new ChartUploadCache();
+  /** The view each person was last published (or is being published), by user ID. */
+  readonly shown = new Map<string, { at: number; view: Promise<HomeView> }>();
+}
+
+// Keyed by the findings source: the listener's AppHome and the ones a Home click builds share one state.
+const SHARED = new WeakMap<FindingsSource, HomeShared>();
+
+function sharedFor(source: FindingsSource): HomeShared {
+  let shared = SHARED.get(source);
+  if (!shared) SHARED.set(source, (shared = new HomeShared()));
+  return shared;
+}
+
+function slackErrorOf(err: unknown): string | undefined {
+  const data = (err as { data?: { error?: unknown } }).data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
 /**
  * The App Home: reads what waits for a person (the store's index of waiting proposals, checked against each
- * proposal record), what they own (the ownership index) and what is open now (a bounded GuardDuty listing),
- * and publishes it with `views.publish`. Every part fails on its own: the rest of the tab is still shown.
+ * proposal record), what they own (the ownership index) and what is open now (GuardDuty's statistics and a chart
+ * of findings per day, read once for every Home opened within a minute), and publishes it with `views.publish`.
+ * Every part fails on its own: the rest of the tab is still shown.
  */
 export class AppHome {
   private readonly log: pino.Logger;
+  private readonly shared: HomeShared;
 
   constructor(
     private readonly deps: HomeDeps,
     private readonly now: () => number = Date.now,
   ) {
     this.log = deps.logger.child({ component: 'app-home' });
+    this.shared = sharedFor(deps.findings);
   }
 
+  /**
+   * The person opened the tab. Within HOME_REOPEN_REUSE_MS of their last view, that view is published again as it
+   * was (no GuardDuty, store or upload call); otherwise a new one is built.
+   */
+  async opened(client: WebClient, userId: string): Promise<'built' | 'reused'> {
+    const last = this.shared.shown.get(userId);
+    if (last && this.now() - last.at < HOME_REOPEN_REUSE_MS) {
+      await client.views.publish({ user_id: userId, view: await last.view });
+      return 'reused';
+    }
+    await this.publish(client, userId);
+    return 'built';
+  }
+
+  /** Builds and publishes the person's view (with `notice` at the top: the outcome of their click). */
   async publish(client: WebClient, userId: string, notice?: string): Promise<void> {
-    const view = homeView(await this.model(userId, notice));
-    await client.views.publish({ user_id: userId, view });
+    const at = this.now();
+    const published = this.model(userId, notice, client).then((model) => this.publishModel(client, model));
+    const entry = { at, view: published };
+    this.shared.shown.set(userId, entry);
+    this.forgetOldViews(at);
+    try {
+      await published;
+    } catch (err) {
+      if (this.shared.shown.get(userId) === entry) this.shared.shown.delete(userId);
+      throw err;
+    }
   }
 
-  async model(userId: string, notice?: string): Promise<HomeModel> {
-    const nowS = Math.floor(this.now() / 1000);
-    const [waiting, owned, now] = await Promise.all([this.waiting(userId, nowS), this.owned(userId), this.current()]);
+  /** With a client, the Now section's chart is uploaded (or an upload of the same numbers this hour reused). */
+  async model(userId: string, notice?: string, client?: WebClient): Promise<HomeModel> {
+    const nowMs = this.now();
+    const nowS = Math.floor(nowMs / 1000);
+    const [waiting, owned, now] = await Promise.all([this.waiting(userId, nowS), this.owned(userId), this.nowSection(nowMs, client)]);
     return { userId, ...(notice ? { notice } : {}), nowS, ...waiting, ...owned, now };
+  }
+
+  /** Publishes the view; when Slack refuses it for the chart's image, publishes it again without the chart, saying so. */
+  private async publishModel(client: WebClient, model: HomeModel): Promise<HomeView> {
+    const view = homeView(model);
+    try {
+      await client.views.publish({ user_id: model.userId, view });
+      return view;
+    } catch (err) {
+      const chart = model.now.chart;
+      if (!chart || !('fileId' in chart) || slackErrorOf(err) !== 'invalid_blocks') throw err;
+      this.log.warn({ user: model.userId, fileId: chart.fileId }, 'Slack refused the chart image; Home published without it');
+      const without = homeView({
+        ...model,
+        now: { ...model.now, chart: { unavailable: 'Slack did not accept the uploaded image (invalid_blocks).' } },
+      });
+      await client.views.publish({ user_id: model.userId, view: without });
+      return without;
+    }
+  }
+
+  private forgetOldViews(nowMs: number): void {
+    if (this.shared.shown.size < 100) return;
+    for (const [user, entry] of this.shared.shown) if (nowMs - entry.at >= HOME_REOPEN_REUSE_MS) this.shared.shown.delete(user);
+  }
+
+  private async nowSection(nowMs: number, client: WebClient | undefined): Promise<HomeNow> {
+    const read = await this.nowRead(nowMs);
+    const chart = await this.chart(read, nowMs, client);
+    return { ...read.now, ...(chart ? { chart } : {}) };
+  }
+
+  /** GuardDuty's side of the Now section, read once for every Home opened within HOME_NOW_TTL_MS. */
+  private nowRead(nowMs: number): Promise<NowRead> {
+    const cached = this.shared.nowRead;
+    if (cached && nowMs - cached.at < cached.ttlMs) return cached.value;
+    const entry = { at: nowMs, ttlMs: HOME_NOW_TTL_MS, value: this.readNow(nowMs) };
+    this.shared.nowRead = entry;
+    void entry.value.then((read) => {
+      if (read.now.error || read.daysError) entry.ttlMs = HOME_NOW_ERROR_TTL_MS;
+    });
+    return entry.value;
+  }
+
+  private async readNow(nowMs: number): Promise<NowRead> {
+    const [now, daily] = await Promise.all([this.current(), this.daily(nowMs)]);
+    return { now: { ...now, readAtS: Math.floor(nowMs / 1000) }, ...daily };
+  }
+
+  /** Findings per UTC day and band over the last HOME_CHART_DAYS days, summed over the regions; nothing when the source cannot count by day. */
+  private async daily(nowMs: number): Promise<Pick<NowRead, 'days' | 'daysError'>> {
+    const source = this.deps.findings;
+    const countsByDay = source.countsByDay?.bind(source);
+    if (!countsByDay) return {};
+    const sinceMs = Math.floor(nowMs / DAY_MS) * DAY_MS - (HOME_CHART_DAYS - 1) * DAY_MS;
+    try {
+      const found = await Promise.all(source.regions.map((region) => countsByDay(region, sinceMs)));
+      return { days: lastDays(nowMs, HOME_CHART_DAYS, found.flat()) };
+    } catch (err) {
+      this.log.warn({ err }, 'findings per day not read');
+      return { daysError: `GuardDuty's counts per day could not be read: ${describeError(err)}` };
+    }
+  }
+
+  /** The chart of the daily counts: one upload per hour and set of numbers, shared by every Home. */
+  private async chart(read: NowRead, nowMs: number, client: WebClient | undefined): Promise<HomeChart | undefined> {
+    if (read.daysError) return { unavailable: read.daysError };
+    const days = read.days;
+    if (!days || !client) return undefined;
+    const altText = findingsPerDayAltText(days);
+    const outcome = await this.shared.charts.fileFor(days, nowMs, async () => {
+      let png: Buffer;
+      try {
+        png = renderFindingsPerDayPng(days);
+      } catch (err) {
+        throw new ChartUploadError('render_failed', 'The chart could not be drawn.', { cause: err });
+      }
+      const span = `${days[0]?.date ?? ''} to ${days[days.length - 1]?.date ?? ''}`;
+      try {
+        return await uploadChart(client, png, {
+          filename: `guardduty-findings-per-day-${days[days.length - 1]?.date ?? 'chart'}.png`,
+          title: `GuardDuty findings per day by severity, ${span} (UTC)`,
+          altText,
+        });
+      } catch (err) {
+        this.log.warn({ reason: err instanceof ChartUploadError ? err.reason : 'unknown' }, 'findings-per-day chart not uploaded');
+        throw err;
+      }
+    });
+    return 'fileId' in outcome ? { fileId: outcome.fileId, altText } : { unavailable: outcome.error.message };
   }
 
   private get store() {

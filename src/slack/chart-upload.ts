@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ImageBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { ChatOpsError } from '../domain/errors';
@@ -82,4 +83,58 @@ export async function uploadChart(
 /** An image block showing a file the bot uploaded (`slack_file`: the file need not be public). */
 export function chartImageBlock(fileId: string, altText: string): ImageBlock {
   return { type: 'image', slack_file: { id: fileId }, alt_text: plain(altText, ALT_TEXT_MAX) };
+}
+
+export type ChartOutcome = { fileId: string } | { error: ChartUploadError };
+
+const HOUR_MS = 3_600_000;
+
+interface CacheEntry {
+  at: number;
+  outcome: Promise<ChartOutcome>;
+  /** Set once the upload has succeeded or failed. */
+  settled?: ChartOutcome;
+}
+
+/**
+ * One upload per (UTC hour, data digest): every view built within the hour from the same numbers shows the same
+ * file, and a chart is drawn again only when the numbers change. Concurrent asks share one upload. A failure is
+ * remembered for `retryMs`, so a missing scope costs one attempt a minute rather than one per view.
+ */
+export class ChartUploadCache {
+  private readonly entries = new Map<string, CacheEntry>();
+
+  constructor(
+    private readonly retryMs = 60_000,
+    private readonly maxEntries = 8,
+  ) {}
+
+  /** `upload` draws and uploads the chart of `data`, returning the file ID; it runs only when nothing is cached. */
+  fileFor(data: unknown, nowMs: number, upload: () => Promise<string>): Promise<ChartOutcome> {
+    const key = `${Math.floor(nowMs / HOUR_MS)}#${createHash('sha256').update(JSON.stringify(data)).digest('hex')}`;
+    const hit = this.entries.get(key);
+    const retry = hit?.settled && 'error' in hit.settled && nowMs - hit.at >= this.retryMs;
+    return hit && !retry ? hit.outcome : this.start(key, nowMs, upload);
+  }
+
+  private start(key: string, nowMs: number, upload: () => Promise<string>): Promise<ChartOutcome> {
+    const settle = (outcome: ChartOutcome): ChartOutcome => (entry.settled = outcome);
+    const entry: CacheEntry = {
+      at: nowMs,
+      outcome: Promise.resolve()
+        .then(upload)
+        .then(
+          (fileId) => settle({ fileId }),
+          (err: unknown) => settle({ error: chartUploadError(err) }),
+        ),
+    };
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+    return entry.outcome;
+  }
 }

@@ -13,7 +13,7 @@ import {
 import { CHART_PNG_SCALE, chartFontOptions, renderFindingsPerDayPng, renderSvgPng } from '../../src/charts/render-png';
 import { lastDays, type DayBandCount, type DayBandCounts } from '../../src/domain/daily-counts';
 import { SEVERITY_BANDS, type SeverityBand } from '../../src/domain/severity';
-import { ChartUploadError, chartImageBlock, uploadChart } from '../../src/slack/chart-upload';
+import { ChartUploadCache, ChartUploadError, chartImageBlock, uploadChart } from '../../src/slack/chart-upload';
 import { SlackStandIn } from '../../support/helpers/slack-stand-in';
 
 const NOW = Date.parse('2026-11-30T15:30:00Z');
@@ -373,3 +373,42 @@ describe('uploadChart against the Slack stand-in', () => {
 function byKey(a: { date: string; band: string }, b: { date: string; band: string }): number {
   return `${a.date}${a.band}`.localeCompare(`${b.date}${b.band}`);
 }
+
+describe('ChartUploadCache', () => {
+  const HOUR = 3_600_000;
+  const T = Date.parse('2026-11-30T10:15:00Z');
+
+  test('one upload per hour and set of numbers, shared by concurrent asks; new numbers or a new hour upload again', async () => {
+    const cache = new ChartUploadCache(60_000);
+    let uploads = 0;
+    const upload = async () => `F0CHART${String(++uploads).padStart(4, '0')}`;
+    const a = fortnight();
+    const [first, second] = await Promise.all([cache.fileFor(a, T, upload), cache.fileFor(a, T + 1000, upload)]);
+    expect(first).toEqual({ fileId: 'F0CHART0001' });
+    expect(second).toEqual(first);
+    expect(await cache.fileFor(structuredClone(a), T + 40 * 60_000, upload)).toEqual(first);
+    const b = structuredClone(a);
+    b[13] = day(b[13]?.date ?? '', { high: 99 });
+    expect(await cache.fileFor(b, T + 40 * 60_000, upload)).toEqual({ fileId: 'F0CHART0002' });
+    expect(await cache.fileFor(a, T + HOUR, upload)).toEqual({ fileId: 'F0CHART0003' });
+    expect(uploads).toBe(3);
+  });
+
+  test('a failure is remembered for the retry interval, then tried again', async () => {
+    const cache = new ChartUploadCache(60_000);
+    let attempts = 0;
+    const failing = async (): Promise<string> => {
+      attempts++;
+      throw Object.assign(new Error('An API error occurred: missing_scope'), {
+        code: 'slack_webapi_platform_error',
+        data: { ok: false, error: 'missing_scope', needed: 'files:write' },
+      });
+    };
+    const out = await cache.fileFor(fortnight(), T, failing);
+    expect('error' in out && out.error.reason).toBe('missing_scope');
+    await cache.fileFor(fortnight(), T + 59_000, failing);
+    expect(attempts).toBe(1);
+    expect(await cache.fileFor(fortnight(), T + 60_000, async () => 'F0CHART0009')).toEqual({ fileId: 'F0CHART0009' });
+    expect(attempts).toBe(1);
+  });
+});

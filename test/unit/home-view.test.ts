@@ -138,6 +138,30 @@ describe('homeView', () => {
     expect(text).toContain('thread `1795000000.000001` in `C0FIND0001`');
   });
 
+  test('Now shows the chart as an image of the uploaded file after the counts, or says in one line why it is missing', () => {
+    const m = model(0, 0, 2);
+    m.now.readAtS = NOW;
+    const blocks = (chart: HomeModel['now']['chart']) => homeView({ ...m, now: { ...m.now, ...(chart ? { chart } : {}) } }).blocks;
+    const withChart = blocks({ fileId: 'F0CHART0001', altText: 'Findings per day, last 14 days: 3 high' });
+    const at = withChart.findIndex((b) => b.type === 'image');
+    expect(withChart[at]).toEqual({ type: 'image', slack_file: { id: 'F0CHART0001' }, alt_text: 'Findings per day, last 14 days: 3 high' });
+    expect(JSON.stringify(withChart[at - 1])).toContain('Open findings by band and account');
+
+    const missing = blocks({ unavailable: `Slack refused the upload: ${EVIL}` });
+    expect(missing.some((b) => b.type === 'image')).toBe(false);
+    assertValidMessage(missing, { home: true });
+    assertNoUnescaped(missing);
+    const lines = collectTexts(missing).filter((t) => t.text.includes('chart'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.text).toMatch(/^:warning: The findings-per-day chart is not shown: Slack refused the upload: &lt;!channel&gt;/);
+
+    const none = blocks(undefined);
+    expect(none.some((b) => b.type === 'image')).toBe(false);
+    expect(JSON.stringify(none)).not.toMatch(/chart/i);
+    // The footer says when GuardDuty was read.
+    expect(JSON.stringify(none)).toContain('Read from GuardDuty at 2026-11-18 11:06 UTC.');
+  });
+
   test('the refusal view escapes its reason', () => {
     const view = homeRefusalView(EVIL);
     assertValidMessage(view.blocks, { home: true });

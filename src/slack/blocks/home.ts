@@ -6,6 +6,7 @@ import { stepPlaybookFor } from '../../domain/remediation/registry';
 import { isStepPlan } from '../../domain/remediation/steps';
 import { portsText } from '../../domain/remediation/rules';
 import { SEVERITY_BANDS, bandOf, type SeverityBand } from '../../domain/severity';
+import { chartImageBlock } from '../chart-upload';
 import { ACTION } from '../ids';
 import { proposalDecisionElements } from './proposal-message';
 import { bullets, code, context, mrkdwn, section, truncate, userMention, utc } from './text';
@@ -53,6 +54,9 @@ export interface HomeSequence {
   finding: HomeFindingInfo & { updatedAt: string };
 }
 
+/** The findings-per-day chart: a file the bot uploaded, or why there is none (plain text, escaped when shown). */
+export type HomeChart = { fileId: string; altText: string } | { unavailable: string };
+
 export interface HomeNow {
   counts: HomeCount[];
   /** Where the counts come from, said in the section's footer. */
@@ -60,6 +64,10 @@ export interface HomeNow {
   sequences: HomeSequence[];
   /** GuardDuty could not be read (the reason, already safe for mrkdwn). */
   error?: string;
+  /** Absent when the findings source cannot count findings per day. */
+  chart?: HomeChart;
+  /** Epoch seconds when GuardDuty was read (every Home shares the reading for a while). */
+  readAtS?: number;
 }
 
 export interface HomeModel {
@@ -180,6 +188,8 @@ function nowBlocks(now: HomeNow): KnownBlock[] {
     lines.push(`*${band === 'critical' ? 'Critical' : 'High'}*: ${total}${total > 0 ? ` (${accounts}${more})` : ''}`);
   }
   blocks.push(section(`*Open findings by band and account*\n${lines.join('\n')}`));
+  if (now.chart && 'fileId' in now.chart) blocks.push(chartImageBlock(now.chart.fileId, now.chart.altText));
+  else if (now.chart) blocks.push(context(`:warning: The findings-per-day chart is not shown: ${mrkdwn(now.chart.unavailable, 500)}`));
   if (now.sequences.length === 0) blocks.push(context('No open attack sequence.'));
   else {
     const seq = now.sequences.slice(0, HOME_SEQUENCES_MAX).map(({ finding: f }) => {
@@ -188,7 +198,8 @@ function nowBlocks(now: HomeNow): KnownBlock[] {
     });
     blocks.push(section(`*Newest attack sequences*\n${bullets(seq, HOME_SEQUENCES_MAX)}`));
   }
-  blocks.push(context(mrkdwn(now.source, 1000)));
+  const readAt = now.readAtS === undefined ? '' : ` Read from GuardDuty at ${utc(now.readAtS)}.`;
+  blocks.push(context(`${mrkdwn(now.source, 1000)}${readAt}`));
   return blocks;
 }
 
