@@ -424,15 +424,15 @@ describe('App Home chart of findings per day, and reopened Homes', () => {
   };
 
   beforeAll(async () => {
-    // An upload is reused within its UTC hour: these tests look up to two minutes ahead, so they start early in an hour.
+    // An upload is reused within its UTC hour, and the last test reads the clock two minutes ahead: none may cross an hour.
     const leftInHour = HOUR - (Date.now() % HOUR);
-    if (leftInHour < 3 * HOME_NOW_TTL_MS) await new Promise((r) => setTimeout(r, leftInHour + 1000));
+    if (leftInHour < 2 * HOME_NOW_TTL_MS + 15_000) await new Promise((r) => setTimeout(r, leftInHour + 1000));
     rig = await startRemediationRig({ ALLOWED_USER_IDS: [ALICE, BOB, CAROL, MALLORY].join(',') });
     ({ slack, bot } = rig);
     const { puts, found } = chartFindings();
     rig.gd.put(...puts);
     expected = found;
-  }, 4 * HOME_NOW_TTL_MS);
+  }, 3 * HOME_NOW_TTL_MS);
   afterAll(async () => {
     await rig.stop();
   });
