@@ -11,6 +11,8 @@ import { OutboxDrainer, type OutboxDrainerOptions } from './feed/outbox-drainer'
 import { DigestPublisher } from './feed/digest';
 import { FeedPoller } from './feed/feed-poller';
 import { ReminderSweeper, type ReminderSweeperOptions } from './feed/reminder-sweeper';
+import { SuppressionExpirer } from './feed/suppression-expirer';
+import { keepsSuppressions } from './domain/suppressions';
 import { keepsReminders, keepsStats } from './domain/ports';
 import { parseCron } from './domain/cron';
 import { WeeklySummary, type WeeklySummaryOptions } from './feed/weekly-summary';
@@ -78,6 +80,8 @@ export interface Bot {
   reminders?: ReminderSweeper;
   /** Posts the periodic summary (SUMMARY_CRON) in each routed channel (one replica at a time). */
   summary?: WeeklySummary;
+  /** Deletes each suppression rule the bot created on its expiry date (one replica at a time). */
+  suppressions?: SuppressionExpirer;
   remediation?: RemediationContext;
   /**
    * Starts the receiver (the HTTP server in HTTP mode); with `background` (the default) also the feed, the
@@ -201,6 +205,17 @@ export function composeBot(parts: BotParts): Bot {
   };
   const app = createApp(deps, parts.appOptions);
   const remediation = remediationContext(deps);
+  const suppressions =
+    store && remediationService && parts.steps && channel && keepsSuppressions(store)
+      ? new SuppressionExpirer(
+          store,
+          remediationService,
+          parts.steps,
+          channel.publisher,
+          { owner },
+          logger.child({ component: 'suppressions' }),
+        )
+      : undefined;
 
   return {
     app,
@@ -212,6 +227,7 @@ export function composeBot(parts: BotParts): Bot {
     ...(digest ? { digest } : {}),
     ...(reminders ? { reminders } : {}),
     ...(summary ? { summary } : {}),
+    ...(suppressions ? { suppressions } : {}),
     ...(remediation ? { remediation } : {}),
     async start(port, options = {}) {
       const started = await app.start(port);
@@ -221,6 +237,7 @@ export function composeBot(parts: BotParts): Bot {
         digest?.start();
         reminders?.start();
         summary?.start();
+        suppressions?.start();
         if (remediation) {
           resumeStalledProposals(remediation).then(
             (n) => void (n > 0 && logger.info({ resumed: n }, 'resumed remediations interrupted by a stop')),
@@ -231,7 +248,7 @@ export function composeBot(parts: BotParts): Bot {
       return started;
     },
     async stop() {
-      await Promise.all([reminders?.stop(), summary?.stop()]);
+      await Promise.all([reminders?.stop(), summary?.stop(), suppressions?.stop()]);
       await Promise.allSettled([app.stop(), poller?.stop(), outbox?.stop(), digest?.stop()]);
       await queue.idle();
     },
