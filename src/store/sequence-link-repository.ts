@@ -1,6 +1,7 @@
 import type { SequenceLink, SequenceMembership, SequencePartsClaim } from '../domain/finding';
 import { readSequenceLinks } from '../domain/finding';
 import type { CardRecord } from '../domain/ports';
+import { StoreConflictError } from './errors';
 import { keys, readCard } from './items';
 import { jitteredDelay, names, type Item, type TableClient } from './table-client';
 
@@ -10,7 +11,7 @@ const LINK_PREFIX = 'sequence#';
 const LINKS_KEPT = 100;
 /** Parts of a sequence remembered for growth replies (signals, actors, resources together). */
 const PARTS_KEPT = 600;
-const WRITE_ATTEMPTS = 6;
+const WRITE_ATTEMPTS = 10;
 
 /** The card record fields that hold thread links (`partOfSequences` on a signal's card, `signalThreads` on a sequence's). */
 export type LinkField = 'partOfSequences' | 'signalThreads';
@@ -88,7 +89,7 @@ export class SequenceLinkRepository {
       });
       if (updated) return readCard(updated);
     }
-    return undefined;
+    throw new StoreConflictError(`The links of finding ${findingId} kept changing under ${WRITE_ATTEMPTS} attempts to add some`);
   }
 
   /**

@@ -20,7 +20,10 @@ import { undiciFetch } from '../../src/slack/undici-fetch';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import { SequenceLinkRepository } from '../../src/store/sequence-link-repository';
 import { TableClient, storeDocumentClient } from '../../src/store/table-client';
-import { guardDutyClients, testConfig } from '../../support/helpers/bot-harness';
+import { ACTION } from '../../src/slack/ids';
+import { assertNoUnescaped, assertValidMessage } from '../../support/helpers/block-kit';
+import { guardDutyClients, startBot, testConfig, type Bot } from '../../support/helpers/bot-harness';
+import { click, slashCommand } from '../../support/helpers/signed-request';
 import { CHANNEL, isoMinutesAgo, useFeedWorld } from '../../support/helpers/feed-harness';
 import { variant } from '../../support/helpers/fixtures';
 import type { SlackStandIn } from '../../support/helpers/slack-stand-in';
@@ -264,5 +267,121 @@ describe('attack sequence cards and their signals’ cards', () => {
       ':chart_with_upwards_trend: The attack sequence grew: 2 new signals: s3:GetObject &lt;!channel&gt;, iam:DeleteUser',
       ':chart_with_upwards_trend: The attack sequence grew: 1 new signal: kms:ScheduleKeyDeletion',
     ]);
+  });
+});
+
+describe('`/guardduty finding <id>` for a sequence of 60 signals, over signed HTTP to the real Bolt receiver', () => {
+  const world = useFeedWorld();
+  let bot: Bot | undefined;
+  afterEach(async () => {
+    await bot?.stop();
+    bot = undefined;
+  });
+
+  /** The fixture's four signals and 56 CloudTrail signals made up here, one a minute from noon. */
+  function sixtySignals(): SdkFinding {
+    const f = sequenceFinding(
+      isoMinutesAgo(5),
+      Array.from({ length: 56 }, (_, i) => ({ uid: `sig-extra-${i}`, name: `s3:GetObject-${String(i).padStart(2, '0')}` })),
+    );
+    return f;
+  }
+
+  function button(blocks: unknown): { text: string; value: string } | undefined {
+    const actions = (blocks as { type: string; elements?: { action_id?: string; value?: string; text?: { text: string } }[] }[]).flatMap(
+      (b) => (b.type === 'actions' ? (b.elements ?? []) : []),
+    );
+    const b = actions.find((e) => e.action_id === ACTION.sequenceSignals);
+    return b?.value && b.text ? { text: b.text.text, value: b.value } : undefined;
+  }
+
+  it('the card offers all 60 signals; they come a page at a time, each page valid, in first-seen order', async () => {
+    const { slack, gd } = world;
+    gd.put(sixtySignals());
+    bot = await startBot(slack, { LOG_LEVEL: 'silent' });
+    await slashCommand(bot.events, { text: `finding ${SEQUENCE_ID}`, responseUrl: slack.responseUrl('card') });
+    const answer = await slack.waitFor(() => slack.responses.find((r) => r.path.endsWith('/card')), 5000, 'card');
+    assertValidMessage(answer.body.blocks as unknown[]);
+    let next = button(answer.body.blocks);
+    expect(next?.text).toBe('All 60 signals');
+
+    const names: string[] = [];
+    const replaced: unknown[] = [];
+    for (let page = 0; next && page < 5; page++) {
+      const path = `page-${page}`;
+      await click(bot.events, { actionId: ACTION.sequenceSignals, value: next.value, responseUrl: slack.responseUrl(path) });
+      const reply = await slack.waitFor(() => slack.responses.find((r) => r.path.endsWith(`/${path}`)), 5000, path);
+      const blocks = reply.body.blocks as { type: string; text?: { text: string } }[];
+      assertValidMessage(blocks);
+      assertNoUnescaped(blocks);
+      replaced.push(reply.body.replace_original);
+      for (const b of blocks) {
+        const m = /^\*(\d+)\.\* (\S+)/.exec(b.text?.text ?? '');
+        if (m?.[2]) names.push(m[2]);
+      }
+      next = button(blocks);
+    }
+    expect(replaced).toEqual([false, true, true]);
+    expect(names).toHaveLength(60);
+    expect(new Set(names).size).toBe(60);
+    expect(names.slice(0, 4)).toEqual([
+      'UnauthorizedAccess:IAMUser/TorIPCaller',
+      'iam:ListUsers',
+      'iam:CreateAccessKey',
+      'cloudtrail:StopLogging',
+    ]);
+    expect(names.slice(4)).toEqual(Array.from({ length: 56 }, (_, i) => `s3:GetObject-${String(i).padStart(2, '0')}`));
+  });
+
+  it('a forged page value is refused', async () => {
+    const { slack, gd } = world;
+    gd.put(sixtySignals());
+    bot = await startBot(slack, { LOG_LEVEL: 'silent' });
+    await click(bot.events, {
+      actionId: ACTION.sequenceSignals,
+      value: `eu-west-3 ${SEQUENCE_ID} 1`,
+      responseUrl: slack.responseUrl('forged'),
+    });
+    const reply = await slack.waitFor(() => slack.responses.find((r) => r.path.endsWith('/forged')), 5000, 'refusal');
+    expect(String(reply.body.text)).toContain('not valid any more');
+  });
+});
+
+describe('the links on dynalite, under concurrent writers', () => {
+  const world = useFeedWorld();
+
+  async function postedCard(store: LinkingStore, findingId: string): Promise<void> {
+    const seen = { severity: 9.2, updatedAtMs: 1, count: 1, archived: false };
+    expect(
+      await store.claimCard({ findingId, region: 'us-east-1', accountId: '123456789012', state: 'claimed', ...seen }, 'o', 60, 1),
+    ).toBe(true);
+    expect(await store.markPosted(findingId, 'o', CHANNEL, '1700000000.000100', seen)).toBe(true);
+  }
+
+  it('links written at once by several writers are all kept; a repeated link changes nothing', async () => {
+    const store = new LinkingStore(world.db.doc, world.db.tableName);
+    await postedCard(store, SEQUENCE_ID);
+    const links = Array.from({ length: 6 }, (_, i) => ({ findingId: `signal${i}0000000`, url: permalink(`1700000000.00020${i}`) }));
+    await Promise.all(links.map((l) => store.mergeCardLinks(SEQUENCE_ID, 'signalThreads', [l])));
+    const record = (await store.getCard(SEQUENCE_ID)) as { signalThreads?: unknown } | undefined;
+    expect(new Set((record?.signalThreads as { findingId: string }[]).map((l) => l.findingId))).toEqual(
+      new Set(links.map((l) => l.findingId)),
+    );
+    expect(await store.mergeCardLinks(SEQUENCE_ID, 'signalThreads', [links[3]!])).toBeUndefined();
+    // No posted card, no links.
+    expect(await store.mergeCardLinks('nocard000000000', 'partOfSequences', links)).toBeUndefined();
+  });
+
+  it('each new part of a sequence is claimed by exactly one of several claimers', async () => {
+    const store = new LinkingStore(world.db.doc, world.db.tableName);
+    await postedCard(store, SEQUENCE_ID);
+    expect(await store.claimSequenceParts(SEQUENCE_ID, ['signal:a', 'signal:b'])).toEqual({ added: ['signal:a', 'signal:b'], first: true });
+    const claims = await Promise.all(
+      Array.from({ length: 5 }, () => store.claimSequenceParts(SEQUENCE_ID, ['signal:a', 'signal:b', 'signal:c', 'actor:x'])),
+    );
+    const added = claims.flatMap((c) => c?.added ?? []);
+    expect(added.sort()).toEqual(['actor:x', 'signal:c']);
+    expect(claims.every((c) => c === undefined || c.first === false)).toBe(true);
+    expect(await store.claimSequenceParts(SEQUENCE_ID, ['signal:a', 'signal:c'])).toEqual({ added: [], first: false });
   });
 });
