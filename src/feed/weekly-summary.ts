@@ -7,6 +7,8 @@ import { collectStats, type StatsReport } from '../domain/stats';
 export interface SummaryPoster {
   postSummary(channel: string, slotS: number, message: ChatMessage): Promise<string>;
   findSummary(channel: string, slotS: number, sinceS: number): Promise<string | undefined>;
+  /** The period's chart in the summary's thread (best effort: the summary stands without it). */
+  postChart?(channel: string, threadTs: string, report: StatsReport): Promise<void>;
 }
 
 export interface WeeklySummaryOptions {
@@ -130,6 +132,11 @@ export class WeeklySummary {
     await this.store.finishSummary(channel, slotS, owner, { posted: ts });
     result.posted.push(channel);
     this.logger.info({ channel, slot: slotS }, 'summary posted');
+    if (this.poster.postChart && report.days.length > 0) {
+      await this.poster.postChart(channel, ts, report).catch((err: unknown) => {
+        this.logger.warn({ err, channel, slot: slotS }, 'summary chart not uploaded; the summary stands without it');
+      });
+    }
   }
 
   private async loop(): Promise<void> {

@@ -1,8 +1,11 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
+import { lastDays } from '../domain/daily-counts';
 import type { ChatMessage } from '../domain/ports';
+import type { StatsReport } from '../domain/stats';
 import type { ChannelQueue } from '../feed/channel-queue';
 import type { SummaryPoster } from '../feed/weekly-summary';
+import { uploadChart } from './chart-upload';
 
 export const SUMMARY_EVENT_TYPE = 'guardduty_summary';
 
@@ -26,6 +29,28 @@ export class SlackSummaryPoster implements SummaryPoster {
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return res.ts;
     });
+  }
+
+  /**
+   * The findings-per-day chart of the summary's period, uploaded into the channel in the summary's thread (needs
+   * files:write). The period starts at the slot's time of day, so its 7 days touch 8 UTC dates: all 8 are drawn.
+   */
+  async postChart(channel: string, threadTs: string, report: StatsReport): Promise<void> {
+    const { findingsPerDayAltText } = await import('../charts/findings-per-day');
+    const { renderFindingsPerDayPng } = await import('../charts/render-png');
+    const toMs = report.toMs - 1;
+    const days = lastDays(toMs, Math.ceil((toMs - report.fromMs) / 86_400_000) + 1, report.days);
+    const title = `GuardDuty findings per day by severity, ${days[0]?.date ?? ''} to ${days[days.length - 1]?.date ?? ''} (UTC)`;
+    const png = renderFindingsPerDayPng(days, title);
+    await this.queue.submit(channel, 0, () =>
+      uploadChart(this.client, png, {
+        filename: 'findings-per-day.png',
+        title,
+        altText: findingsPerDayAltText(days),
+        channelId: channel,
+        threadTs,
+      }),
+    );
   }
 
   /** The ts of this slot's summary posted since `sinceS` (epoch seconds), after a holder stopped between posting and recording it. */

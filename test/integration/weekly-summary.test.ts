@@ -132,6 +132,7 @@ describe('the weekly summary, two replicas, dynalite and the Slack stand-in', ()
   });
   beforeEach(async () => {
     slack.messages.clear();
+    slack.uploads.clear();
     slack.calls.length = 0;
     dynamo = await startTestDynamo();
     store = new StatsStateStore(dynamo);
@@ -252,6 +253,17 @@ describe('the weekly summary, two replicas, dynalite and the Slack stand-in', ()
       return at >= SLOT - 7 * D && at < SLOT;
     });
     expect(summaries(MAIN)[0]?.text).toContain(`*${week.length} findings* updated`);
+    // The week's chart, uploaded into each channel in its summary's thread: a PNG whose alt text counts that week's findings.
+    for (const channel of [MAIN, TEAM]) {
+      const ts = slack
+        .channelMessages(channel)
+        .find((m) => (m.metadata as { event_type?: string } | undefined)?.event_type === SUMMARY_EVENT_TYPE)?.ts;
+      const charts = [...slack.uploads.values()].filter((u) => u.channelId === channel && u.completed);
+      expect(charts).toHaveLength(1);
+      expect(charts[0]?.threadTs).toBe(ts);
+      expect(charts[0]?.bytes?.subarray(1, 4).toString()).toBe('PNG');
+      expect(charts[0]?.altText).toContain(`${week.length} in all`);
+    }
   });
 
   it('a holder that stopped after posting is taken over without a second post; one that stopped before posting is posted once', async () => {
