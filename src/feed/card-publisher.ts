@@ -346,14 +346,11 @@ export class CardPublisher {
     const byRegion = new Map<string, CardRecord[]>();
     for (const r of records) byRegion.set(r.region, [...(byRegion.get(r.region) ?? []), r]);
     for (const [region, list] of byRegion) {
-      const found = new Map(
-        (
-          await source.get(
-            region,
-            list.map((r) => r.findingId),
-          )
-        ).map((f) => [f.id, f]),
+      const findings = await source.get(
+        region,
+        list.map((r) => r.findingId),
       );
+      const found = new Map(findings.map((f) => [f.id, f]));
       for (const r of list) {
         const f = found.get(r.findingId);
         if (f) await this.redraw(r, f);
