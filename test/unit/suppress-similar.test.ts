@@ -5,6 +5,7 @@ import {
   FILTER_PREFIX,
   FILTER_STEP,
   MAX_ARCHIVED,
+  MAX_FILTERS,
   SUPPRESS_SIMILAR,
   TAG_EXPIRES,
   choiceData,
@@ -133,6 +134,13 @@ describe('suppress-similar plan', () => {
     const existing = filterOf(planFor());
     expect(suppressSimilar.plan(ssh, chosen, { existing, openMatches: [], openMatchCount: 0 })).toMatchObject({ code: 'FILTER_EXISTS' });
     expect(suppressSimilar.choose(ssh, target, { ...choiceData(choice()), reason: ' ' })).toMatchObject({ code: 'BAD_CHOICE' });
+    const full = Array.from({ length: MAX_FILTERS }, (_, i) => `rule-${i}`);
+    expect(suppressSimilar.plan(ssh, chosen, { existing: null, openMatches: [], openMatchCount: 0, filterNames: full })).toMatchObject({
+      code: 'FILTER_QUOTA',
+    });
+    expect(
+      isPlanRefusal(suppressSimilar.plan(ssh, chosen, { existing: null, openMatches: [], openMatchCount: 0, filterNames: full.slice(1) })),
+    ).toBe(false);
     expect(suppressSimilar.choose(ssh, target, { ...choiceData(choice()), days: '3650' })).toMatchObject({ code: 'BAD_CHOICE' });
   });
 

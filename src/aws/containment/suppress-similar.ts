@@ -5,6 +5,7 @@ import {
   GetFilterCommand,
   GetFindingsCommand,
   ListDetectorsCommand,
+  ListFiltersCommand,
   ListFindingsCommand,
   UnarchiveFindingsCommand,
   type Condition,
@@ -54,8 +55,13 @@ export class SuppressSimilarAdapter implements StepExecutor {
   async survey(target: PlaybookTarget): Promise<SuppressionSurvey> {
     const criteria = parseCriteria(target.data.criteria);
     const name = target.data.filterName ?? target.id;
-    const [existing, matches] = await Promise.all([this.filter(name), this.openMatches(criteria)]);
-    return { existing, openMatches: matches.ids, openMatchCount: matches.count };
+    const [existing, open, archived, filterNames] = await Promise.all([
+      this.filter(name),
+      this.matches(criteria, false),
+      this.matches(criteria, true),
+      this.filterNames(),
+    ]);
+    return { existing, openMatches: open.ids, openMatchCount: open.count, archivedMatchCount: archived.count, filterNames };
   }
 
   async read(step: PlanStep): Promise<Json> {
@@ -166,10 +172,25 @@ export class SuppressSimilarAdapter implements StepExecutor {
     };
   }
 
-  /** Open findings matching the criteria: every page counted, the first IDs kept. */
-  private async openMatches(criteria: Record<string, string[]>): Promise<{ ids: string[]; count: number }> {
+  /** Every filter name of the detector (ListFilters, all pages). */
+  private async filterNames(): Promise<string[]> {
     const detectorId = await this.detectorId();
-    const Criterion: Record<string, Condition> = { 'service.archived': { Equals: ['false'] } };
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.calls.run(() =>
+        this.guardDuty.send(new ListFiltersCommand({ DetectorId: detectorId, MaxResults: 50, NextToken: token })),
+      );
+      names.push(...(out.FilterNames ?? []));
+      token = out.NextToken || undefined;
+    } while (token && names.length < 1000);
+    return names;
+  }
+
+  /** Open (or archived) findings matching the criteria: every page counted, the first IDs kept. */
+  private async matches(criteria: Record<string, string[]>, archived: boolean): Promise<{ ids: string[]; count: number }> {
+    const detectorId = await this.detectorId();
+    const Criterion: Record<string, Condition> = { 'service.archived': { Equals: [String(archived)] } };
     for (const [field, values] of Object.entries(criteria)) Criterion[field] = { Equals: values };
     const ids: string[] = [];
     let count = 0;

@@ -111,7 +111,14 @@ export interface SuppressionSurvey {
   openMatches: string[];
   /** How many open findings match (every page counted). */
   openMatchCount: number;
+  /** How many archived findings match (what the rule has suppressed, once it exists). */
+  archivedMatchCount?: number;
+  /** Every filter of the detector (ListFilters): GuardDuty allows {@link MAX_FILTERS} per region. */
+  filterNames?: string[];
 }
+
+/** GuardDuty's quota of saved filters (suppression rules included) per account and region. */
+export const MAX_FILTERS = 100;
 
 export function expiryOf(nowMs: number, days: number): string {
   return new Date(nowMs + days * DAY_MS).toISOString().slice(0, 10);
@@ -235,7 +242,9 @@ function isSurvey(value: unknown): value is SuppressionSurvey {
     (v.existing === null || isFilterState(v.existing)) &&
     Array.isArray(v.openMatches) &&
     v.openMatches.every((x) => typeof x === 'string') &&
-    typeof v.openMatchCount === 'number'
+    typeof v.openMatchCount === 'number' &&
+    (v.archivedMatchCount === undefined || typeof v.archivedMatchCount === 'number') &&
+    (v.filterNames === undefined || (Array.isArray(v.filterNames) && v.filterNames.every((x) => typeof x === 'string')))
   );
 }
 
@@ -268,6 +277,11 @@ function plan(finding: Finding, target: PlaybookTarget, survey: unknown): StepPl
   const planned = plannedFilter(finding, choice);
   if (isPlanRefusal(planned)) return planned;
   if (!isSurvey(survey)) return refusePlan('SURVEY_MISMATCH', 'The survey of GuardDuty filters is not usable.');
+  if ((survey.filterNames?.length ?? 0) >= MAX_FILTERS)
+    return refusePlan(
+      'FILTER_QUOTA',
+      `GuardDuty allows ${MAX_FILTERS} filters per region and ${finding.region} has ${survey.filterNames?.length ?? 0}: delete one (see /guardduty suppressions) before adding a rule.`,
+    );
   if (survey.existing)
     return refusePlan(
       'FILTER_EXISTS',
