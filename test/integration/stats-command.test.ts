@@ -1,4 +1,6 @@
-import { GetFindingsStatisticsCommand, ListFindingsCommand } from '@aws-sdk/client-guardduty';
+import { GetFindingsStatisticsCommand, GuardDutyClient, ListFindingsCommand } from '@aws-sdk/client-guardduty';
+import { GuardDutySource } from '../../src/aws/guardduty-source';
+import { GuardDutyHttpStandIn } from '../../support/fakes/guardduty/http';
 import type { CardRecord, CardStatsStore, PostedCard, SummaryClaim, SummaryStore } from '../../src/domain/ports';
 import { BAND_FLOOR, SEVERITY_BANDS, bandOf } from '../../src/domain/severity';
 import { formatDuration } from '../../src/domain/stats';
@@ -7,7 +9,7 @@ import { StatsRepository } from '../../src/store/stats-repository';
 import { TableClient, storeDocumentClient } from '../../src/store/table-client';
 import type { Finding as SdkFinding } from '@aws-sdk/client-guardduty';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
-import { startBot, type Bot } from '../../support/helpers/bot-harness';
+import { TEST_CREDENTIALS, startBot, type Bot } from '../../support/helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 import { variant } from '../../support/helpers/fixtures';
 import { slashCommand } from '../../support/helpers/signed-request';
@@ -252,5 +254,78 @@ describe('/guardduty stats over signed HTTP, GuardDuty stand-in and dynalite', (
         .sort(),
     );
     expect((await store.postedCards(fromS, Math.floor(NOW / 1000) + 1, { channel: 'C0ELSEWHERE' })).cards).toEqual([]);
+  });
+});
+
+describe.each([
+  ['aws-sdk-client-mock', 'mock'],
+  ['the REST-JSON wire stand-in', 'http'],
+] as const)('GuardDutySource.countsByDay and statistics through %s', (_name, transport) => {
+  let gd: FakeGuardDuty | GuardDutyHttpStandIn;
+  let source: GuardDutySource;
+  const REGIONS = ['us-east-1', 'us-west-2'];
+
+  beforeAll(async () => {
+    if (transport === 'mock') {
+      gd = new FakeGuardDuty();
+      source = new GuardDutySource((region) => new GuardDutyClient({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 }), REGIONS);
+    } else {
+      const http = await new GuardDutyHttpStandIn().start();
+      gd = http;
+      source = new GuardDutySource(
+        (region) => new GuardDutyClient({ region, endpoint: http.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 }),
+        REGIONS,
+      );
+    }
+    gd.put(...FINDINGS);
+  });
+  afterAll(async () => {
+    if (gd instanceof FakeGuardDuty) gd.restore();
+    else await gd.close();
+  });
+
+  it('counts per UTC day and band, from the seeded findings updated in the period (and before its end when given)', async () => {
+    const since = NOW - 7 * D;
+    const until = NOW - D;
+    const want = (region: string, end?: number) => {
+      const m = new Map<string, number>();
+      for (const f of FINDINGS) {
+        const at = Date.parse(f.UpdatedAt ?? '');
+        if ((f.Region ?? 'us-east-1') !== region || at < since || (end !== undefined && at >= end)) continue;
+        const key = `${new Date(at).toISOString().slice(0, 10)} ${bandOf(f.Severity ?? 0)}`;
+        m.set(key, (m.get(key) ?? 0) + 1);
+      }
+      return Object.fromEntries([...m].sort());
+    };
+    const got = async (region: string, end?: number) =>
+      Object.fromEntries((await source.countsByDay(region, since, end)).map((d) => [`${d.date} ${d.band}`, d.count]).sort());
+    for (const region of REGIONS) {
+      expect(await got(region)).toEqual(want(region));
+      expect(await got(region, until)).toEqual(want(region, until));
+    }
+    expect(Object.keys(want('us-east-1')).length).toBeGreaterThan(3);
+  });
+
+  it('counts per account, type and severity, largest first, at most `max` groups', async () => {
+    const since = NOW - 30 * D;
+    const inRegion = FINDINGS.filter((f) => (f.Region ?? 'us-east-1') === 'us-east-1' && Date.parse(f.UpdatedAt ?? '') >= since);
+    const tally = (key: (f: SdkFinding) => string) => {
+      const m = new Map<string, number>();
+      for (const f of inRegion) m.set(key(f), (m.get(key(f)) ?? 0) + 1);
+      return Object.fromEntries(m);
+    };
+    const asMap = (g: { groups: { key: string; count: number }[] }) => Object.fromEntries(g.groups.map((x) => [x.key, x.count]));
+    const types = await source.statistics('us-east-1', { sinceMs: since, groupBy: 'FINDING_TYPE', max: 100 });
+    expect(asMap(types)).toEqual(tally((f) => f.Type ?? ''));
+    expect(types.groups.map((g) => g.count)).toEqual([...types.groups.map((g) => g.count)].sort((a, b) => b - a));
+    expect(asMap(await source.statistics('us-east-1', { sinceMs: since, groupBy: 'ACCOUNT', max: 100 }))).toEqual(
+      tally((f) => f.AccountId ?? ''),
+    );
+    expect(asMap(await source.statistics('us-east-1', { sinceMs: since, groupBy: 'SEVERITY', max: 100 }))).toEqual(
+      tally((f) => String(f.Severity)),
+    );
+    const one = await source.statistics('us-east-1', { sinceMs: since, groupBy: 'FINDING_TYPE', max: 1 });
+    expect(one.groups).toHaveLength(1);
+    expect(one.truncated).toBe(true);
   });
 });
