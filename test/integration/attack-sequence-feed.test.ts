@@ -36,28 +36,20 @@ const SEQUENCE_TITLE = 'Potential credential compromise of AWS resources in acco
 const REGIONS = ['us-east-1', 'us-west-2'];
 
 /**
- * The store as dynamo-state-store.ts is asked to delegate to SequenceLinkRepository (see the report): the same
- * table, the real repository.
+ * The store with the link methods dynamo-state-store.ts is asked to delegate to SequenceLinkRepository (see the
+ * report): the real repository on the same table. Once it delegates, these own methods do what its own would.
  */
-class LinkingStore extends DynamoStateStore implements SequenceLinkStore {
-  private readonly links: SequenceLinkRepository;
-  constructor(client: DynamoDBClient | DynamoDBDocumentClient, tableName: string) {
-    super(client, tableName);
-    this.links = new SequenceLinkRepository(new TableClient(storeDocumentClient(client), tableName));
-  }
-  recordSequenceLinks(...args: Parameters<SequenceLinkStore['recordSequenceLinks']>) {
-    return this.links.recordSequenceLinks(...args);
-  }
-  sequencesOfSignal(findingId: string) {
-    return this.links.sequencesOfSignal(findingId);
-  }
-  mergeCardLinks(...args: Parameters<SequenceLinkStore['mergeCardLinks']>) {
-    return this.links.mergeCardLinks(...args);
-  }
-  claimSequenceParts(findingId: string, parts: readonly string[]) {
-    return this.links.claimSequenceParts(findingId, parts);
-  }
+function linkingStore(client: DynamoDBClient | DynamoDBDocumentClient, tableName: string): LinkingStore {
+  const links = new SequenceLinkRepository(new TableClient(storeDocumentClient(client), tableName));
+  return Object.assign(new DynamoStateStore(client, tableName), {
+    recordSequenceLinks: links.recordSequenceLinks.bind(links),
+    sequencesOfSignal: links.sequencesOfSignal.bind(links),
+    mergeCardLinks: links.mergeCardLinks.bind(links),
+    claimSequenceParts: links.claimSequenceParts.bind(links),
+  } satisfies SequenceLinkStore);
 }
+
+type LinkingStore = DynamoStateStore & SequenceLinkStore;
 
 /** One bot process's feed, wired as compose.ts is asked to wire it: the publisher with permalinks and GuardDuty. */
 function linkedFeed(store: LinkingStore, slack: SlackStandIn, owner = `test-${Math.random().toString(36).slice(2, 8)}`) {
@@ -171,7 +163,7 @@ describe('attack sequence cards and their signals’ cards', () => {
   const world = useFeedWorld();
   let store: LinkingStore;
   beforeEach(() => {
-    store = new LinkingStore(world.db.doc, world.db.tableName);
+    store = linkingStore(world.db.doc, world.db.tableName);
     expect(keepsSequenceLinks(store)).toBe(true);
   });
 
@@ -359,7 +351,7 @@ describe('the links on dynalite, under concurrent writers', () => {
   }
 
   it('links written at once by several writers are all kept; a repeated link changes nothing', async () => {
-    const store = new LinkingStore(world.db.doc, world.db.tableName);
+    const store = linkingStore(world.db.doc, world.db.tableName);
     await postedCard(store, SEQUENCE_ID);
     const links = Array.from({ length: 6 }, (_, i) => ({ findingId: `signal${i}0000000`, url: permalink(`1700000000.00020${i}`) }));
     await Promise.all(links.map((l) => store.mergeCardLinks(SEQUENCE_ID, 'signalThreads', [l])));
@@ -373,7 +365,7 @@ describe('the links on dynalite, under concurrent writers', () => {
   });
 
   it('each new part of a sequence is claimed by exactly one of several claimers', async () => {
-    const store = new LinkingStore(world.db.doc, world.db.tableName);
+    const store = linkingStore(world.db.doc, world.db.tableName);
     await postedCard(store, SEQUENCE_ID);
     expect(await store.claimSequenceParts(SEQUENCE_ID, ['signal:a', 'signal:b'])).toEqual({ added: ['signal:a', 'signal:b'], first: true });
     const claims = await Promise.all(
