@@ -161,7 +161,8 @@ export function composeBot(parts: BotParts): Bot {
       summary = new WeeklySummary(
         store,
         store,
-        parts.findings,
+        // Every channel's summary of a slot reads the same GuardDuty counts: one read per tick.
+        new CachedFindingsSource(parts.findings, 60_000),
         new SlackSummaryPoster(parts.web, queue),
         {
           schedule: parseCron(config.summary.cron),

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Finding as SdkFinding } from '@aws-sdk/client-guardduty';
+import { GetFindingsStatisticsCommand, type Finding as SdkFinding } from '@aws-sdk/client-guardduty';
 import { LogLevel, WebClient } from '@slack/web-api';
 import pino from 'pino';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
@@ -218,6 +218,8 @@ describe('the weekly summary, two replicas, dynalite and the Slack stand-in', ()
     expect(summaries(TEAM)).toHaveLength(1);
     expect(summaries(QUIET)).toHaveLength(0);
     expect(summaries(MAIN)[0]?.slot).toBe(Math.floor(SLOT / 1000));
+    // GuardDuty's counts are read once for the slot (4 bands by day, by account, by type), not once per channel.
+    expect(gd.mock.commandCalls(GetFindingsStatisticsCommand)).toHaveLength(6);
 
     // Later in the same slot, the lease having lapsed, each replica ticks again.
     clock.ms += 5 * 60_000;

@@ -63,6 +63,13 @@ export function statsMessage(report: StatsReport, options: StatsMessageOptions):
       ),
     );
   }
+  if (!cards) {
+    blocks.push(
+      section(
+        ':information_source: Time to own and to resolve come from the records the bot keeps of its cards; this state store keeps none.',
+      ),
+    );
+  }
   if (report.openUnowned) {
     const { count, more } = report.openUnowned;
     blocks.push(section(`*Open high/critical findings nobody owns*: *${count}${more ? '+' : ''}* (all of GuardDuty, any age)`));
