@@ -25,6 +25,7 @@ import type { ChannelDeps, SlackDeps } from './slack/deps';
 import { SlackMessenger } from './slack/messenger';
 import { remediationContext, resumeStalledProposals, type RemediationContext } from './slack/remediation-context';
 import { SlackCardChannel } from './slack/slack-card-channel';
+import { sequenceGrowthMessage } from './slack/blocks/attack-sequence';
 import type { UserRateLimit } from './slack/user-rate-limit';
 import type { WorkQueue } from './slack/work-queue';
 
@@ -118,6 +119,11 @@ export function composeBot(parts: BotParts): Bot {
         owner,
         claimSeconds: parts.claimSeconds ?? CLAIM_SECONDS,
         ...(keepsReminders(store) ? { reminders: config.reminders } : {}),
+        sequences: {
+          permalink: (channel, ts) => messenger.permalink(channel, ts),
+          findings: parts.findings,
+          growthMessage: sequenceGrowthMessage,
+        },
       },
       logger.child({ component: 'cards' }),
     );

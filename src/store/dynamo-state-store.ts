@@ -24,6 +24,10 @@ import { readCard, readEach, readProposal } from './items';
 import { OwnershipRepository } from './ownership-repository';
 import { PendingProposalsRepository } from './pending-proposals-repository';
 import { SuppressionRepository } from './suppression-repository';
+import type { SequenceLink, SequenceMembership, SequencePartsClaim } from '../domain/finding';
+import { SequenceLinkRepository } from './sequence-link-repository';
+import { StatsRepository } from './stats-repository';
+import type { PostedCard, SummaryClaim } from '../domain/ports';
 import type { SuppressionEntry, SuppressionStore } from '../domain/suppressions';
 import { ProposalRepository, byCreation } from './proposal-repository';
 import { ReminderRepository } from './reminder-repository';
@@ -45,6 +49,8 @@ export class DynamoStateStore implements StateStore, SuppressionStore {
   private readonly reminders: ReminderRepository;
   private readonly pending: PendingProposalsRepository;
   private readonly suppressions: SuppressionRepository;
+  private readonly sequenceLinks: SequenceLinkRepository;
+  private readonly stats: StatsRepository;
 
   /** `client`: the connection; the store marshals through a document client of its own over it. */
   constructor(client: DynamoDBClient | DynamoDBDocumentClient, tableName: string) {
@@ -58,6 +64,8 @@ export class DynamoStateStore implements StateStore, SuppressionStore {
     this.reminders = new ReminderRepository(this.table);
     this.pending = new PendingProposalsRepository(this.table);
     this.suppressions = new SuppressionRepository(this.table);
+    this.sequenceLinks = new SequenceLinkRepository(this.table);
+    this.stats = new StatsRepository(this.table);
   }
 
   enqueueCard(entry: OutboxEntry): Promise<void> {
@@ -274,6 +282,42 @@ export class DynamoStateStore implements StateStore, SuppressionStore {
   }
 
   // ------------------------------------------------------------ proposals waiting for a decision (PendingProposalStore)
+
+  postedCards(
+    fromS: number,
+    toS: number,
+    options?: { channel?: string; limit?: number },
+  ): Promise<{ cards: PostedCard[]; truncated: boolean }> {
+    return this.stats.postedCards(fromS, toS, options);
+  }
+
+  claimSummary(channel: string, slotS: number, by: string, untilS: number, nowS: number): Promise<SummaryClaim | undefined> {
+    return this.stats.claimSummary(channel, slotS, by, untilS, nowS);
+  }
+
+  finishSummary(channel: string, slotS: number, by: string, outcome: { posted: string } | { empty: true }): Promise<boolean> {
+    return this.stats.finishSummary(channel, slotS, by, outcome);
+  }
+
+  recordSequenceLinks(sequence: SequenceMembership, signalIds: readonly string[]): Promise<void> {
+    return this.sequenceLinks.recordSequenceLinks(sequence, signalIds);
+  }
+
+  sequencesOfSignal(findingId: string): Promise<SequenceMembership[]> {
+    return this.sequenceLinks.sequencesOfSignal(findingId);
+  }
+
+  mergeCardLinks(
+    findingId: string,
+    field: 'partOfSequences' | 'signalThreads',
+    links: readonly SequenceLink[],
+  ): Promise<CardRecord | undefined> {
+    return this.sequenceLinks.mergeCardLinks(findingId, field, links);
+  }
+
+  claimSequenceParts(findingId: string, parts: readonly string[]): Promise<SequencePartsClaim | undefined> {
+    return this.sequenceLinks.claimSequenceParts(findingId, parts);
+  }
 
   recordSuppression(entry: SuppressionEntry): Promise<void> {
     return this.suppressions.recordSuppression(entry);

@@ -1,12 +1,10 @@
 import { GetFindingsStatisticsCommand, GuardDutyClient, ListFindingsCommand } from '@aws-sdk/client-guardduty';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { GuardDutyHttpStandIn } from '../../support/fakes/guardduty/http';
-import type { CardRecord, CardStatsStore, PostedCard, SummaryClaim, SummaryStore } from '../../src/domain/ports';
+import type { CardRecord, PostedCard } from '../../src/domain/ports';
 import { BAND_FLOOR, SEVERITY_BANDS, bandOf } from '../../src/domain/severity';
 import { formatDuration } from '../../src/domain/stats';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
-import { StatsRepository } from '../../src/store/stats-repository';
-import { TableClient, storeDocumentClient } from '../../src/store/table-client';
 import type { Finding as SdkFinding } from '@aws-sdk/client-guardduty';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
 import { TEST_CREDENTIALS, startBot, type Bot } from '../../support/helpers/bot-harness';
@@ -21,23 +19,6 @@ import { SlackStandIn } from '../../support/helpers/slack-stand-in';
  * Every expected number is worked out here from the seeded data.
  */
 
-/** The state store with the numbers' records (what DynamoStateStore delegates to StatsRepository). */
-class StatsStateStore extends DynamoStateStore implements CardStatsStore, SummaryStore {
-  private readonly stats: StatsRepository;
-  constructor(dynamo: TestDynamo) {
-    super(dynamo.client, dynamo.tableName);
-    this.stats = new StatsRepository(new TableClient(storeDocumentClient(dynamo.client), dynamo.tableName));
-  }
-  postedCards(fromS: number, toS: number, options?: { channel?: string; limit?: number }) {
-    return this.stats.postedCards(fromS, toS, options);
-  }
-  claimSummary(channel: string, slotS: number, by: string, untilS: number, nowS: number): Promise<SummaryClaim | undefined> {
-    return this.stats.claimSummary(channel, slotS, by, untilS, nowS);
-  }
-  finishSummary(channel: string, slotS: number, by: string, outcome: { posted: string } | { empty: true }) {
-    return this.stats.finishSummary(channel, slotS, by, outcome);
-  }
-}
 
 const CHANNEL = 'C0FINDINGS1';
 const A = '111111111111';
@@ -132,13 +113,13 @@ describe('/guardduty stats over signed HTTP, GuardDuty stand-in and dynalite', (
   let slack: SlackStandIn;
   let gd: FakeGuardDuty;
   let dynamo: TestDynamo;
-  let store: StatsStateStore;
+  let store: DynamoStateStore;
   let bot: Bot;
 
   beforeAll(async () => {
     slack = await new SlackStandIn().start();
     dynamo = await startTestDynamo();
-    store = new StatsStateStore(dynamo);
+    store = new DynamoStateStore(dynamo.client, dynamo.tableName);
     for (const c of CARDS) {
       const postedS = Math.floor((NOW - c.postedAgoMs) / 1000);
       const record: Omit<CardRecord, 'claimOwner' | 'claimExpiresAt' | 'claimedAt'> = {

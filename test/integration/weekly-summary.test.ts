@@ -7,15 +7,13 @@ import pino from 'pino';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { composeBot } from '../../src/compose';
 import { parseCron } from '../../src/domain/cron';
-import type { CardRecord, CardStatsStore, SummaryClaim, SummaryStore } from '../../src/domain/ports';
+import type { CardRecord } from '../../src/domain/ports';
 import { formatDuration } from '../../src/domain/stats';
 import { ChannelQueue } from '../../src/feed/channel-queue';
 import type { WeeklySummary } from '../../src/feed/weekly-summary';
 import { SUMMARY_EVENT_TYPE, SlackSummaryPoster } from '../../src/slack/summary-poster';
 import { undiciFetch } from '../../src/slack/undici-fetch';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
-import { StatsRepository } from '../../src/store/stats-repository';
-import { TableClient, storeDocumentClient } from '../../src/store/table-client';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
 import { guardDutyClients, testConfig } from '../../support/helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
@@ -28,23 +26,6 @@ import { SlackStandIn } from '../../support/helpers/slack-stand-in';
  * a restart or when a holder stopped after posting.
  */
 
-/** The state store with the numbers' records (what DynamoStateStore delegates to StatsRepository). */
-class StatsStateStore extends DynamoStateStore implements CardStatsStore, SummaryStore {
-  private readonly stats: StatsRepository;
-  constructor(dynamo: TestDynamo) {
-    super(dynamo.client, dynamo.tableName);
-    this.stats = new StatsRepository(new TableClient(storeDocumentClient(dynamo.client), dynamo.tableName));
-  }
-  postedCards(fromS: number, toS: number, options?: { channel?: string; limit?: number }) {
-    return this.stats.postedCards(fromS, toS, options);
-  }
-  claimSummary(channel: string, slotS: number, by: string, untilS: number, nowS: number): Promise<SummaryClaim | undefined> {
-    return this.stats.claimSummary(channel, slotS, by, untilS, nowS);
-  }
-  finishSummary(channel: string, slotS: number, by: string, outcome: { posted: string } | { empty: true }) {
-    return this.stats.finishSummary(channel, slotS, by, outcome);
-  }
-}
 
 const MAIN = 'C0FINDINGS1';
 const TEAM = 'C0TEAMROUTE';
@@ -109,7 +90,7 @@ describe('the weekly summary, two replicas, dynalite and the Slack stand-in', ()
   let slack: SlackStandIn;
   let gd: FakeGuardDuty;
   let dynamo: TestDynamo;
-  let store: StatsStateStore;
+  let store: DynamoStateStore;
   let routesFile: string;
   const bots: { stop(): Promise<void> }[] = [];
 
@@ -135,7 +116,7 @@ describe('the weekly summary, two replicas, dynalite and the Slack stand-in', ()
     slack.uploads.clear();
     slack.calls.length = 0;
     dynamo = await startTestDynamo();
-    store = new StatsStateStore(dynamo);
+    store = new DynamoStateStore(dynamo.client, dynamo.tableName);
     gd = new FakeGuardDuty();
     gd.put(...FINDINGS);
     for (const c of CARDS) {
