@@ -1,3 +1,6 @@
+import type { Proposal } from './proposal';
+import type { StepPlan, StepRunResult } from './remediation/steps';
+
 /** A suppression rule the bot proposed, indexed by when it expires; its sealed proposal stays the truth. */
 export interface SuppressionEntry {
   findingId: string;
@@ -29,4 +32,12 @@ export function expiryDateS(date: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
   const ms = Date.parse(`${date}T00:00:00Z`);
   return Number.isFinite(ms) ? ms / 1000 : undefined;
+}
+
+export interface SealedSuppressions {
+  /** The suppression fix's plan and result if it ran and carries the bot's seals; undefined if it never ran. */
+  sealedSuppression(
+    findingId: string,
+    proposalId: string,
+  ): Promise<{ proposal: Proposal; plan: StepPlan; result: StepRunResult } | undefined>;
 }

@@ -4,20 +4,12 @@ import type { LeaseStore, StepExecutorFactory } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
 import { FILTER_STEP, SUPPRESS_SIMILAR, suppressionExpiry } from '../domain/remediation/containment/suppress-similar';
 import { TamperedError } from '../domain/remediation/seal';
-import { sameState, type StepPlan, type StepRunResult } from '../domain/remediation/steps';
-import { expiryDateS, type SuppressionEntry, type SuppressionStore } from '../domain/suppressions';
+import { sameState } from '../domain/remediation/steps';
+import { expiryDateS, type SealedSuppressions, type SuppressionEntry, type SuppressionStore } from '../domain/suppressions';
 import type { ThreadReplier } from './reminder-sweeper';
 
 /** The lease one replica holds to expire suppression rules. */
 export const SUPPRESSION_LEASE = 'suppressions';
-
-export interface SealedSuppressions {
-  /** The suppression fix's plan and result if it ran and carries the bot's seals; undefined if it never ran. */
-  sealedSuppression(
-    findingId: string,
-    proposalId: string,
-  ): Promise<{ proposal: Proposal; plan: StepPlan; result: StepRunResult } | undefined>;
-}
 
 export interface SuppressionExpirerOptions {
   owner: string;

@@ -27,6 +27,7 @@ import { planDigest, type ApprovalSealer } from '../domain/remediation/seal';
 import { DEFAULT_SOURCE_LIMITS, type ParseTrustedSourcesResult, type SourceLimits } from '../domain/remediation/trusted-source';
 import type { AnyPlan, AnyResult, TrustedSource } from '../domain/remediation/types';
 import { RemediationError } from './errors';
+import { listSuppressionRules, type SuppressionRules } from './suppression-rules';
 import { RemediationPlanner, type ContainmentPlanResult, type ProposeResult } from './planner';
 import { ProposalExecution } from './proposal-execution';
 import { ProposalSeals } from './proposal-seals';
@@ -170,6 +171,12 @@ export class RemediationService {
     const result = this.seals.sealedResult(proposal);
     if (!isStepResult(result) || !result.ok) return undefined;
     return { proposal, plan: proposal.plan, result };
+  }
+
+  /** The suppression rules the bot created, compared with GuardDuty now (read-only). */
+  async suppressionRules(limit?: number): Promise<SuppressionRules | undefined> {
+    if (!keepsSuppressions(this.deps.store) || !this.deps.steps) return undefined;
+    return listSuppressionRules(this.deps.store, this, this.deps.steps, limit);
   }
 
   async createProposal(input: NewProposal): Promise<Proposal> {
