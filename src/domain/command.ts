@@ -21,6 +21,7 @@ export type Command =
   | { kind: 'finding'; id: string; region?: string }
   | { kind: 'mine' }
   | { kind: 'stats'; period: StatsPeriod }
+  | { kind: 'suppressions' }
   | { kind: 'routes' }
   | { kind: 'routes-test'; id: string; region?: string };
 
@@ -42,6 +43,7 @@ export const HELP_EXAMPLES = [
   '/guardduty findings high unowned',
   '/guardduty mine',
   '/guardduty stats 30d',
+  '/guardduty suppressions',
   '/guardduty finding 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
   '/guardduty routes test 0cbd1f0e8a9b3c2d4e5f60718293a4b5',
   '/guardduty help',
@@ -178,6 +180,12 @@ export function parseCommand(text: string | undefined, regions: readonly string[
       return { kind: 'mine' };
     case 'stats':
       return parseStats(args);
+    case 'suppressions':
+      if (args[0] !== undefined)
+        throw new CommandSyntaxError(
+          `I don't understand "${shown(args[0])}" after suppressions: /guardduty suppressions lists the suppression rules made through the bot.`,
+        );
+      return { kind: 'suppressions' };
     default:
       throw new CommandSyntaxError(`Unknown command "${shown(verb ?? '')}".`);
   }

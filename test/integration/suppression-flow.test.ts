@@ -8,7 +8,7 @@ import { standInStepExecutors } from '../../support/helpers/containment-executor
 import { variant } from '../../support/helpers/fixtures';
 import { stepPlan, stepResult } from '../../support/helpers/plans';
 import { RH, eventually, proposeSubmission, startRemediationRig, type RemediationRig } from '../../support/helpers/remediation-harness';
-import { blockAction, click, interaction } from '../../support/helpers/signed-request';
+import { blockAction, click, interaction, slashCommand } from '../../support/helpers/signed-request';
 import type { ApiCall } from '../../support/helpers/slack-stand-in';
 
 /*
@@ -315,5 +315,51 @@ describe('Suppress similar… in Slack', () => {
       5000,
       'changed warning',
     );
+  });
+
+  test('/guardduty suppressions lists each rule as GuardDuty has it now, and filters named like the bot’s that it did not create', async () => {
+    const s = seed();
+    const { meta } = await openModal(s.finding);
+    const proposal = await propose(
+      meta,
+      'V0VIEWSUP020',
+      { keys: ['type', 'resource'], reason: 'staging brute-force tests', archive: true },
+      s.finding,
+    );
+    const done = await approve(proposal, CAROL);
+    const name = stepPlan(done).target.id;
+    // Someone else makes a rule that looks like the bot's.
+    rig.gd.createFilter(REGION, rig.gd.detectorId, {
+      name: `${FILTER_PREFIX}20990101-forged`,
+      action: 'ARCHIVE',
+      criterion: { type: { equals: [TYPE] } },
+    });
+
+    const ask = async (label: string): Promise<string> => {
+      await slashCommand(rig.bot.events, {
+        text: 'suppressions',
+        userId: BOB,
+        channelId: CHANNEL,
+        responseUrl: rig.slack.responseUrl(label),
+      });
+      const reply = await rig.slack.waitFor(() => rig.slack.responses.find((r) => r.path === `/respond/${label}`), 5000, label);
+      assertValidMessage(reply.body.blocks as unknown[]);
+      assertNoUnescaped(reply.body.blocks);
+      return JSON.stringify(reply.body.blocks);
+    };
+    const first = await ask('list-1');
+    expect(first).toContain(name);
+    expect(first).toContain('active, as approved');
+    expect(first).toContain(`proposed by <@${ALICE}>, approved by <@${CAROL}>`);
+    expect(first).toContain(`instance = ${INSTANCE}`);
+    // The four it archived (the finding and its three twins) and the one archived before; none open.
+    expect(first).toContain(`matches ${[s.finding, ...s.sameInstance, s.archived].length} archived and 0 open findings`);
+    expect(first).toContain(`${FILTER_PREFIX}20990101-forged`);
+    expect(first).toContain('that it did not create');
+
+    const stored = rig.gd.getFilter(REGION, rig.gd.detectorId, name);
+    rig.gd.deleteFilter(REGION, rig.gd.detectorId, name);
+    rig.gd.createFilter(REGION, rig.gd.detectorId, { ...stored, name, criterion: { type: { equals: [TYPE] } } });
+    expect(await ask('list-2')).toContain('changed in GuardDuty since it was approved');
   });
 });

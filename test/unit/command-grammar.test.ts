@@ -455,3 +455,16 @@ describe('page values (Next button)', () => {
     expect(decodePage(forged({ p: 100 }), REGIONS)?.page).toBe(100);
   });
 });
+
+describe('parseCommand: suppressions', () => {
+  it('takes no argument', () => {
+    expect(parseCommand('suppressions', REGIONS)).toEqual({ kind: 'suppressions' });
+    expect(parseCommand(' Suppressions ', REGIONS)).toEqual({ kind: 'suppressions' });
+  });
+
+  it('says what it lists when given more', () => {
+    expect(() => parseCommand('suppressions all', REGIONS)).toThrow(
+      /I don't understand "all" after suppressions: \/guardduty suppressions lists/,
+    );
+  });
+});

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import {
+  STATS_PERIODS,
   ACCOUNT_PATTERN,
   FINDING_ID_PATTERN,
   REGION_PATTERN,
@@ -79,6 +80,13 @@ const typePrefixArb = fc.oneof(
 
 /** Token soup: the grammar's own words mixed with markup, controls and oversized tokens. */
 const GRAMMAR_WORDS = [
+  'stats',
+  '24h',
+  '7d',
+  '30d',
+  '2w',
+  'suppressions',
+  'SUPPRESSIONS',
   'findings',
   'finding',
   'list',
@@ -205,6 +213,8 @@ const INLINE_GUIDANCE = [
   /type:Recon:EC2/,
   /\/guardduty finding <id>/,
   /letters and digits/,
+  /Give 24h, 7d or 30d/,
+  /\/guardduty suppressions lists/,
 ];
 /** Messages that name the problem only; the ack shows them above the full grammar (helpBlocks). */
 const GRAMMAR_BACKED = [/^Unknown command "/, /^That command is too long \(\d+ characters\)/];
@@ -253,6 +263,12 @@ function checkCommand(c: Command): void {
       return;
     case 'findings':
       checkFilter(c.filter);
+      return;
+    case 'stats':
+      must(Object.keys(STATS_PERIODS).includes(c.period), 'stats period is 24h, 7d or 30d', c);
+      return;
+    case 'suppressions':
+      must(Object.keys(c).length === 1, 'suppressions carries nothing else', c);
       return;
   }
 }

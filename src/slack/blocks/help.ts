@@ -8,6 +8,7 @@ export const GRAMMAR = [
   '`/guardduty mine` lists the findings you own (Take or Assign… on a card), open ones first.',
   '`/guardduty finding &lt;id&gt; [region:&lt;region&gt;]` shows one finding in full, with its thread and proposals.',
   '`/guardduty stats [24h|7d|30d]` shows the numbers of a period (default 7d): findings by severity, account and type, time to own and to resolve, open high/critical nobody owns.',
+  '`/guardduty suppressions` lists the suppression rules made with Suppress similar… on a card: criteria, expiry, who proposed and approved, matches, and whether GuardDuty still has them as approved.',
   '`/guardduty routes` shows the routing rules (ROUTES_FILE) and the fallback channel.',
   "`/guardduty routes test &lt;id&gt; [region:&lt;region&gt;]` says where that finding's card would go, and why.",
   '`/guardduty help` shows this.',

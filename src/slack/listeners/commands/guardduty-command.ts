@@ -17,6 +17,7 @@ import type { SlackDeps } from '../../deps';
 import { BUSY_MESSAGE, afterAck } from '../../work-queue';
 import { findingAnswer } from '../../finding-answer';
 import { statsAnswer } from './stats-answer';
+import { suppressionsAnswer } from './suppressions-answer';
 
 type Args = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -64,6 +65,10 @@ export function guarddutyCommand(deps: SlackDeps) {
           }
           const listing = await listUnowned(deps.findings, parsed.filter, (ids) => store.ownedAmong(ids));
           await respond({ response_type: 'ephemeral', ...unownedList(parsed.filter, listing.findings, listing.more, listing.failures) });
+          return;
+        }
+        if (parsed.kind === 'suppressions') {
+          await respond({ response_type: 'ephemeral', ...(await suppressionsAnswer(deps)) });
           return;
         }
         if (parsed.kind === 'stats') {
