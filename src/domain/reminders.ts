@@ -103,7 +103,8 @@ export function nextReminder(card: ReminderCard | undefined, rules: ReminderRule
   if (card.owner) {
     const ownedSince = card.ownedSince ?? card.reminderBase ?? nowS;
     if (card.ownedReminderFor === ownedSince) return watch;
-    const due = ownedSince + rules.ownedAfterS;
+    // Counted from the later of the take and the reminder base (a reopening, or the card becoming high).
+    const due = Math.max(ownedSince, card.reminderBase ?? 0) + rules.ownedAfterS;
     if (nowS < due) return { kind: 'wait', dueS: due };
     return {
       kind: 'send',

@@ -153,8 +153,11 @@ export class DynamoStateStore implements StateStore, SuppressionStore {
   ): Promise<OwnershipChange> {
     return this.ownership.resolveFinding(findingId, actor, resolution, note, version, takeOwnership, nowS);
   }
-  reopenFinding(findingId: string, actor: string, version: number, nowS: number): Promise<OwnershipChange> {
-    return this.ownership.reopenFinding(findingId, actor, version, nowS);
+  /** A reopened finding is looked at by the reminder sweeper again (it decides whether a reminder is due, and when). */
+  async reopenFinding(findingId: string, actor: string, version: number, nowS: number): Promise<OwnershipChange> {
+    const change = await this.ownership.reopenFinding(findingId, actor, version, nowS);
+    if (change.ok) await this.reminders.scheduleReminders(findingId, nowS, nowS);
+    return change;
   }
   listOwned(userId: string): Promise<CardRecord[]> {
     return this.ownership.listOwned(userId);

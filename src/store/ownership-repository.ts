@@ -98,9 +98,21 @@ export class OwnershipRepository implements OwnershipStore {
   async reopenFinding(findingId: string, actor: string, version: number, nowS: number): Promise<OwnershipChange> {
     const updated = await this.table.updateIf({
       Key: keys.card(findingId),
-      UpdateExpression: `SET #status = :investigating, #statusSince = :now, #statusBy = :actor, ${BUMP} REMOVE #resolution, #resolutionNote`,
+      // Reminders start again from the reopening: the unowned count from zero, the owner's reminder a day after it.
+      UpdateExpression: `SET #status = :investigating, #statusSince = :now, #statusBy = :actor, #reminderBase = :now, #remindersSent = :zero, ${BUMP} REMOVE #resolution, #resolutionNote, #ownedReminderFor`,
       ConditionExpression: `attribute_exists(#pk) AND ${versionPin(version)} AND #status = :resolved`,
-      ExpressionAttributeNames: names('pk', 'status', 'statusSince', 'statusBy', 'resolution', 'resolutionNote', 'triageVersion'),
+      ExpressionAttributeNames: names(
+        'pk',
+        'status',
+        'statusSince',
+        'statusBy',
+        'resolution',
+        'resolutionNote',
+        'triageVersion',
+        'reminderBase',
+        'remindersSent',
+        'ownedReminderFor',
+      ),
       ExpressionAttributeValues: {
         ':investigating': 'investigating',
         ':resolved': 'resolved',

@@ -332,11 +332,13 @@ function checkBlock(p: Problems, path: string, block: unknown, blockIds: Set<str
       // Exactly one source: a public URL, or a Slack file (by ID or URL, one of the two) that the poster can see.
       checkString(p, `${path}.alt_text`, block.alt_text, BLOCK_KIT_LIMITS.altText, true);
       if (block.title !== undefined) checkText(p, `${path}.title`, block.title, BLOCK_KIT_LIMITS.altText, ['plain_text']);
-      if ((block.image_url === undefined) === (block.slack_file === undefined)) p.add(path, 'needs exactly one of image_url and slack_file');
+      if ((block.image_url === undefined) === (block.slack_file === undefined))
+        p.add(path, 'needs exactly one of image_url and slack_file');
       checkUrl(p, `${path}.image_url`, block.image_url, BLOCK_KIT_LIMITS.imageUrl);
       if (block.slack_file !== undefined) {
         const file = block.slack_file;
-        if (!isObject(file) || (file.id === undefined) === (file.url === undefined)) p.add(`${path}.slack_file`, 'needs exactly one of id and url');
+        if (!isObject(file) || (file.id === undefined) === (file.url === undefined))
+          p.add(`${path}.slack_file`, 'needs exactly one of id and url');
         else if (file.id !== undefined && (typeof file.id !== 'string' || !/^F[A-Z0-9]{8,}$/.test(file.id)))
           p.add(`${path}.slack_file.id`, 'must match ^F[A-Z0-9]{8,}$');
       }

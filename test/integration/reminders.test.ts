@@ -280,6 +280,35 @@ describe('reminders about high and critical cards, against dynalite and the Slac
     expect(index.map((e) => e.findingId)).toEqual([id(1)]);
   });
 
+  it('a reopened finding is reminded again: its owner a day after the reopening, once', async () => {
+    const a = await postFindings({ n: 1, severity: 8 });
+    clock.at(10 * MIN);
+    expect((await world.store.takeFinding(id(1), 'U0BOB00001', clock.nowS())).ok).toBe(true);
+    for (let hour = 0; hour <= 26; hour += 1) {
+      clock.at(hour * HOUR + 5000);
+      await a.reminders.tick();
+    }
+    expect(await threadOf(id(1))).toHaveLength(1);
+    const before = await world.store.getCard(id(1));
+    expect(
+      (await world.store.resolveFinding(id(1), 'U0BOB00001', 'fixed', undefined, before?.triageVersion ?? 0, false, clock.nowS())).ok,
+    ).toBe(true);
+    clock.at(30 * HOUR);
+    const resolved = await world.store.getCard(id(1));
+    expect((await world.store.reopenFinding(id(1), 'U0CAROL001', resolved?.triageVersion ?? 0, clock.nowS())).ok).toBe(true);
+    const sentAt: number[] = [];
+    for (let hour = 30; hour <= 60; hour += 1) {
+      clock.at(hour * HOUR + 5000);
+      const stats = await a.reminders.tick();
+      if (stats && stats.sent > 0) sentAt.push(hour);
+    }
+    // The owner's reminder a day after the reopening (30 h), once.
+    expect(sentAt).toEqual([54]);
+    const replies = await threadOf(id(1));
+    expect(replies).toHaveLength(2);
+    expect(replies[1]).toMatch(/^<@U0BOB00001> /);
+  });
+
   it('a medium card that becomes high gets reminders counted from then', async () => {
     const a = await postFindings({ n: 1, severity: 5 });
     clock.at(60 * MIN);

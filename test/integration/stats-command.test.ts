@@ -19,7 +19,6 @@ import { SlackStandIn } from '../../support/helpers/slack-stand-in';
  * Every expected number is worked out here from the seeded data.
  */
 
-
 const CHANNEL = 'C0FINDINGS1';
 const A = '111111111111';
 const B = '222222222222';

@@ -26,7 +26,6 @@ import { SlackStandIn } from '../../support/helpers/slack-stand-in';
  * a restart or when a holder stopped after posting.
  */
 
-
 const MAIN = 'C0FINDINGS1';
 const TEAM = 'C0TEAMROUTE';
 const QUIET = 'C0QUIETROUT';
