@@ -182,7 +182,8 @@ export function toFinding(f: SdkFinding): Finding {
     title: str(f.Title) ?? str(f.Type) ?? 'Untitled finding',
     description: str(f.Description) ?? '',
     severity,
-    band: bandOf(severity),
+    // Extended Threat Detection raises attack sequences as Critical: a lower severity on the wire does not demote one.
+    band: str(f.Type)?.startsWith('AttackSequence:') ? 'critical' : bandOf(severity),
     accountId: str(f.AccountId) ?? 'unknown',
     region,
     partition,

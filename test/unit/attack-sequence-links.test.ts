@@ -90,6 +90,12 @@ describe('an attack sequence is critical', () => {
     const header = findingCard(f)[0];
     expect(header?.type === 'header' && header.text.text).toMatch(/^CRITICAL 9\.2 · /);
   });
+
+  it('stays critical whatever severity the wire gives it; other types keep their band', () => {
+    const low = { ...loadFixture(NAME), Severity: 5 };
+    expect(toFinding(low).band).toBe('critical');
+    expect(toFinding({ ...loadFixture('unauthorizedaccess-ec2-sshbruteforce'), Severity: 5 }).band).toBe('medium');
+  });
 });
 
 describe('links on the cards', () => {
