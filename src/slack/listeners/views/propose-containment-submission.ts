@@ -3,7 +3,7 @@ import { describeError } from '../../../domain/errors';
 import { code, mrkdwn } from '../../blocks/text';
 import type { RemediationContext } from '../../remediation-context';
 import { decodeContainmentMeta } from '../../values';
-import { proposeInThread } from './propose-in-thread';
+import { proposeInThread, requesterNotice } from './propose-in-thread';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -17,13 +17,7 @@ export function proposeContainmentSubmission(ctx: RemediationContext) {
     const requester = body.user.id;
     const meta = decodeContainmentMeta(view.private_metadata);
     const log = ctx.logger.child({ view: 'propose-containment', findingId: meta?.findingId, playbook: meta?.playbook, user: requester });
-    const tell = async (message: string) => {
-      try {
-        await client.chat.postEphemeral({ channel: meta?.channel ?? ctx.channel.channel, user: requester, text: message });
-      } catch (err) {
-        log.warn({ err }, 'could not tell the requester');
-      }
-    };
+    const tell = requesterNotice(ctx, client, meta?.channel, requester, log);
     if (!meta) {
       await tell('That form is out of date; nothing was proposed. Click Propose fix on the card again.');
       return;

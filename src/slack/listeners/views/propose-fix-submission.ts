@@ -4,7 +4,7 @@ import { code, mrkdwn, truncate } from '../../blocks/text';
 import { BLOCK } from '../../ids';
 import type { RemediationContext } from '../../remediation-context';
 import { decodeModalMeta } from '../../values';
-import { proposeInThread } from './propose-in-thread';
+import { proposeInThread, requesterNotice } from './propose-in-thread';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
@@ -35,13 +35,7 @@ export function proposeFixSubmission(ctx: RemediationContext) {
 
     const requester = body.user.id;
     const log = ctx.logger.child({ view: 'propose-fix', findingId: meta.findingId, user: requester });
-    const tell = async (message: string) => {
-      try {
-        await client.chat.postEphemeral({ channel: meta.channel ?? ctx.channel.channel, user: requester, text: message });
-      } catch (err) {
-        log.warn({ err }, 'could not tell the requester');
-      }
-    };
+    const tell = requesterNotice(ctx, client, meta.channel, requester, log);
     try {
       const finding = await ctx.findings.findById(meta.findingId, meta.region);
       if (!finding) {

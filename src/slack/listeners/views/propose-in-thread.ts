@@ -1,3 +1,4 @@
+import type { WebClient } from '@slack/web-api';
 import type pino from 'pino';
 import { ChatOpsError } from '../../../domain/errors';
 import type { Finding } from '../../../domain/finding';
@@ -33,4 +34,21 @@ export async function proposeInThread(
     throw err;
   }
   await ctx.messages.post(proposal);
+}
+
+/** Tells the person who submitted a propose modal what happened (an ephemeral message where the button was). */
+export function requesterNotice(
+  ctx: RemediationContext,
+  client: WebClient,
+  channel: string | undefined,
+  requester: string,
+  log: pino.Logger,
+): (message: string) => Promise<void> {
+  return async (message: string) => {
+    try {
+      await client.chat.postEphemeral({ channel: channel ?? ctx.channel.channel, user: requester, text: message });
+    } catch (err) {
+      log.warn({ err }, 'could not tell the requester');
+    }
+  };
 }
