@@ -64,7 +64,8 @@ export function keepsSequenceLinks<T extends object>(store: T): store is T & Seq
 }
 
 /** `queued`: recorded in its channel's outbox, posted by the outbox drainer (see outbox-drainer.ts). */
-export type Outcome = 'queued' | 'digest' | 'updated' | 'unchanged';
+/** `suppressed`: first seen already archived (a suppression rule archived it, or a person at once): no card, no record. */
+export type Outcome = 'queued' | 'digest' | 'updated' | 'unchanged' | 'suppressed';
 
 export function observationOf(f: Finding): Observation {
   return { severity: f.severity, updatedAtMs: updatedAtMs(f), count: f.count, archived: f.archived };
@@ -106,6 +107,7 @@ export class CardPublisher {
     const seen = observationOf(finding);
     const wantsCard = isAtLeast(finding.severity, this.options.minBand);
     if (!known) {
+      if (finding.archived) return { outcome: 'suppressed' };
       if (wantsCard) return this.enqueue(finding);
       // The digest item first: a crash before the record only means the item is added again, never lost.
       await this.store.addDigestItem(this.options.channel, {

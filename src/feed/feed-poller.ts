@@ -68,7 +68,7 @@ export class FeedPoller {
       region,
       listed: ids.length,
       fetched: 0,
-      outcomes: { queued: 0, digest: 0, updated: 0, unchanged: 0, failed: 0 },
+      outcomes: { queued: 0, digest: 0, updated: 0, unchanged: 0, suppressed: 0, failed: 0 },
     };
     const settled: { at: number; ok: boolean }[] = [];
     for (let i = 0; i < ids.length; i += GET_BATCH) {

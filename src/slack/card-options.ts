@@ -10,7 +10,7 @@ export function channelCardOptions(
   record?: Pick<CardRecord, 'notes' | 'notesTotal' | 'feedback' | keyof TriageFields>,
 ): CardOptions {
   return {
-    actions: [...(applicablePlaybooks(finding).length > 0 ? (['propose'] as const) : []), 'triage', 'archive', 'feedback'],
+    actions: [...(applicablePlaybooks(finding).length > 0 ? (['propose'] as const) : []), 'suppress', 'triage', 'archive', 'feedback'],
     ...cardHistory(record),
   };
 }

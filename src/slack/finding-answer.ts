@@ -24,6 +24,7 @@ export async function findingAnswer(deps: SlackDeps, finding: Finding): Promise<
 async function answer(deps: SlackDeps, finding: Finding): Promise<{ card: KnownBlock[]; after: KnownBlock[] }> {
   const actions: NonNullable<CardOptions['actions']> = [
     ...(applicablePlaybooks(finding).length > 0 ? (['propose'] as const) : []),
+    'suppress',
     'archive',
     'feedback',
   ];

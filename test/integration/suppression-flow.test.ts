@@ -38,8 +38,13 @@ function id(label: string): string {
   return `${label}${String(seq).padStart(4, '0')}`.padEnd(32, '0');
 }
 
-function ssh(findingId: string, patch: { instance?: string; archived?: boolean } = {}): SdkFinding {
-  const f = variant('unauthorizedaccess-ec2-sshbruteforce', { id: findingId, archived: patch.archived ?? false, region: REGION });
+function ssh(findingId: string, patch: { instance?: string; archived?: boolean; updatedAt?: string } = {}): SdkFinding {
+  const f = variant('unauthorizedaccess-ec2-sshbruteforce', {
+    id: findingId,
+    archived: patch.archived ?? false,
+    region: REGION,
+    ...(patch.updatedAt ? { updatedAt: patch.updatedAt } : {}),
+  });
   if (patch.instance) f.Resource = { ...f.Resource, InstanceDetails: { ...f.Resource?.InstanceDetails, InstanceId: patch.instance } };
   return f;
 }
@@ -225,9 +230,18 @@ describe('Suppress similar… in Slack', () => {
     // New activity: a matching finding is archived by GuardDuty through the rule, another instance's is not.
     const later = id('g');
     const elsewhere = id('h');
-    rig.gd.put(ssh(later), ssh(elsewhere, { instance: OTHER_INSTANCE }));
+    const now = new Date(Date.now() - 60_000).toISOString();
+    rig.gd.put(ssh(later, { updatedAt: now }), ssh(elsewhere, { instance: OTHER_INSTANCE, updatedAt: now }));
     expect(isArchived(later)).toBe(true);
     expect(isArchived(elsewhere)).toBe(false);
+    // The feed posts no card for the suppressed one; the other gets its card.
+    const { poller, outbox } = rig.bot.composed;
+    if (!poller || !outbox) throw new Error('no feed');
+    const stats = await poller.pollOnce(REGION);
+    await outbox.drain(CHANNEL);
+    expect(stats.outcomes.suppressed).toBeGreaterThanOrEqual(1);
+    expect(await rig.store.getCard(later)).toBeUndefined();
+    expect((await rig.store.getCard(elsewhere))?.state).toBe('posted');
 
     // Revert: proposed by Carol, approved by Bob: the rule is deleted and the four it archived are open again.
     await click(rig.bot.events, {

@@ -14,7 +14,7 @@ import { ACTION } from '../../src/slack/ids';
 import { assertNoUnescaped, assertValidMessage, collectTexts, findUnescaped } from '../../support/helpers/block-kit';
 import { fixtureNames, loadFixture } from '../../support/helpers/fixtures';
 
-const ALL_ACTIONS: CardOptions['actions'] = ['propose', 'archive', 'feedback', 'post'];
+const ALL_ACTIONS: CardOptions['actions'] = ['propose', 'suppress', 'archive', 'feedback', 'post'];
 const NOTES = [
   `:file_cabinet: Archived by ${userMention('U0123ABCD')}`,
   `:white_check_mark: Port 22 closed on ${mrkdwn('sg-0b1c2d3e4f5a60719')}, approved by ${userMention('W0456EFGH')}`,

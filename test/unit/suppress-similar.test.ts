@@ -21,6 +21,9 @@ import {
 import { applicablePlaybooks, stepPlaybookFor } from '../../src/domain/remediation/registry';
 import type { StepPlan } from '../../src/domain/remediation/steps';
 import { stepPlanProblems } from '../../src/remediation/step-runner';
+import { findingCard } from '../../src/slack/blocks/finding-card';
+import { channelCardOptions } from '../../src/slack/card-options';
+import { ACTION } from '../../src/slack/ids';
 import { loadFixture } from '../../support/helpers/fixtures';
 
 const NOW = Date.parse('2026-11-30T10:00:00Z');
@@ -182,5 +185,18 @@ describe('suppress-similar executor rules (a forged plan is refused before any c
     ],
   ])('refuses %s', (_name, mutate, problem) => {
     expect(forged(mutate).join('; ')).toMatch(problem);
+  });
+});
+
+describe('Suppress similar… on the cards', () => {
+  it('is on every channel card, also where no fix applies', () => {
+    const rds = toFinding(loadFixture('credentialaccess-rds-anomalousbehavior-successfullogin'));
+    expect(applicablePlaybooks(rds)).toEqual([]);
+    for (const f of [rds, dns, ssh, key]) {
+      const actions = findingCard(f, channelCardOptions(f))
+        .filter((b) => b.type === 'actions')
+        .flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ('action_id' in e ? e.action_id : undefined)) : []));
+      expect(actions).toContain(ACTION.suppressSimilar);
+    }
   });
 });

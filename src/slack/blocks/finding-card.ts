@@ -129,7 +129,7 @@ function field(label: string, value: string) {
 
 export interface CardOptions {
   /** Buttons to show; none when omitted. */
-  actions?: ('propose' | 'archive' | 'feedback' | 'post' | 'triage')[];
+  actions?: ('propose' | 'suppress' | 'archive' | 'feedback' | 'post' | 'triage')[];
   /** Lines (already mrkdwn-safe) about what people did: "Archived by <@U…>", a remediation outcome; oldest first. */
   notes?: string[];
   /** Notes older than `notes` that are no longer kept (they were posted in the thread). */
@@ -284,7 +284,8 @@ export function findingCard(finding: Finding, options: CardOptions = {}): KnownB
   for (const a of options.actions ?? []) {
     if (a === 'triage' && triage) elements.push(...triage.buttons);
     if (a === 'post') elements.push(button('Post to channel', ACTION.postToChannel, ref, 'primary'));
-    if (a === 'propose') elements.push(...proposeElements(finding), button('Suppress similar…', ACTION.suppressSimilar, ref));
+    if (a === 'propose') elements.push(...proposeElements(finding));
+    if (a === 'suppress') elements.push(button('Suppress similar…', ACTION.suppressSimilar, ref));
     if (a === 'archive' && !finding.archived) elements.push(button('Archive', ACTION.archive, ref));
     if (a === 'feedback') {
       elements.push(button('Useful', ACTION.feedbackUseful, ref), button('Not useful', ACTION.feedbackNotUseful, ref));

@@ -26,6 +26,7 @@ const CAPABILITY_OF_ACTION: Record<string, Capability> = {
   [ACTION.approve]: 'approve',
   [ACTION.reject]: 'approve',
   [ACTION.proposeFix]: 'propose',
+  [ACTION.suppressSimilar]: 'propose',
   [ACTION.revert]: 'propose',
   // Owning and resolving change only the bot's records: anyone who may use the bot (the rules are in domain/ownership.ts).
   [ACTION.take]: 'use',
