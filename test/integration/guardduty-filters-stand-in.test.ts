@@ -147,22 +147,24 @@ describe.each([
     expect(gd.calls.DeleteFilter).toBe(1);
   });
 
-  (transport === 'http' ? test : test.skip)('the request reaches the wire as the SDK serializes it', async () => {
-    if (!(gd instanceof GuardDutyHttpStandIn)) throw new Error('the wire stand-in only');
-    await create({ Name: 'wire-check', Action: 'ARCHIVE', Rank: 2, FindingCriteria: byType('Backdoor:Lambda/C&CActivity.B') });
-    const [req] = gd.requestsTo('CreateFilter');
-    expect(req?.body).toMatchObject({
-      name: 'wire-check',
-      action: 'ARCHIVE',
-      rank: 2,
-      findingCriteria: { criterion: { type: { equals: ['Backdoor:Lambda/C&CActivity.B'] } } },
+  // Only the wire transport has a wire to look at: the SDK-mock transport does not define this test.
+  if (transport === 'http')
+    test('the request reaches the wire as the SDK serializes it', async () => {
+      if (!(gd instanceof GuardDutyHttpStandIn)) throw new Error('the wire stand-in only');
+      await create({ Name: 'wire-check', Action: 'ARCHIVE', Rank: 2, FindingCriteria: byType('Backdoor:Lambda/C&CActivity.B') });
+      const [req] = gd.requestsTo('CreateFilter');
+      expect(req?.body).toMatchObject({
+        name: 'wire-check',
+        action: 'ARCHIVE',
+        rank: 2,
+        findingCriteria: { criterion: { type: { equals: ['Backdoor:Lambda/C&CActivity.B'] } } },
+      });
+      expect(typeof req?.body.clientToken).toBe('string');
+      await client.send(new GetFilterCommand({ DetectorId, FilterName: 'wire-check' }));
+      expect(gd.requestsTo('GetFilter')[0]?.filterName).toBe('wire-check');
+      await client.send(new ListFiltersCommand({ DetectorId, MaxResults: 5, NextToken: 'page-0' }));
+      expect(gd.requestsTo('ListFilters')[0]?.body).toEqual({ maxResults: 5, nextToken: 'page-0' });
     });
-    expect(typeof req?.body.clientToken).toBe('string');
-    await client.send(new GetFilterCommand({ DetectorId, FilterName: 'wire-check' }));
-    expect(gd.requestsTo('GetFilter')[0]?.filterName).toBe('wire-check');
-    await client.send(new ListFiltersCommand({ DetectorId, MaxResults: 5, NextToken: 'page-0' }));
-    expect(gd.requestsTo('ListFilters')[0]?.body).toEqual({ maxResults: 5, nextToken: 'page-0' });
-  });
 
   test('CreateFilter refuses what GuardDuty refuses, naming the field', async () => {
     const ok = { FindingCriteria: byType('Recon:EC2/PortProbeUnprotectedPort') };
