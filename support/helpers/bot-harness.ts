@@ -6,7 +6,7 @@ import type { App } from '@slack/bolt';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import { composeBot, type Bot as ComposedBot, type BotParts } from '../../src/compose';
 import { WorkQueue } from '../../src/slack/work-queue';
 import type { SlackDeps } from '../../src/slack/deps';
@@ -77,7 +77,12 @@ export async function startBot(slack: SlackStandIn, env: Record<string, string> 
     config,
     logger,
     owner: 'bot-test',
-    web: new WebClient(config.slack.botToken, { slackApiUrl: slack.apiUrl, fetch: undiciFetch(), retryConfig: { retries: 0 } }),
+    web: new WebClient(config.slack.botToken, {
+      slackApiUrl: slack.apiUrl,
+      fetch: undiciFetch(),
+      retryConfig: { retries: 0 },
+      logLevel: LogLevel.ERROR,
+    }),
     findings,
     // Tests read GuardDuty as it is now; the 10-second cache is tested on its own.
     peopleFindings: findings,

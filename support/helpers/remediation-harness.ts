@@ -1,5 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import { Ec2Remediator } from '../../src/aws/ec2-remediator';
 import type { RemediationExecutorFactory } from '../../src/domain/ports';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
@@ -48,6 +48,8 @@ export async function startRemediationRig(env: Record<string, string> = {}, part
     slackApiUrl: slack.apiUrl,
     fetch: undiciFetch(),
     retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 50 },
+    // Its warnings about a post cut off by the test's end would print after the test (Jest then fails the run).
+    logLevel: LogLevel.ERROR,
   });
   const executors: RemediationExecutorFactory = {
     forTarget: async (_account, region) => new Ec2Remediator(new EC2Client({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 })),
