@@ -1,5 +1,5 @@
 import type { Proposal } from './proposal';
-import type { StepPlan, StepRunResult } from './remediation/steps';
+import type { StepPlan } from './remediation/steps';
 
 /** A suppression rule the bot proposed, indexed by when it expires; its sealed proposal stays the truth. */
 export interface SuppressionEntry {
@@ -34,10 +34,14 @@ export function expiryDateS(date: string): number | undefined {
   return Number.isFinite(ms) ? ms / 1000 : undefined;
 }
 
+/**
+ * What a suppression proposal is, as far as its expiry is concerned: `approved` (its approval carries the bot's seal;
+ * the rule may exist whatever its run reported, so the live filter decides), `pending` (waiting for a decision), or
+ * `never` (rejected, cancelled, expired unapproved, or not a suppression fix).
+ */
+export type SealedSuppression = { kind: 'approved'; proposal: Proposal; plan: StepPlan } | { kind: 'pending' } | { kind: 'never' };
+
 export interface SealedSuppressions {
-  /** The suppression fix's plan and result if it ran and carries the bot's seals; undefined if it never ran. */
-  sealedSuppression(
-    findingId: string,
-    proposalId: string,
-  ): Promise<{ proposal: Proposal; plan: StepPlan; result: StepRunResult } | undefined>;
+  /** Throws TamperedError when the record claims an approval that fails the bot's seal. */
+  sealedSuppression(findingId: string, proposalId: string, nowS: number): Promise<SealedSuppression>;
 }

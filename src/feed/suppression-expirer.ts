@@ -1,11 +1,17 @@
 import type pino from 'pino';
-import { describeError } from '../domain/errors';
+import { AwsCallError, ChatOpsError, describeError } from '../domain/errors';
 import type { LeaseStore, StepExecutorFactory } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
 import { FILTER_STEP, SUPPRESS_SIMILAR, suppressionExpiry } from '../domain/remediation/containment/suppress-similar';
 import { TamperedError } from '../domain/remediation/seal';
 import { sameState } from '../domain/remediation/steps';
-import { expiryDateS, type SealedSuppressions, type SuppressionEntry, type SuppressionStore } from '../domain/suppressions';
+import {
+  expiryDateS,
+  type SealedSuppression,
+  type SealedSuppressions,
+  type SuppressionEntry,
+  type SuppressionStore,
+} from '../domain/suppressions';
 import type { ThreadReplier } from './reminder-sweeper';
 
 /** The lease one replica holds to expire suppression rules. */
@@ -83,30 +89,37 @@ export class SuppressionExpirer {
 
   private async expire(entry: SuppressionEntry): Promise<ExpiryOutcome> {
     const log = this.logger.child({ findingId: entry.findingId, proposalId: entry.proposalId, filter: entry.filterName });
-    let sealed: Awaited<ReturnType<SealedSuppressions['sealedSuppression']>>;
+    let sealed: SealedSuppression;
     try {
-      sealed = await this.sealed.sealedSuppression(entry.findingId, entry.proposalId);
+      sealed = await this.sealed.sealedSuppression(entry.findingId, entry.proposalId, this.nowS());
     } catch (err) {
-      if (!(err instanceof TamperedError)) throw err;
+      if (!(err instanceof TamperedError) && !(err instanceof ChatOpsError && err.code === 'STORE_ITEM_MALFORMED')) throw err;
       // The record cannot be trusted, so neither can its thread: said in the log, and the rule is left alone.
-      log.error({ err: describeError(err) }, 'suppression record fails the seal; its rule is not deleted');
+      log.error({ err: describeError(err) }, 'suppression record fails the seal or is malformed; its rule is not deleted');
       await this.store.removeSuppression(entry);
       return 'dropped';
     }
-    if (!sealed) {
+    if (sealed.kind === 'pending') return 'not-due';
+    if (sealed.kind === 'never') {
       await this.store.removeSuppression(entry);
       return 'dropped';
     }
-    const { proposal, plan, result } = sealed;
+    // The index is only a pointer: the rule, its name and its expiry are the sealed plan's.
+    const { proposal, plan } = sealed;
     const rule = suppressionExpiry(plan);
     const step = plan.steps.find((s) => s.action === FILTER_STEP);
-    const created = result.steps.some((r) => r.action === FILTER_STEP && r.outcome === 'changed');
-    if (!rule || !step || rule.filterName !== entry.filterName || !created) {
+    const dueS = rule && expiryDateS(rule.expires);
+    if (!rule || !step || dueS === undefined) {
       await this.store.removeSuppression(entry);
       return 'dropped';
     }
-    const dueS = expiryDateS(rule.expires);
-    if (dueS === undefined || dueS > this.nowS()) return 'not-due';
+    if (dueS !== entry.expiresS) {
+      // An entry with another date (written twice, or altered): the sealed date replaces it.
+      await this.store.recordSuppression({ ...entry, filterName: rule.filterName, region: plan.region, expiresS: dueS });
+      await this.store.removeSuppression(entry);
+      return 'not-due';
+    }
+    if (dueS > this.nowS()) return 'not-due';
 
     const executor = await this.steps.forPlaybook(SUPPRESS_SIMILAR, plan.accountId, plan.region);
     const ctx = { proposalId: proposal.id, findingId: proposal.findingId, approvedAt: proposal.approvedAt ?? 0 };
@@ -128,10 +141,12 @@ export class SuppressionExpirer {
     try {
       await executor.write(step, null, ctx);
     } catch (err) {
+      // Throttling, a 5xx, the network: the next sweep tries again. Only a refusal is said in the thread, once.
+      if (!isRefusal(err)) throw err;
       if (await this.store.removeSuppression(entry))
         await this.tell(
           proposal,
-          `:warning: Suppression rule \`${name}\` expired on ${rule.expires}, but the bot could not delete it: ${chatText(describeError(err)).slice(0, 400)}. Delete it in the GuardDuty console (Suppression rules).`,
+          `:warning: Suppression rule \`${name}\` expired on ${rule.expires}, but the bot may not delete it: ${chatText(describeError(err)).slice(0, 400)}. Delete it in the GuardDuty console (Suppression rules).`,
         );
       log.warn({ err }, 'expired suppression rule not deleted');
       return 'failed';
@@ -160,4 +175,9 @@ export class SuppressionExpirer {
 /** Text for a chat message: what Slack would read as a link, mention or entity is escaped. */
 function chatText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** An AWS answer that retrying will not change: the bot may not delete the rule, or GuardDuty refuses the request. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof AwsCallError && /AccessDenied|Unauthorized|Forbidden|BadRequest|Validation/i.test(err.awsCode);
 }

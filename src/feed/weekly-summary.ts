@@ -49,6 +49,12 @@ export const SUMMARY_LEASE = 'summary';
  * then recorded. A holder that stopped mid-way is taken over once its time runs out, looking in the channel for
  * the marked post before posting: a restart never posts a summary twice. No card in the period: no post.
  */
+/**
+ * How long a claimed summary is the claimer's alone before another replica may look for its post and post it: long
+ * enough for a post delayed by Slack's rate limits or a busy channel queue.
+ */
+const POST_CLAIM_S = 600;
+
 export class WeeklySummary {
   private running = false;
   private loopDone?: Promise<void>;
@@ -108,7 +114,7 @@ export class WeeklySummary {
   private async summarize(channel: string, slotS: number, slotMs: number, result: SummaryTick): Promise<void> {
     const nowS = Math.floor(this.nowMs() / 1000);
     const { owner } = this.options;
-    const claim = await this.store.claimSummary(channel, slotS, owner, nowS + (this.options.postClaimSeconds ?? 120), nowS);
+    const claim = await this.store.claimSummary(channel, slotS, owner, nowS + (this.options.postClaimSeconds ?? POST_CLAIM_S), nowS);
     if (!claim) return;
     if (claim.takenOver) {
       const ts = await this.poster.findSummary(channel, slotS, claim.claimedS);

@@ -95,6 +95,12 @@ export class ProposalSeals {
     return p.result;
   }
 
+  /** The proposal and its approval carry the bot's seals (whatever happened to its execution since). */
+  approvedIntact(p: Proposal): boolean {
+    const digest = planDigest(p.plan);
+    return this.proposalIntact(p, digest) && this.approvalIntact(p, digest);
+  }
+
   private approvalIntact(p: Proposal, digest: string): p is Proposal & { approver: string; approvedAt: number } {
     return (
       p.approver !== undefined &&

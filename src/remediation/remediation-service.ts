@@ -4,7 +4,7 @@ import { ChatOpsError, describeError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
 import type { ApproverPolicy, ProposalStore, RemediationExecutorFactory, StepExecutorFactory } from '../domain/ports';
 import { keepsPendingProposals } from '../domain/ports';
-import type { Proposal, ProposalKind } from '../domain/proposal';
+import { isExpired, type Proposal, type ProposalKind } from '../domain/proposal';
 import type { PlanPreview } from '../domain/remediation/exposure';
 import {
   PROPOSAL_ID_PATTERN,
@@ -21,9 +21,9 @@ import {
 import { stepPlaybookFor } from '../domain/remediation/registry';
 import { revertPlan } from '../domain/remediation/revert';
 import { suppressionExpiry } from '../domain/remediation/containment/suppress-similar';
-import { isStepPlan, isStepResult, stepRevertPlan, type StepPlan, type StepRunResult } from '../domain/remediation/steps';
-import { expiryDateS, keepsSuppressions } from '../domain/suppressions';
-import { planDigest, type ApprovalSealer } from '../domain/remediation/seal';
+import { isStepPlan, isStepResult, stepRevertPlan } from '../domain/remediation/steps';
+import { expiryDateS, keepsSuppressions, type SealedSuppression } from '../domain/suppressions';
+import { TamperedError, planDigest, type ApprovalSealer } from '../domain/remediation/seal';
 import { DEFAULT_SOURCE_LIMITS, type ParseTrustedSourcesResult, type SourceLimits } from '../domain/remediation/trusted-source';
 import type { AnyPlan, AnyResult, TrustedSource } from '../domain/remediation/types';
 import { RemediationError } from './errors';
@@ -161,16 +161,18 @@ export class RemediationService {
     });
   }
 
-  /** A suppression fix whose execution carries the bot's seals: its plan and result. Throws TamperedError. */
-  async sealedSuppression(
-    findingId: string,
-    proposalId: string,
-  ): Promise<{ proposal: Proposal; plan: StepPlan; result: StepRunResult } | undefined> {
+  /** A suppression fix as its seals say (see SealedSuppression). Throws TamperedError on a forged approval. */
+  async sealedSuppression(findingId: string, proposalId: string, nowS: number): Promise<SealedSuppression> {
     const proposal = await this.deps.store.getProposal(findingId, proposalId);
-    if (!proposal || proposal.kind !== 'remediate' || proposal.state !== 'executed' || !isStepPlan(proposal.plan)) return undefined;
-    const result = this.seals.sealedResult(proposal);
-    if (!isStepResult(result) || !result.ok) return undefined;
-    return { proposal, plan: proposal.plan, result };
+    if (!proposal || proposal.kind !== 'remediate' || !isStepPlan(proposal.plan)) return { kind: 'never' };
+    if (proposal.approver === undefined && proposal.approvalSeal === undefined) {
+      if (proposal.state === 'proposed') return isExpired(proposal, nowS) ? { kind: 'never' } : { kind: 'pending' };
+      if (proposal.state === 'rejected' || proposal.state === 'cancelled') return { kind: 'never' };
+      throw new TamperedError(`Suppression fix ${proposal.id} is ${proposal.state} but names no approval (altered outside the bot).`);
+    }
+    if (!this.seals.approvedIntact(proposal))
+      throw new TamperedError(`The approval of suppression fix ${proposal.id} fails the bot's seal (altered outside the bot).`);
+    return { kind: 'approved', proposal, plan: proposal.plan };
   }
 
   /** The suppression rules the bot created, compared with GuardDuty now (read-only). */

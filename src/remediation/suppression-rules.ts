@@ -1,5 +1,5 @@
 import type { StepExecutorFactory } from '../domain/ports';
-import { describeError } from '../domain/errors';
+import { ChatOpsError, describeError } from '../domain/errors';
 import {
   FILTER_PREFIX,
   FILTER_STEP,
@@ -12,7 +12,7 @@ import {
 } from '../domain/remediation/containment/suppress-similar';
 import { TamperedError } from '../domain/remediation/seal';
 import { sameState } from '../domain/remediation/steps';
-import type { SealedSuppressions, SuppressionStore } from '../domain/suppressions';
+import type { SealedSuppression, SealedSuppressions, SuppressionStore } from '../domain/suppressions';
 
 /** A suppression rule the bot created, as its sealed proposal says and as GuardDuty has it now. */
 export interface SuppressionRuleView {
@@ -39,6 +39,8 @@ export interface SuppressionRules {
   lookalikes: { region: string; name: string }[];
   /** Index entries whose record fails the bot's seal. */
   tampered: number;
+  /** The index held more entries than were read. */
+  truncated: boolean;
 }
 
 /**
@@ -50,22 +52,29 @@ export async function listSuppressionRules(
   sealed: SealedSuppressions,
   steps: StepExecutorFactory,
   limit = 50,
+  nowS = Math.floor(Date.now() / 1000),
 ): Promise<SuppressionRules> {
   const rules: SuppressionRuleView[] = [];
   const names = new Map<string, Set<string>>();
   let tampered = 0;
-  for (const entry of await store.listSuppressions(limit)) {
-    let run: Awaited<ReturnType<SealedSuppressions['sealedSuppression']>>;
+  const entries = await store.listSuppressions(limit);
+  const seenProposals = new Set<string>();
+  for (const entry of entries) {
+    let run: SealedSuppression;
     try {
-      run = await sealed.sealedSuppression(entry.findingId, entry.proposalId);
+      run = await sealed.sealedSuppression(entry.findingId, entry.proposalId, nowS);
     } catch (err) {
-      if (!(err instanceof TamperedError)) throw err;
+      if (!(err instanceof TamperedError) && !(err instanceof ChatOpsError && err.code === 'STORE_ITEM_MALFORMED')) throw err;
       tampered++;
       continue;
     }
-    const rule = run && suppressionExpiry(run.plan);
-    const step = run?.plan.steps.find((s) => s.action === FILTER_STEP);
-    if (!run || !rule || !step || !isFilterState(step.after)) continue;
+    // A proposal that was never approved leaves nothing in GuardDuty: its entry is removed, so it does not crowd the list.
+    if (run.kind === 'never') await store.removeSuppression(entry);
+    if (run.kind !== 'approved' || seenProposals.has(run.proposal.id)) continue;
+    seenProposals.add(run.proposal.id);
+    const rule = suppressionExpiry(run.plan);
+    const step = run.plan.steps.find((s) => s.action === FILTER_STEP);
+    if (!rule || !step || !isFilterState(step.after)) continue;
     const view: SuppressionRuleView = {
       filterName: rule.filterName,
       region: run.plan.region,
@@ -102,5 +111,5 @@ export async function listSuppressionRules(
   const lookalikes = [...names.entries()].flatMap(([region, set]) =>
     [...set].filter((name) => name.startsWith(FILTER_PREFIX) && !ours.has(`${region} ${name}`)).map((name) => ({ region, name })),
   );
-  return { rules, lookalikes, tampered };
+  return { rules, lookalikes, tampered, truncated: entries.length >= limit };
 }

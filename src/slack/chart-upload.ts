@@ -34,16 +34,16 @@ export function chartUploadError(err: unknown): ChartUploadError {
       slackError === 'missing_scope'
         ? ` (the app needs the ${needed ?? 'files:write'} scope: add it to the app's bot scopes and reinstall the app)`
         : '';
-    return new ChartUploadError(slackError, `Slack refused the upload: ${slackError}${hint}.`, { cause: err });
+    return new ChartUploadError(slackError, `Slack refused the upload: ${slackError}${hint}.`);
   }
   if (e.code === 'slack_webapi_http_error' && typeof e.statusCode === 'number') {
-    return new ChartUploadError('http_error', `Slack answered the upload with HTTP ${e.statusCode}.`, { cause: err });
+    return new ChartUploadError('http_error', `Slack answered the upload with HTTP ${e.statusCode}.`);
   }
   if (e.code === 'slack_webapi_rate_limited_error') {
-    return new ChartUploadError('ratelimited', 'Slack rate-limited the upload.', { cause: err });
+    return new ChartUploadError('ratelimited', 'Slack rate-limited the upload.');
   }
   const code = safeWord(e.code);
-  return new ChartUploadError(code ?? 'upload_failed', `The upload did not complete${code ? ` (${code})` : ''}.`, { cause: err });
+  return new ChartUploadError(code ?? 'upload_failed', `The upload did not complete${code ? ` (${code})` : ''}.`);
 }
 
 /**

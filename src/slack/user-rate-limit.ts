@@ -8,6 +8,7 @@ export const SIDE_EFFECT_ACTIONS: ReadonlySet<string> = new Set([
   ACTION.feedbackNotUseful,
   ACTION.postToChannel,
   ACTION.proposeFix,
+  ACTION.suppressSimilar,
   ACTION.approve,
   ACTION.reject,
   ACTION.cancel,

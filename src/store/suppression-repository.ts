@@ -30,8 +30,13 @@ export function suppressionKey(e: Pick<SuppressionEntry, 'expiresS' | 'findingId
 export class SuppressionRepository implements SuppressionStore {
   constructor(private readonly table: TableClient) {}
 
+  /** Never overwrites: a second write of the same key (a retried submission) leaves the first as it was. */
   async recordSuppression(entry: SuppressionEntry): Promise<void> {
-    await this.table.put({ ...suppressionKey(entry), ...entry });
+    await this.table.putIf({
+      Item: { ...suppressionKey(entry), ...entry },
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: names('pk'),
+    });
   }
 
   async dueSuppressions(nowS: number, limit: number): Promise<SuppressionEntry[]> {

@@ -376,4 +376,77 @@ describe('Suppress similar… in Slack', () => {
     rig.gd.createFilter(REGION, rig.gd.detectorId, { ...stored, name, criterion: { type: { equals: [TYPE] } } });
     expect(await ask('list-2')).toContain('changed in GuardDuty since it was approved');
   });
+
+  test('expiry is robust: a run that failed after creating the rule, an index entry with a forged date, a transient DeleteFilter error, a refusal', async () => {
+    const s = seed();
+    const { meta } = await openModal(s.finding);
+    // The filter step runs first; the archive step after it is refused, so the run fails with the rule in place.
+    rig.gd.faults.ArchiveFindings = {
+      name: 'BadRequestException',
+      message: 'The request is rejected because the input findingId is not valid.',
+      times: 50,
+    };
+    const proposal = await propose(
+      meta,
+      'V0VIEWSUP030',
+      { keys: ['type', 'resource'], reason: 'known scanner', days: '7', archive: true },
+      s.finding,
+    );
+    const done = await approve(proposal, BOB);
+    delete rig.gd.faults.ArchiveFindings;
+    expect(done.state).toBe('failed');
+    const name = stepPlan(done).target.id;
+    expect(rig.gd.filtersIn(REGION).map((f) => f.name)).toEqual([name]);
+
+    const remediation = rig.bot.composed.remediation;
+    const publisher = rig.bot.composed.publisher;
+    if (!remediation || !publisher) throw new Error('remediation not wired');
+    const expires = (stepPlan(done).steps[0]?.after as { tags: Record<string, string> }).tags[TAG_EXPIRES] ?? '';
+    const expiresMs = Date.parse(`${expires}T00:00:00Z`);
+    let clockMs = expiresMs - 86_400_000;
+    const expirer = new SuppressionExpirer(
+      rig.store,
+      remediation.service,
+      standInStepExecutors({}),
+      publisher,
+      { owner: 'r1', now: () => clockMs },
+      pino({ level: 'silent' }),
+    );
+
+    // Someone writes an entry for the same proposal due today: it is replaced by the sealed date, nothing is deleted.
+    const [entry] = await rig.store.listSuppressions(10);
+    if (!entry) throw new Error('no index entry');
+    await rig.store.recordSuppression({ ...entry, expiresS: Math.floor(clockMs / 1000) - 60 });
+    expect(await expirer.tick()).toMatchObject({ deleted: 0, 'not-due': 1 });
+    expect(rig.gd.filtersIn(REGION)).toHaveLength(1);
+    expect((await rig.store.listSuppressions(10)).map((e) => e.expiresS)).toEqual([entry.expiresS]);
+
+    // At expiry, a 500 from DeleteFilter leaves the entry for the next sweep and says nothing; the next sweep deletes.
+    clockMs = expiresMs + 60_000;
+    rig.gd.faults.DeleteFilter = { name: 'InternalServerErrorException', status: 500, times: 1 };
+    expect(await expirer.tick()).toMatchObject({ deleted: 0, failed: 0 });
+    expect(rig.gd.filtersIn(REGION)).toHaveLength(1);
+    expect(threadPosts().filter((c) => String(c.body.text).includes('expired'))).toEqual([]);
+    clockMs += 300_000;
+    expect(await expirer.tick()).toMatchObject({ deleted: 1 });
+    expect(rig.gd.filtersIn(REGION)).toEqual([]);
+    await rig.slack.waitFor(() => threadPosts().find((c) => String(c.body.text).includes(`${name}\` expired`)), 5000, 'expiry reply');
+
+    // A refusal (AccessDenied) is said once in the thread, and the rule is left for a person.
+    const other = id('m');
+    rig.gd.put(ssh(other));
+    rig.slack.calls.length = 0;
+    const { meta: meta2 } = await openModal(other);
+    const p2 = await propose(meta2, 'V0VIEWSUP031', { keys: ['type', 'resource'], reason: 'known scanner again', days: '7' }, other);
+    const done2 = await approve(p2, CAROL);
+    const name2 = stepPlan(done2).target.id;
+    rig.gd.faults.DeleteFilter = { name: 'AccessDeniedException', status: 403 };
+    clockMs += 2 * 86_400_000;
+    expect(await expirer.tick()).toMatchObject({ failed: 1, deleted: 0 });
+    expect(await expirer.tick()).toMatchObject({ failed: 0 });
+    delete rig.gd.faults.DeleteFilter;
+    expect(rig.gd.filtersIn(REGION).map((f) => f.name)).toEqual([name2]);
+    await rig.slack.waitFor(() => threadPosts().find((c) => String(c.body.text).includes('may not delete it')), 5000, 'refusal reply');
+    expect(threadPosts().filter((c) => String(c.body.text).includes('may not delete it'))).toHaveLength(1);
+  });
 });

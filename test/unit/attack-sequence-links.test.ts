@@ -123,7 +123,7 @@ describe('links on the cards', () => {
     const partOf = Array.from({ length: 5 }, (_, i) => ({
       findingId: `seq${i}0000000`,
       title: `Sequence ${i}`,
-      url: THREAD(`17000000000003${i}`),
+      url: THREAD(`17000000000003${String(i).padStart(2, '0')}`),
     }));
     const signalBlocks = findingCard(signal, cardHistory({ partOfSequences: partOf }));
     const line = collectTexts(signalBlocks).find((t) => t.text.includes('Part of attack sequence'))?.text ?? '';
@@ -131,7 +131,10 @@ describe('links on the cards', () => {
     expect(line.split('\n')[3]).toBe('… and 2 more attack sequences');
 
     const f = toFinding(sequenceOf(30, (i) => ({ Type: 'FINDING', Uid: `extra${String(i).padStart(10, '0')}`, Name: `Finding ${i}` })));
-    const threads = signalFindingIds(f.sequence as AttackSequence).map((id, i) => ({ findingId: id, url: THREAD(`17000000000004${i}`) }));
+    const threads = signalFindingIds(f.sequence as AttackSequence).map((id, i) => ({
+      findingId: id,
+      url: THREAD(`17000000000004${String(i).padStart(2, '0')}`),
+    }));
     expect(threads).toHaveLength(27);
     const blocks = findingCard(f, cardHistory({ signalThreads: threads }));
     assertValidMessage(blocks);
@@ -145,6 +148,8 @@ describe('links on the cards', () => {
       { findingId: 'a1234567890', title: EVIL, url: THREAD('1700000000000500') },
       { findingId: 'b1234567890', title: 'x', url: 'https://evil.example/a|b' },
       { findingId: 'c1234567890', title: 'y', url: 'javascript:alert(1)' },
+      // https, shaped like a permalink, but not Slack's: someone wrote it into the state table.
+      { findingId: 'd1234567890', title: 'z', url: 'https://slack.com.evil.example/archives/C0FINDINGS1/p1700000000000500' },
     ];
     const blocks = findingCard(signal, cardHistory({ partOfSequences: partOf }));
     assertNoUnescaped(blocks);

@@ -24,7 +24,9 @@ import { stepPlanProblems } from '../../src/remediation/step-runner';
 import { findingCard } from '../../src/slack/blocks/finding-card';
 import { channelCardOptions } from '../../src/slack/card-options';
 import { ACTION } from '../../src/slack/ids';
-import { loadFixture } from '../../support/helpers/fixtures';
+import { assertNoUnescaped, assertValidMessage } from '../../support/helpers/block-kit';
+import { fixtureNames, loadFixture } from '../../support/helpers/fixtures';
+import { suppressModal } from '../../src/slack/blocks/suppress-modal';
 
 const NOW = Date.parse('2026-11-30T10:00:00Z');
 const ssh = toFinding(loadFixture('unauthorizedaccess-ec2-sshbruteforce'));
@@ -198,5 +200,35 @@ describe('Suppress similar… on the cards', () => {
         .flatMap((b) => (b.type === 'actions' ? b.elements.map((e) => ('action_id' in e ? e.action_id : undefined)) : []));
       expect(actions).toContain(ACTION.suppressSimilar);
     }
+  });
+});
+
+describe('the Suppress similar modal', () => {
+  it.each(fixtureNames())('is valid Block Kit and escaped for fixture %s, in every state', (name) => {
+    const f = toFinding(loadFixture(name));
+    const criteria = suppressionCriteria(f);
+    for (const matches of [
+      { kind: 'loading' as const },
+      { kind: 'counted' as const, count: 1000 },
+      { kind: 'error' as const, message: '<!channel> & co' },
+      { kind: 'refused' as const, message: 'no' },
+    ]) {
+      const view = suppressModal({
+        finding: f,
+        criteria,
+        selected: criteria.map((c) => c.key),
+        metadata: `us-east-1 ${f.id} suppress-similar`,
+        matches,
+      });
+      assertValidMessage(view.blocks, { modal: true });
+      assertNoUnescaped(view.blocks);
+    }
+  });
+});
+
+describe('what the approver is told', () => {
+  it('warns when no account is named, and not otherwise', () => {
+    expect(planFor(ssh, choice({ keys: ['type', 'resource'] })).warnings[0]).toContain('applies to every account');
+    expect(planFor(ssh, choice({ keys: ['type', 'account'] })).warnings.join(' ')).not.toContain('every account');
   });
 });

@@ -55,6 +55,8 @@ describe('UserRateLimit: a token bucket per person', () => {
         ACTION.feedbackNotUseful,
         ACTION.postToChannel,
         ACTION.proposeFix,
+        // Opening Suppress similar… counts matches in GuardDuty (ListFindings pages).
+        ACTION.suppressSimilar,
         ACTION.approve,
         ACTION.reject,
         ACTION.cancel,

@@ -18,6 +18,7 @@ import type { PlaybookTarget } from '../../domain/remediation/containment/playbo
 import {
   ARCHIVE_STEP,
   FILTER_STEP,
+  MATCH_COUNT_CAP,
   MAX_ARCHIVED,
   type FilterState,
   type SuppressionSurvey,
@@ -35,7 +36,6 @@ export function isNoSuchFilter(err: unknown): boolean {
 
 /** The survey keeps this many matching IDs; every page is still counted. */
 const KEPT_IDS = MAX_ARCHIVED + 1;
-const MATCH_COUNT_MAX = 10_000;
 
 /**
  * GuardDuty side of suppress-similar: the administrator's detector in the region holds the filter (so it applies to
@@ -205,7 +205,7 @@ export class SuppressSimilarAdapter implements StepExecutor {
       count += page.length;
       for (const id of page) if (ids.length < KEPT_IDS) ids.push(id);
       token = out.NextToken || undefined;
-    } while (token && count < MATCH_COUNT_MAX);
+    } while (token && count < MATCH_COUNT_CAP);
     return { ids, count };
   }
 }

@@ -205,9 +205,15 @@ export function attackSequenceBlocks(sequence: AttackSequence, findingDescriptio
 const SEQUENCES_SHOWN = 3;
 const SIGNAL_THREADS_SHOWN = 10;
 
-/** A permalink as a mrkdwn link target, or undefined when it is not one Slack gave (https, no markup characters). */
+/**
+ * A Slack message permalink (`https://<workspace>.slack.com/archives/<channel>/p<ts>`, thread query allowed), as a
+ * mrkdwn link target; anything else is refused: the links are read from the state table, which others can write.
+ */
+const PERMALINK =
+  /^https:\/\/[a-z0-9-]+(\.enterprise)?\.slack(-gov)?\.com\/archives\/[A-Z0-9]{6,20}\/p\d{16}(\?[A-Za-z0-9_=&.%-]{0,200})?$/;
+
 function linkTarget(url: string): string | undefined {
-  return /^https:\/\/[^\s<>|]+$/.test(url) && url.length <= 500 ? url.replace(/&/g, '&amp;') : undefined;
+  return PERMALINK.test(url) ? url.replace(/&/g, '&amp;') : undefined;
 }
 
 /** A link's label: escaped, on one line, without the `|` that ends a link's target (in case a client reads it so). */

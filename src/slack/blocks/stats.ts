@@ -56,7 +56,7 @@ export function statsMessage(report: StatsReport, options: StatsMessageOptions):
       section(
         [
           `*Cards posted${where}*: *${cards.posted}*${cards.truncated ? ' (the earliest; more were posted)' : ''} · taken ${cards.owned} · resolved ${cards.resolved}`,
-          durations('Time to own (card → first Take)', cards.timeToOwn),
+          durations('Time to own (card → first owner)', cards.timeToOwn),
           durations('Time to resolve (card → Resolve)', cards.timeToResolve),
           ...(options.channelId ? [`Open high/critical cards nobody owns: *${cards.openUnownedHigh}*`] : []),
         ].join('\n'),

@@ -5,11 +5,12 @@ import {
   EXPIRY_DAYS,
   MAX_ARCHIVED,
   REASON_MAX,
+  matchCountText,
   type CriterionKey,
   type SuppressionCriterion,
 } from '../../domain/remediation/containment/suppress-similar';
 import { ACTION, BLOCK, VIEW } from '../ids';
-import { LIMITS, context, mrkdwn, plain, section } from './text';
+import { LIMITS, code, context, mrkdwn, plain, section } from './text';
 
 /** How many open findings the chosen criteria match now, or why it is not known. */
 export type MatchPreview =
@@ -28,11 +29,13 @@ export interface SuppressModalInput {
   matches: MatchPreview;
 }
 
+/** Option texts are plain and cut to Slack's 75 characters; the full values are in the section above. */
 function criterionOption(c: SuppressionCriterion): Option {
-  return {
-    text: { type: 'mrkdwn', text: `*${mrkdwn(c.label, 30)}*: ${mrkdwn(c.value, 150)}` },
-    value: c.key,
-  };
+  return { text: { type: 'plain_text', text: plain(`${c.label}: ${c.value}`, 75) }, value: c.key };
+}
+
+function criteriaSection(criteria: SuppressionCriterion[]): string {
+  return criteria.map((c) => `*${mrkdwn(c.label, 30)}*: ${code(c.value, 300)}`).join('\n');
 }
 
 function matchesText(matches: MatchPreview): string {
@@ -42,7 +45,7 @@ function matchesText(matches: MatchPreview): string {
     case 'counted':
       return matches.count === 1
         ? ':mag: *1 open finding* matches these criteria now (this one).'
-        : `:mag: *${matches.count} open findings* match these criteria now.`;
+        : `:mag: *${matchCountText(matches.count)} open findings* match these criteria now.`;
     case 'error':
       return `:warning: Could not count the matches: ${mrkdwn(matches.message, 500)}`;
     case 'refused':
@@ -66,6 +69,7 @@ export function suppressModal(input: SuppressModalInput): ModalView {
         'GuardDuty will archive new findings that match every criterion you keep, until the rule expires. ' +
         "Nothing is created until a second person approves the proposal in the finding's thread.",
     ),
+    section(`*This finding's values*\n${criteriaSection(criteria)}`),
     {
       type: 'input',
       block_id: BLOCK.suppressCriteria,

@@ -34,8 +34,15 @@ export function suppressionsMessage(found: SuppressionRules): { text: string; bl
         : `*Suppression rules created through the bot*: ${live.length} in force. Revert one in its finding's thread; each is deleted on its expiry date.`,
     ),
   ];
-  const shown = [...live, ...found.rules.filter((r) => r.status === 'deleted')].slice(0, LIMITS.blocksPerMessage - 4);
+  const all = [...live, ...found.rules.filter((r) => r.status === 'deleted')];
+  const shown = all.slice(0, LIMITS.blocksPerMessage - 5);
   for (const rule of shown) blocks.push(section(ruleLines(rule)));
+  if (all.length > shown.length || found.truncated)
+    blocks.push(
+      context(
+        `${all.length > shown.length ? `…and ${all.length - shown.length} more rules not shown. ` : ''}${found.truncated ? 'The bot read only its first 50 rule records (soonest expiry first): there are more.' : ''}`,
+      ),
+    );
   if (found.lookalikes.length > 0)
     blocks.push(
       section(

@@ -88,7 +88,9 @@ export function accessControl(
     if (body.command) {
       await a.ack?.({ response_type: 'ephemeral', text: `:no_entry: ${reason}` });
     } else if (body.type === 'view_submission') {
-      await a.ack?.({ response_action: 'errors', errors: { [BLOCK.trustedSources]: reason } });
+      // The reason goes on a field of the submitted modal (Slack refuses errors for a block the view does not have).
+      const field = Object.keys((body as { view?: { state?: { values?: object } } }).view?.state?.values ?? {})[0] ?? BLOCK.trustedSources;
+      await a.ack?.({ response_action: 'errors', errors: { [field]: reason } });
     } else {
       await a.ack?.();
       if (a.respond && team === home)

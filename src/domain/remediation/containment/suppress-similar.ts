@@ -81,7 +81,8 @@ export function suppressionCriteria(finding: Finding): SuppressionCriterion[] {
   if (ipField && ips.length === 1 && ips[0]) out.push({ key: 'remote-ip', field: ipField, value: ips[0].ip, label: 'Remote IP' });
   if (action?.actionType === 'DNS_REQUEST' && action.domain)
     out.push({ key: 'domain', field: 'service.action.dnsRequestAction.domain', value: action.domain, label: 'Domain' });
-  return out.filter((c) => c.value.length > 0 && c.value.length <= 300);
+  // A value too long to show the approver in full is not offered (the plan's texts are cut at 300 characters).
+  return out.filter((c) => c.value.length > 0 && c.value.length <= 200);
 }
 
 /** What the person chose in the modal. `nowMs` fixes the expiry date and the rule's name. */
@@ -117,8 +118,16 @@ export interface SuppressionSurvey {
   filterNames?: string[];
 }
 
+/** Matches are counted up to this many (ListFindings pages of 50); a count at the cap means "this many or more". */
+export const MATCH_COUNT_CAP = 1000;
+
 /** GuardDuty's quota of saved filters (suppression rules included) per account and region. */
 export const MAX_FILTERS = 100;
+
+/** "12", or "1000 or more" at the cap. */
+export function matchCountText(count: number): string {
+  return count >= MATCH_COUNT_CAP ? `${MATCH_COUNT_CAP} or more` : String(count);
+}
 
 export function expiryOf(nowMs: number, days: number): string {
   return new Date(nowMs + days * DAY_MS).toISOString().slice(0, 10);
@@ -290,7 +299,7 @@ function plan(finding: Finding, target: PlaybookTarget, survey: unknown): StepPl
   if (choice.archiveCurrent && survey.openMatchCount > MAX_ARCHIVED)
     return refusePlan(
       'TOO_MANY_MATCHES',
-      `${survey.openMatchCount} open findings match now; the bot archives at most ${MAX_ARCHIVED} at once. Narrow the criteria, or leave "archive the current matches" off.`,
+      `${matchCountText(survey.openMatchCount)} open findings match now; the bot archives at most ${MAX_ARCHIVED} at once. Narrow the criteria, or leave "archive the current matches" off.`,
     );
   const expires = planned.state.tags[TAG_EXPIRES] ?? '';
   const archived = choice.archiveCurrent ? survey.openMatches.slice(0, MAX_ARCHIVED) : [];
@@ -325,10 +334,18 @@ function plan(finding: Finding, target: PlaybookTarget, survey: unknown): StepPl
     ],
     untouched:
       !choice.archiveCurrent && survey.openMatchCount > 0
-        ? [{ label: `${survey.openMatchCount} open findings that match now`, reason: 'left open: the rule archives only new findings' }]
+        ? [
+            {
+              label: `${matchCountText(survey.openMatchCount)} open findings that match now`,
+              reason: 'left open: the rule archives only new findings',
+            },
+          ]
         : [],
     warnings: [
-      `${survey.openMatchCount} open findings match these criteria now. From approval until ${expires}, GuardDuty archives every new finding that matches, and the bot posts no card for it: an attack that matches is hidden too.`,
+      ...(planned.state.criteria['accountId']
+        ? []
+        : ['No account is named: the rule applies to every account the GuardDuty administrator sees.']),
+      `${matchCountText(survey.openMatchCount)} open findings match these criteria now. From approval until ${expires}, GuardDuty archives every new finding that matches, and the bot posts no card for it: an attack that matches is hidden too.`,
       `On ${expires} the bot deletes the rule (Revert deletes it sooner). Reason given: ${choice.reason.trim()}`,
     ],
   };
