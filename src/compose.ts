@@ -219,7 +219,7 @@ export function composeBot(parts: BotParts): Bot {
           remediationService,
           parts.steps,
           channel.publisher,
-          { owner },
+          { owner, regions: config.aws.regions },
           logger.child({ component: 'suppressions' }),
         )
       : undefined;

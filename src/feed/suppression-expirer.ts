@@ -2,7 +2,12 @@ import type pino from 'pino';
 import { AwsCallError, ChatOpsError, describeError } from '../domain/errors';
 import type { LeaseStore, StepExecutorFactory } from '../domain/ports';
 import type { Proposal } from '../domain/proposal';
-import { FILTER_STEP, SUPPRESS_SIMILAR, suppressionExpiry } from '../domain/remediation/containment/suppress-similar';
+import {
+  FILTER_STEP,
+  SUPPRESS_SIMILAR,
+  suppressionExpiry,
+  type SuppressionSurvey,
+} from '../domain/remediation/containment/suppress-similar';
 import { TamperedError } from '../domain/remediation/seal';
 import { sameState } from '../domain/remediation/steps';
 import {
@@ -25,6 +30,11 @@ export interface SuppressionExpirerOptions {
   leaseSeconds?: number;
   batch?: number;
   now?: () => number;
+  /**
+   * The regions whose filters are looked over (hourly) for rules named like the bot's that are past the date their
+   * name gives and that no record of the bot's will delete: each is logged as an error, once per process.
+   */
+  regions?: readonly string[];
 }
 
 export type ExpiryOutcome = 'deleted' | 'changed' | 'gone' | 'failed' | 'dropped' | 'not-due';
@@ -37,6 +47,8 @@ export type ExpiryOutcome = 'deleted' | 'changed' | 'gone' | 'failed' | 'dropped
  */
 export class SuppressionExpirer {
   private timer?: NodeJS.Timeout;
+  private reconciledAtS = 0;
+  private readonly reported = new Set<string>();
   private sweeping?: Promise<unknown>;
 
   constructor(
@@ -84,7 +96,34 @@ export class SuppressionExpirer {
         );
       }
     }
+    if (this.nowS() - this.reconciledAtS >= 3600) {
+      this.reconciledAtS = this.nowS();
+      await this.reconcile().catch((err: unknown) => this.logger.warn({ err }, 'suppression rules not looked over'));
+    }
     return stats;
+  }
+
+  /** Rules named like the bot's, past their date, with no index entry left to expire them: said in the log. */
+  async reconcile(): Promise<{ region: string; name: string }[]> {
+    const today = new Date(this.nowS() * 1000).toISOString().slice(0, 10);
+    const indexed = new Set((await this.store.listSuppressions(1000)).map((e) => `${e.region} ${e.filterName}`));
+    const overdue: { region: string; name: string }[] = [];
+    for (const region of this.options.regions ?? []) {
+      const executor = await this.steps.forPlaybook(SUPPRESS_SIMILAR, '', region);
+      const survey = (await executor.survey({ kind: 'guardduty-filter', id: '', label: 'filters', data: {} })) as SuppressionSurvey;
+      for (const name of survey.filterNames ?? []) {
+        const date = /^guardduty-chatops-(\d{4})(\d{2})(\d{2})-/.exec(name);
+        if (!date || `${date[1]}-${date[2]}-${date[3]}` >= today || indexed.has(`${region} ${name}`)) continue;
+        overdue.push({ region, name });
+        if (this.reported.has(`${region} ${name}`)) continue;
+        this.reported.add(`${region} ${name}`);
+        this.logger.error(
+          { region, filter: name },
+          "a suppression rule named like the bot's is past its expiry date and no record of the bot's will delete it: find out who made or kept it",
+        );
+      }
+    }
+    return overdue;
   }
 
   private async expire(entry: SuppressionEntry): Promise<ExpiryOutcome> {

@@ -176,9 +176,9 @@ export class RemediationService {
   }
 
   /** The suppression rules the bot created, compared with GuardDuty now (read-only). */
-  async suppressionRules(limit?: number): Promise<SuppressionRules | undefined> {
+  async suppressionRules(regions: readonly string[]): Promise<SuppressionRules | undefined> {
     if (!keepsSuppressions(this.deps.store) || !this.deps.steps) return undefined;
-    return listSuppressionRules(this.deps.store, this, this.deps.steps, limit);
+    return listSuppressionRules(this.deps.store, this, this.deps.steps, regions);
   }
 
   async createProposal(input: NewProposal): Promise<Proposal> {

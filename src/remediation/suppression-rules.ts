@@ -36,7 +36,9 @@ export interface SuppressionRuleView {
 export interface SuppressionRules {
   rules: SuppressionRuleView[];
   /** Filters named like the bot's that no sealed proposal of the bot created (someone else made them). */
-  lookalikes: { region: string; name: string }[];
+  lookalikes: { region: string; name: string; /** The date its name gives, when that has passed. */ pastExpiry?: string }[];
+  /** Regions whose filters could not be listed. */
+  unreadRegions: string[];
   /** Index entries whose record fails the bot's seal. */
   tampered: number;
   /** The index held more entries than were read. */
@@ -51,9 +53,11 @@ export async function listSuppressionRules(
   store: SuppressionStore,
   sealed: SealedSuppressions,
   steps: StepExecutorFactory,
+  regions: readonly string[],
   limit = 50,
   nowS = Math.floor(Date.now() / 1000),
 ): Promise<SuppressionRules> {
+  const unreadRegions: string[] = [];
   const rules: SuppressionRuleView[] = [];
   const names = new Map<string, Set<string>>();
   let tampered = 0;
@@ -107,9 +111,27 @@ export async function listSuppressionRules(
     }
     rules.push(view);
   }
+  // Every configured region's filters, also where the bot has no rule of its own: a look-alike anywhere is shown.
+  for (const region of regions) {
+    if (names.has(region)) continue;
+    try {
+      const executor = await steps.forPlaybook(SUPPRESS_SIMILAR, '', region);
+      const survey = (await executor.survey({ kind: 'guardduty-filter', id: '', label: 'filters', data: {} })) as SuppressionSurvey;
+      names.set(region, new Set(survey.filterNames ?? []));
+    } catch {
+      unreadRegions.push(region);
+    }
+  }
+  const today = new Date(nowS * 1000).toISOString().slice(0, 10);
   const ours = new Set(rules.map((r) => `${r.region} ${r.filterName}`));
   const lookalikes = [...names.entries()].flatMap(([region, set]) =>
-    [...set].filter((name) => name.startsWith(FILTER_PREFIX) && !ours.has(`${region} ${name}`)).map((name) => ({ region, name })),
+    [...set]
+      .filter((name) => name.startsWith(FILTER_PREFIX) && !ours.has(`${region} ${name}`))
+      .map((name) => {
+        const date = /^guardduty-chatops-(\d{4})(\d{2})(\d{2})-/.exec(name);
+        const expires = date ? `${date[1]}-${date[2]}-${date[3]}` : undefined;
+        return { region, name, ...(expires && expires <= today ? { pastExpiry: expires } : {}) };
+      }),
   );
-  return { rules, lookalikes, tampered, truncated: entries.length >= limit };
+  return { rules, lookalikes, tampered, truncated: entries.length >= limit, unreadRegions };
 }

@@ -52,13 +52,17 @@ export class SuppressSimilarAdapter implements StepExecutor {
     this.calls = new AwsCalls('GuardDuty', region);
   }
 
+  /** Without criteria in the target (`data.criteria`), only the detector's filter names are read. */
   async survey(target: PlaybookTarget): Promise<SuppressionSurvey> {
+    if (target.data.criteria === undefined)
+      return { existing: null, openMatches: [], openMatchCount: 0, filterNames: await this.filterNames() };
     const criteria = parseCriteria(target.data.criteria);
     const name = target.data.filterName ?? target.id;
     const [existing, open, archived, filterNames] = await Promise.all([
       this.filter(name),
-      this.matches(criteria, false),
-      this.matches(criteria, true),
+      this.matches(criteria, false, MATCH_COUNT_CAP),
+      // What the rule has archived is shown, not acted on: one page is enough ("50 or more").
+      this.matches(criteria, true, 50),
       this.filterNames(),
     ]);
     return { existing, openMatches: open.ids, openMatchCount: open.count, archivedMatchCount: archived.count, filterNames };
@@ -188,7 +192,7 @@ export class SuppressSimilarAdapter implements StepExecutor {
   }
 
   /** Open (or archived) findings matching the criteria: every page counted, the first IDs kept. */
-  private async matches(criteria: Record<string, string[]>, archived: boolean): Promise<{ ids: string[]; count: number }> {
+  private async matches(criteria: Record<string, string[]>, archived: boolean, cap: number): Promise<{ ids: string[]; count: number }> {
     const detectorId = await this.detectorId();
     const Criterion: Record<string, Condition> = { 'service.archived': { Equals: [String(archived)] } };
     for (const [field, values] of Object.entries(criteria)) Criterion[field] = { Equals: values };
@@ -205,7 +209,7 @@ export class SuppressSimilarAdapter implements StepExecutor {
       count += page.length;
       for (const id of page) if (ids.length < KEPT_IDS) ids.push(id);
       token = out.NextToken || undefined;
-    } while (token && count < MATCH_COUNT_CAP);
+    } while (token && count < cap);
     return { ids, count };
   }
 }

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { criteriaText } from '../../domain/remediation/containment/suppress-similar';
+import { criteriaText, matchCountText } from '../../domain/remediation/containment/suppress-similar';
 import type { SuppressionRuleView, SuppressionRules } from '../../remediation/suppression-rules';
 import { LIMITS, code, context, mrkdwn, section, userMention } from './text';
 
@@ -12,10 +12,11 @@ const STATUS: Record<SuppressionRuleView['status'], string> = {
 
 function ruleLines(r: SuppressionRuleView): string {
   const who = `proposed by ${userMention(r.requester)}${r.approver ? `, approved by ${userMention(r.approver)}` : ''}`;
+  const archived = (r.archivedMatches ?? 0) >= 50 ? '50 or more' : String(r.archivedMatches ?? 0);
   const matches =
     r.openMatches === undefined
       ? ''
-      : ` · matches ${r.archivedMatches ?? 0} archived and ${r.openMatches} open finding${r.openMatches === 1 ? '' : 's'}`;
+      : ` · matches ${archived} archived and ${matchCountText(r.openMatches)} open finding${r.openMatches === 1 ? '' : 's'}`;
   return [
     `${code(r.filterName, 80)} in ${mrkdwn(r.region, 20)}: ${STATUS[r.status]}`,
     `Archives findings where ${mrkdwn(criteriaText({ action: 'ARCHIVE', criteria: r.criteria, description: '', tags: {} }), 900)}`,
@@ -43,15 +44,19 @@ export function suppressionsMessage(found: SuppressionRules): { text: string; bl
         `${all.length > shown.length ? `…and ${all.length - shown.length} more rules not shown. ` : ''}${found.truncated ? 'The bot read only its first 50 rule records (soonest expiry first): there are more.' : ''}`,
       ),
     );
-  if (found.lookalikes.length > 0)
+  if (found.lookalikes.length > 0) {
+    const shownLookalikes = found.lookalikes.slice(0, 10).map((l) => {
+      const past = l.pastExpiry ? `, *past the expiry date its name gives (${mrkdwn(l.pastExpiry, 12)})*` : '';
+      return `${code(l.name, 80)} (${mrkdwn(l.region, 20)}${past})`;
+    });
     blocks.push(
       section(
-        `:rotating_light: GuardDuty has ${found.lookalikes.length} filter${found.lookalikes.length === 1 ? '' : 's'} named like the bot's that it did not create: ${found.lookalikes
-          .slice(0, 10)
-          .map((l) => `${code(l.name, 80)} (${mrkdwn(l.region, 20)})`)
-          .join(', ')}. Find out who made ${found.lookalikes.length === 1 ? 'it' : 'them'}: a suppression rule can hide an attack.`,
+        `:rotating_light: GuardDuty has ${found.lookalikes.length} filter${found.lookalikes.length === 1 ? '' : 's'} named like the bot's without an approved record of the bot's: ${shownLookalikes.join(', ')}${found.lookalikes.length > 10 ? `, and ${found.lookalikes.length - 10} more` : ''}. Someone else made ${found.lookalikes.length === 1 ? 'it' : 'them'}, or the bot's record was removed from its state table: find out who, since a suppression rule can hide an attack, and delete ${found.lookalikes.length === 1 ? 'it' : 'them'} in the GuardDuty console if not wanted.`,
       ),
     );
+  }
+  if (found.unreadRegions.length > 0)
+    blocks.push(context(`:warning: The filters of ${found.unreadRegions.map((r) => mrkdwn(r, 20)).join(', ')} could not be listed.`));
   if (found.tampered > 0)
     blocks.push(context(`:warning: ${found.tampered} rule record(s) fail the bot's seal (altered outside the bot) and are not shown.`));
   return { text: `${live.length} suppression rules in force`, blocks };
