@@ -82,8 +82,16 @@ async function openModal(findingId: string): Promise<{ meta: string; text: strin
   const view = viewOf(updated);
   assertValidMessage(view.blocks, { modal: true });
   assertNoUnescaped(view.blocks);
+  // The checkbox values the modal offers (criterion key and a digest of the value shown), as Slack would send them back.
+  const checkboxes = (view.blocks as { block_id?: string; element?: { options?: { value: string }[] } }[]).find(
+    (b) => b.block_id === 'suppress_criteria',
+  );
+  tokens = Object.fromEntries((checkboxes?.element?.options ?? []).map((o) => [o.value.split(':')[0], o.value]));
   return { meta: view.private_metadata, text: JSON.stringify(view.blocks) };
 }
+
+/** The checkbox values of the modal opened last, by criterion key. */
+let tokens: Record<string, string> = {};
 
 function submission(
   meta: string,
@@ -100,7 +108,7 @@ function submission(
       callback_id: 'remediation_suppression_view',
       state: {
         values: {
-          suppress_criteria: { suppress_criteria: { type: 'checkboxes', selected_options: form.keys.map(option) } },
+          suppress_criteria: { suppress_criteria: { type: 'checkboxes', selected_options: form.keys.map((k) => option(tokens[k] ?? k)) } },
           suppress_reason: { suppress_reason_input: { type: 'plain_text_input', value: form.reason } },
           suppress_expiry: { suppress_expiry_input: { type: 'static_select', selected_option: option(form.days ?? '30') } },
           suppress_archive: { suppress_archive_input: { type: 'checkboxes', selected_options: form.archive ? [option('archive')] : [] } },
@@ -162,7 +170,7 @@ describe('Suppress similar… in Slack', () => {
           type: 'checkboxes',
           action_id: 'suppress_criteria',
           block_id: 'suppress_criteria',
-          selected_options: [{ value: 'type' }, { value: 'account' }],
+          selected_options: [{ value: tokens['type'] }, { value: tokens['account'] }],
           action_ts: '1700000000.1',
         },
       ],
@@ -457,5 +465,25 @@ describe('Suppress similar… in Slack', () => {
     expect(rig.gd.filtersIn(REGION).map((f) => f.name)).toEqual([name2]);
     await rig.slack.waitFor(() => threadPosts().find((c) => String(c.body.text).includes('may not delete it')), 5000, 'refusal reply');
     expect(threadPosts().filter((c) => String(c.body.text).includes('may not delete it'))).toHaveLength(1);
+  });
+
+  test('a finding that changed between the modal and the submission (a new remote IP) is not suppressed on the new value', async () => {
+    const s = seed();
+    await openModal(s.finding);
+    const meta = `${REGION} ${s.finding} suppress-similar ${CHANNEL}`;
+    rig.gd.update(REGION, s.finding, (f) => {
+      const action = f.Service?.Action?.NetworkConnectionAction;
+      if (action?.RemoteIpDetails) action.RemoteIpDetails = { ...action.RemoteIpDetails, IpAddressV4: '203.0.113.99' };
+    });
+    const res = await interaction(rig.bot.events, submission(meta, 'V0VIEWSUP040', { keys: ['type', 'remote-ip'], reason: 'scanner' }));
+    expect(res.status).toBe(200);
+    const told = await rig.slack.waitFor(
+      () => rig.slack.callsTo('chat.postEphemeral').find((c) => String(c.body.text).includes('changed since the form was opened')),
+      5000,
+      'changed notice',
+    );
+    expect(String(told.body.text)).toContain('203.0.113.99');
+    expect(await rig.store.listProposals(s.finding)).toEqual([]);
+    expect(rig.gd.calls.CreateFilter).toBe(0);
   });
 });

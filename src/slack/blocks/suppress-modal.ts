@@ -5,6 +5,7 @@ import {
   EXPIRY_DAYS,
   MAX_ARCHIVED,
   REASON_MAX,
+  criterionToken,
   matchCountText,
   type CriterionKey,
   type SuppressionCriterion,
@@ -31,7 +32,7 @@ export interface SuppressModalInput {
 
 /** Option texts are plain and cut to Slack's 75 characters; the full values are in the section above. */
 function criterionOption(c: SuppressionCriterion): Option {
-  return { text: { type: 'plain_text', text: plain(`${c.label}: ${c.value}`, 75) }, value: c.key };
+  return { text: { type: 'plain_text', text: plain(`${c.label}: ${c.value}`, 75) }, value: criterionToken(c) };
 }
 
 function criteriaSection(criteria: SuppressionCriterion[]): string {
@@ -62,7 +63,7 @@ const dayOption = (days: number): PlainTextOption => ({ text: { type: 'plain_tex
 export function suppressModal(input: SuppressModalInput): ModalView {
   const { finding, criteria, selected, matches } = input;
   const options = criteria.map(criterionOption);
-  const initial = options.filter((o) => selected.includes(o.value as CriterionKey));
+  const initial = options.filter((_, i) => criteria[i] && selected.includes(criteria[i].key));
   const blocks: KnownBlock[] = [
     section(
       `*Suppress findings like this one* (${mrkdwn(finding.type, 150)} in ${mrkdwn(finding.accountId, 20)}, ${mrkdwn(finding.region, 20)})\n` +

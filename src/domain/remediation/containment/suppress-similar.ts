@@ -156,6 +156,32 @@ function filterName(finding: Finding, criteria: SuppressionCriterion[], choice: 
   return `${FILTER_PREFIX}${expires.replace(/-/g, '')}-${hash}`;
 }
 
+/**
+ * A criterion as the modal's checkbox value: its key and a digest of the value the person saw, so that a submission
+ * made after the finding changed (a new remote IP, say) is refused instead of suppressing something else.
+ */
+export function criterionToken(c: Pick<SuppressionCriterion, 'key' | 'value'>): string {
+  return `${c.key}:${createHash('sha256').update(c.value).digest('hex').slice(0, 12)}`;
+}
+
+/** The ticked tokens read back: the keys whose value is still what the person saw, and the ones that changed. */
+export function readCriterionTokens(
+  finding: Finding,
+  tokens: readonly (string | undefined)[],
+): { keys: CriterionKey[]; changed: SuppressionCriterion[] } {
+  const offered = suppressionCriteria(finding);
+  const keys: CriterionKey[] = [];
+  const changed: SuppressionCriterion[] = [];
+  for (const token of tokens) {
+    const key = token?.split(':')[0];
+    const c = offered.find((o) => o.key === key);
+    if (!c) continue;
+    if (criterionToken(c) === token) keys.push(c.key);
+    else changed.push(c);
+  }
+  return { keys, changed };
+}
+
 /** The chosen criteria, in the finding's order; a key the finding does not offer is refused. */
 export function chosenCriteria(finding: Finding, keys: readonly string[]): SuppressionCriterion[] | PlanRefusal {
   const offered = suppressionCriteria(finding);
@@ -173,7 +199,7 @@ export function chosenCriteria(finding: Finding, keys: readonly string[]): Suppr
 }
 
 /** Whether the modal's choice is one the bot accepts, with the person's mistake named. */
-export function choiceProblems(choice: Omit<SuppressionChoice, 'nowMs' | 'requester'>): string[] {
+export function choiceProblems(choice: Pick<SuppressionChoice, 'reason' | 'days'>): string[] {
   const problems: string[] = [];
   if (choice.reason.trim().length < 3) problems.push('Say why these findings are noise (a few words at least).');
   if (choice.reason.length > REASON_MAX) problems.push(`Keep the reason under ${REASON_MAX} characters.`);

@@ -3,10 +3,10 @@ import type pino from 'pino';
 import { describeError } from '../../../domain/errors';
 import type { Finding } from '../../../domain/finding';
 import {
-  CRITERION_KEYS,
   DEFAULT_EXPIRY_DAYS,
   SUPPRESS_SIMILAR,
   choiceData,
+  readCriterionTokens,
   suppressionCriteria,
   type CriterionKey,
   type SuppressionSurvey,
@@ -46,14 +46,12 @@ export function suppressCriteriaChanged(ctx: RemediationContext) {
     const view = body.view;
     const meta = decodeContainmentMeta(view?.private_metadata);
     if (!view || !meta || meta.playbook !== SUPPRESS_SIMILAR) return;
-    const selectedOptions = (action as { selected_options?: { value?: string }[] }).selected_options ?? [];
-    const keys = selectedOptions
-      .map((o) => o.value)
-      .filter((k): k is CriterionKey => (CRITERION_KEYS as readonly (string | undefined)[]).includes(k));
+    const tokens = ((action as { selected_options?: { value?: string }[] }).selected_options ?? []).map((o) => o.value);
     const log = ctx.logger.child({ action: 'suppress-criteria', findingId: meta.findingId, user: body.user.id });
     try {
       const finding = await ctx.findings.findById(meta.findingId, meta.region);
       if (!finding) return;
+      const { keys } = readCriterionTokens(finding, tokens);
       const matches = await countMatches(ctx, finding, keys, body.user.id, log);
       const modal = suppressModal({
         finding,

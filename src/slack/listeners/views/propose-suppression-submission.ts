@@ -1,12 +1,11 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { describeError } from '../../../domain/errors';
 import {
-  CRITERION_KEYS,
   SUPPRESS_SIMILAR,
   choiceData,
   choiceProblems,
   chosenCriteria,
-  type CriterionKey,
+  readCriterionTokens,
 } from '../../../domain/remediation/containment/suppress-similar';
 import { isPlanRefusal } from '../../../domain/remediation/containment/playbook';
 import { code, mrkdwn, truncate } from '../../blocks/text';
@@ -20,11 +19,11 @@ type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type Values = ViewSubmitAction['view']['state']['values'];
 
 /** What the Suppress similar modal holds, as the person left it. */
-export function suppressForm(values: Values): { keys: CriterionKey[]; reason: string; days: number; archiveCurrent: boolean } {
+export function suppressForm(values: Values): { tokens: (string | undefined)[]; reason: string; days: number; archiveCurrent: boolean } {
   const criteria = values[BLOCK.suppressCriteria] ?? {};
   const ticked = Object.values(criteria).flatMap((v) => v.selected_options ?? []);
   return {
-    keys: ticked.map((o) => o.value).filter((k): k is CriterionKey => (CRITERION_KEYS as readonly (string | undefined)[]).includes(k)),
+    tokens: ticked.map((o) => o.value),
     reason: values[BLOCK.suppressReason]?.[BLOCK.suppressReasonInput]?.value ?? '',
     days: Number(values[BLOCK.suppressExpiry]?.[BLOCK.suppressExpiryInput]?.selected_option?.value),
     archiveCurrent: (values[BLOCK.suppressArchive]?.[BLOCK.suppressArchiveInput]?.selected_options ?? []).some(
@@ -44,9 +43,10 @@ export function proposeSuppressionSubmission(ctx: RemediationContext) {
     const errors: Record<string, string> = {};
     if (!meta || meta.playbook !== SUPPRESS_SIMILAR)
       errors[BLOCK.suppressReason] = 'This form is out of date. Close it and click Suppress similar… on the card again.';
-    if (form.keys.length === 0)
+    const tickedKeys = form.tokens.map((t) => t?.split(':')[0]);
+    if (tickedKeys.length === 0)
       errors[BLOCK.suppressCriteria] = 'Keep at least one criterion: a rule without any would suppress every finding.';
-    else if (form.keys.every((k) => k === 'account'))
+    else if (tickedKeys.every((k) => k === 'account'))
       errors[BLOCK.suppressCriteria] =
         'A rule on the account alone would suppress every finding of that account: keep the type or another criterion.';
     for (const problem of choiceProblems(form)) {
@@ -65,9 +65,18 @@ export function proposeSuppressionSubmission(ctx: RemediationContext) {
       const finding = await ctx.findings.findById(meta.findingId, meta.region);
       if (!finding)
         return void (await tell(`:grey_question: Finding ${code(meta.findingId, 140)} is no longer in GuardDuty; nothing was proposed.`));
-      const criteria = chosenCriteria(finding, form.keys);
+      const { keys, changed } = readCriterionTokens(finding, form.tokens);
+      if (changed.length > 0)
+        return void (await tell(
+          `:twisted_rightwards_arrows: The finding changed since the form was opened (${changed.map((c) => `${mrkdwn(c.label, 30)} is now ${code(c.value, 200)}`).join('; ')}), so nothing was proposed. Click Suppress similar… again to see it as it is now.`,
+        ));
+      const criteria = chosenCriteria(finding, keys);
       if (isPlanRefusal(criteria)) return void (await tell(`:information_source: ${mrkdwn(criteria.message, 800)} Nothing was proposed.`));
-      const planned = await ctx.service.planContainment(finding, SUPPRESS_SIMILAR, choiceData({ ...form, requester, nowMs: Date.now() }));
+      const planned = await ctx.service.planContainment(
+        finding,
+        SUPPRESS_SIMILAR,
+        choiceData({ keys, reason: form.reason, days: form.days, archiveCurrent: form.archiveCurrent, requester, nowMs: Date.now() }),
+      );
       if (!planned.ok) return void (await tell(`:information_source: ${mrkdwn(planned.message, 800)} Nothing was proposed.`));
       await proposeInThread(ctx, { finding, plan: planned.plan, requester, viewId: view.id, log });
     } catch (err) {
