@@ -1,3 +1,9 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
+import { AwsStepExecutors } from '../../src/aws/containment';
+import { ISOLATE_INSTANCE } from '../../src/domain/remediation/containment/isolate-instance';
 import { toFinding } from '../../src/aws/finding-mapper';
 import { isPlanRefusal } from '../../src/domain/remediation/containment/playbook';
 import {
@@ -230,5 +236,38 @@ describe('what the approver is told', () => {
   it('warns when no account is named, and not otherwise', () => {
     expect(planFor(ssh, choice({ keys: ['type', 'resource'] })).warnings[0]).toContain('applies to every account');
     expect(planFor(ssh, choice({ keys: ['type', 'account'] })).warnings.join(' ')).not.toContain('every account');
+  });
+});
+
+describe('where a suppression rule is made', () => {
+  it('in the bot’s own (administrator) account: no remediation role is assumed for it, unlike a fix in a member account', async () => {
+    const asked: string[] = [];
+    const executors = new AwsStepExecutors({
+      credentialsFor: (accountId) => {
+        asked.push(accountId);
+        return Promise.resolve(undefined);
+      },
+      makeEc2: (region) => new EC2Client({ region }),
+      makeIam: (region) => new IAMClient({ region }),
+      makeS3: (region) => new S3Client({ region }),
+      makeGuardDuty: (region) => new GuardDutyClient({ region }),
+    });
+    await executors.forPlaybook(SUPPRESS_SIMILAR, '999999999999', 'us-east-1');
+    expect(asked).toEqual([]);
+    await executors.forPlaybook(ISOLATE_INSTANCE, '999999999999', 'us-east-1');
+    expect(asked).toEqual(['999999999999']);
+  });
+
+  it('says GuardDuty has no dry run, instead of claiming a permission check', async () => {
+    const executors = new AwsStepExecutors({
+      credentialsFor: () => Promise.resolve(undefined),
+      makeEc2: (region) => new EC2Client({ region }),
+      makeIam: (region) => new IAMClient({ region }),
+      makeS3: (region) => new S3Client({ region }),
+      makeGuardDuty: (region) => new GuardDutyClient({ region }),
+    });
+    const outcome = await (await executors.forPlaybook(SUPPRESS_SIMILAR, ssh.accountId, 'us-east-1')).permissionCheck(planFor());
+    expect(outcome).toMatchObject({ ok: true, checked: false });
+    expect(outcome.message).toContain('no dry run');
   });
 });
