@@ -118,24 +118,7 @@ describe('the weekly summary, two replicas, dynalite and the Slack stand-in', ()
     store = new DynamoStateStore(dynamo.client, dynamo.tableName);
     gd = new FakeGuardDuty();
     gd.put(...FINDINGS);
-    for (const c of CARDS) {
-      const postedS = Math.floor(c.postedMs / 1000);
-      const record: Omit<CardRecord, 'claimOwner' | 'claimExpiresAt' | 'claimedAt'> = {
-        findingId: c.id,
-        region: 'us-east-1',
-        accountId: A,
-        state: 'claimed',
-        severity: 8,
-        updatedAtMs: c.postedMs,
-        count: 1,
-        archived: false,
-      };
-      const seen = { severity: 8, updatedAtMs: c.postedMs, count: 1, archived: false };
-      expect(await store.claimCard(record, 'seed', 60, postedS)).toBe(true);
-      expect(await store.markPosted(c.id, 'seed', c.channel, `${postedS}.000200`, seen)).toBe(true);
-      if (c.takenAfterMs !== undefined)
-        expect((await store.takeFinding(c.id, 'U0ALICE001', postedS + c.takenAfterMs / 1000)).ok).toBe(true);
-    }
+    for (const c of CARDS) await seedCard(c);
   });
   afterEach(async () => {
     for (const bot of bots.splice(0)) await bot.stop();
@@ -180,6 +163,25 @@ describe('the weekly summary, two replicas, dynalite and the Slack stand-in', ()
       .channelMessages(channel)
       .filter((m) => (m.metadata as { event_type?: string } | undefined)?.event_type === SUMMARY_EVENT_TYPE)
       .map((m) => ({ slot: (m.metadata as { event_payload: { slot: unknown } }).event_payload.slot, text: JSON.stringify(m.blocks) }));
+  }
+
+  /** A card posted (and maybe taken) at its time, through the real repositories. */
+  async function seedCard(c: SeedCard): Promise<void> {
+    const postedS = Math.floor(c.postedMs / 1000);
+    const record: Omit<CardRecord, 'claimOwner' | 'claimExpiresAt' | 'claimedAt'> = {
+      findingId: c.id,
+      region: 'us-east-1',
+      accountId: A,
+      state: 'claimed',
+      severity: 8,
+      updatedAtMs: c.postedMs,
+      count: 1,
+      archived: false,
+    };
+    const seen = { severity: 8, updatedAtMs: c.postedMs, count: 1, archived: false };
+    expect(await store.claimCard(record, 'seed', 60, postedS)).toBe(true);
+    expect(await store.markPosted(c.id, 'seed', c.channel, `${postedS}.000200`, seen)).toBe(true);
+    if (c.takenAfterMs !== undefined) expect((await store.takeFinding(c.id, 'U0ALICE001', postedS + c.takenAfterMs / 1000)).ok).toBe(true);
   }
 
   it('two replicas at once: one post per channel with cards, none where there were none; again and after a restart: nothing more', async () => {
@@ -284,5 +286,38 @@ describe('the weekly summary, two replicas, dynalite and the Slack stand-in', ()
     late.ms = SLOT + 7 * H; // past the 6-hour grace: a bot down at 09:00 does not post Monday's summary at 16:00
     expect(await replica('replica-3', late)?.tick()).toBeUndefined();
     expect([...slack.messages.values()].flat()).toHaveLength(0);
+  });
+
+  it('posts the week’s chart in the summary’s thread; a failed upload leaves the summary standing; a slot 5 hours late is still posted', async () => {
+    const clock = new Clock();
+    await replica('replica-1', clock)?.tick();
+    const [summary] = slack
+      .channelMessages(MAIN)
+      .filter((m) => (m.metadata as { event_type?: string } | undefined)?.event_type === SUMMARY_EVENT_TYPE);
+    const completed = slack.callsTo('files.completeUploadExternal');
+    // One chart per channel with a summary, shared into its thread.
+    expect(completed).toHaveLength(2);
+    expect(completed.map((c) => c.body.thread_ts)).toContain(summary?.ts);
+
+    // The next week, 5 hours after its slot (within the 6-hour grace), with the app missing files:write.
+    slack.handlers.set('files.getUploadURLExternal', () => ({ ok: false, error: 'missing_scope', needed: 'files:write' }));
+    for (const c of CARDS) await seedCard({ ...c, id: `nx${c.id.slice(2)}`, postedMs: c.postedMs + 7 * D });
+    gd.put(
+      ...FINDINGS.map((f) => ({
+        ...f,
+        Id: `nx${(f.Id ?? '').slice(2)}`,
+        UpdatedAt: new Date(Date.parse(f.UpdatedAt ?? '') + 7 * D).toISOString(),
+      })),
+    );
+    const attempts = slack.callsTo('files.getUploadURLExternal').length;
+    const late = new Clock();
+    late.ms = SLOT + 7 * D + 5 * H;
+    const tick = await replica('replica-2', late)?.tick();
+    expect(tick?.posted.sort()).toEqual([MAIN, TEAM].sort());
+    expect(summaries(MAIN)).toHaveLength(2);
+    // Each channel's chart was tried and refused; no upload was completed and the summaries stand.
+    expect(slack.callsTo('files.getUploadURLExternal').length - attempts).toBe(2);
+    expect(slack.callsTo('files.completeUploadExternal')).toHaveLength(2);
+    slack.handlers.delete('files.getUploadURLExternal');
   });
 });
