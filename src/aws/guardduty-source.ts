@@ -7,7 +7,10 @@ import {
   ListFindingsCommand,
   UpdateFindingsFeedbackCommand,
   paginateListFindings,
+  type Condition,
   type FindingCriteria,
+  type GetFindingsStatisticsCommandOutput,
+  type GroupByType,
 } from '@aws-sdk/client-guardduty';
 import { AwsCallError, NotFoundError } from '../domain/errors';
 import type { Finding } from '../domain/finding';
@@ -170,26 +173,35 @@ export class GuardDutySource implements FindingsSource {
     );
   }
 
-  /** GetFindingsStatistics grouped by account, over open findings whose severity is in `band` (its floor up to the next band's). */
-  async countOpenByAccount(region: string, band: SeverityBand, maxAccounts: number): Promise<AccountCounts> {
+  /** One GetFindingsStatistics call on the region's detector, largest groups first. */
+  private async findingStatistics(
+    region: string,
+    criterion: Record<string, Condition>,
+    groupBy: GroupByType,
+    max: number,
+  ): Promise<GetFindingsStatisticsCommandOutput> {
     const detectorId = await this.detectorId(region);
-    const next = SEVERITY_BANDS[SEVERITY_BANDS.indexOf(band) + 1];
-    const max = Math.min(Math.max(maxAccounts, 1), STATISTICS_GROUPS_MAX);
-    const out = await callAws('GuardDuty', region, () =>
+    return callAws('GuardDuty', region, () =>
       this.client(region).send(
         new GetFindingsStatisticsCommand({
           DetectorId: detectorId,
-          FindingCriteria: {
-            Criterion: {
-              severity: { GreaterThanOrEqual: BAND_FLOOR[band], ...(next ? { LessThan: BAND_FLOOR[next] } : {}) },
-              'service.archived': { Equals: ['false'] },
-            },
-          },
-          GroupBy: 'ACCOUNT',
+          FindingCriteria: { Criterion: criterion },
+          GroupBy: groupBy,
           OrderBy: 'DESC',
           MaxResults: max,
         }),
       ),
+    );
+  }
+
+  /** GetFindingsStatistics grouped by account, over open findings whose severity is in `band` (its floor up to the next band's). */
+  async countOpenByAccount(region: string, band: SeverityBand, maxAccounts: number): Promise<AccountCounts> {
+    const max = Math.min(Math.max(maxAccounts, 1), STATISTICS_GROUPS_MAX);
+    const out = await this.findingStatistics(
+      region,
+      { severity: bandSeverity(band), 'service.archived': { Equals: ['false'] } },
+      'ACCOUNT',
+      max,
     );
     const counts = (out.FindingStatistics?.GroupedByAccount ?? [])
       .filter((g) => g.AccountId && (g.TotalFindings ?? 0) > 0)
@@ -199,25 +211,13 @@ export class GuardDutySource implements FindingsSource {
 
   /** GetFindingsStatistics grouped by DATE over findings updated since `sinceMs`, one call per band (severity floor to the next floor). */
   async countsByDay(region: string, sinceMs: number, untilMs?: number): Promise<DayBandCount[]> {
-    const detectorId = await this.detectorId(region);
     const perBand = await Promise.all(
       SEVERITY_BANDS.map(async (band) => {
-        const next = SEVERITY_BANDS[SEVERITY_BANDS.indexOf(band) + 1];
-        const out = await callAws('GuardDuty', region, () =>
-          this.client(region).send(
-            new GetFindingsStatisticsCommand({
-              DetectorId: detectorId,
-              FindingCriteria: {
-                Criterion: {
-                  severity: { GreaterThanOrEqual: BAND_FLOOR[band], ...(next ? { LessThan: BAND_FLOOR[next] } : {}) },
-                  updatedAt: updatedBetween(sinceMs, untilMs),
-                },
-              },
-              GroupBy: 'DATE',
-              OrderBy: 'DESC',
-              MaxResults: STATISTICS_GROUPS_MAX,
-            }),
-          ),
+        const out = await this.findingStatistics(
+          region,
+          { severity: bandSeverity(band), updatedAt: updatedBetween(sinceMs, untilMs) },
+          'DATE',
+          STATISTICS_GROUPS_MAX,
         );
         const days = new Map<string, number>();
         for (const g of out.FindingStatistics?.GroupedByDate ?? []) {
@@ -233,19 +233,8 @@ export class GuardDutySource implements FindingsSource {
 
   /** GetFindingsStatistics grouped by account, finding type or severity over findings updated since `sinceMs`, largest first. */
   async statistics(region: string, query: StatisticsQuery): Promise<GroupCounts> {
-    const detectorId = await this.detectorId(region);
     const max = Math.min(Math.max(Math.floor(query.max), 1), STATISTICS_GROUPS_MAX);
-    const out = await callAws('GuardDuty', region, () =>
-      this.client(region).send(
-        new GetFindingsStatisticsCommand({
-          DetectorId: detectorId,
-          FindingCriteria: { Criterion: { updatedAt: updatedBetween(query.sinceMs, query.untilMs) } },
-          GroupBy: query.groupBy,
-          OrderBy: 'DESC',
-          MaxResults: max,
-        }),
-      ),
-    );
+    const out = await this.findingStatistics(region, { updatedAt: updatedBetween(query.sinceMs, query.untilMs) }, query.groupBy, max);
     const stats = out.FindingStatistics;
     const rows: { key: string | undefined; count: number | undefined }[] =
       query.groupBy === 'ACCOUNT'
@@ -272,4 +261,10 @@ function utcDate(value: Date | string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const d = value instanceof Date ? value : new Date(value);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString().slice(0, 10);
+}
+
+/** Severity within a band: from its floor up to the next band's. */
+function bandSeverity(band: SeverityBand): Condition {
+  const next = SEVERITY_BANDS[SEVERITY_BANDS.indexOf(band) + 1];
+  return { GreaterThanOrEqual: BAND_FLOOR[band], ...(next ? { LessThan: BAND_FLOOR[next] } : {}) };
 }
