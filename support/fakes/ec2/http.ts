@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, readBody } from '../loopback-server';
+import { LoopbackServer, readQueryRequest } from '../loopback-server';
 import { Ec2Error } from './errors';
 import { EC2_OPERATIONS, EC2_WRITE_OPERATIONS, Ec2Model, type Ec2Fault, type Ec2Op } from './model';
 import { VERSION, XMLNS, escapeXml, fromQuery, operationSchemas, toXml } from './query-protocol';
@@ -44,11 +44,6 @@ export interface Ec2WireCall {
 function regionOf(req: IncomingMessage): string {
   const auth = req.headers.authorization ?? '';
   return /Credential=[^/,\s]+\/\d{8}\/([^/]+)\/ec2\//.exec(auth)?.[1] ?? 'us-east-1';
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function isOperation(action: string): action is Ec2Op {
@@ -135,32 +130,23 @@ export class Ec2HttpStandIn {
     };
     let call: Ec2WireCall | undefined;
     try {
-      const raw = await readBody(req);
-      if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
-        throw new Ec2Error('InvalidAction', `The stand-in does not implement ${req.method ?? ''} ${req.url ?? ''}`);
-      }
-      const form = new URLSearchParams(raw);
-      const action = form.get('Action') ?? '';
-      const params: Record<string, string> = {};
-      for (const [k, v] of form) if (k !== 'Action' && k !== 'Version') params[k] = v;
-      const attemptHeader = /attempt=(\d+); max=(\d+)/.exec(header(req, 'amz-sdk-request') ?? '');
+      const q = await readQueryRequest(req, (what) => new Ec2Error('InvalidAction', `The stand-in does not implement ${what}`));
+      const { action, params } = q;
       const schemas = isOperation(action) ? operationSchemas(action) : undefined;
-      const invocationId = header(req, 'amz-sdk-invocation-id');
       call = {
         action,
         region: regionOf(req),
         params,
         input: schemas ? (fromQuery(params, schemas.input) as Record<string, unknown>) : {},
         dryRun: params.DryRun === 'true',
-        ...(attemptHeader ? { attempt: Number(attemptHeader[1]), maxAttempts: Number(attemptHeader[2]) } : {}),
-        ...(invocationId ? { invocationId } : {}),
+        ...(q.retry ?? {}),
+        ...(q.invocationId ? { invocationId: q.invocationId } : {}),
         at: Date.now(),
         status: 0,
       };
       this.calls.push(call);
       if (!schemas || !isOperation(action)) throw new Ec2Error('InvalidAction', `The action ${action} is not valid for this web service.`);
-      if (form.get('Version') !== VERSION)
-        throw new Ec2Error('InvalidParameterValue', `Version ${form.get('Version') ?? ''} is not ${VERSION}`);
+      if (q.version !== VERSION) throw new Ec2Error('InvalidParameterValue', `Version ${q.version ?? ''} is not ${VERSION}`);
 
       const output = await this.model.call(action, call.input);
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, readBody } from '../loopback-server';
+import { LoopbackServer, readQueryRequest } from '../loopback-server';
 import { IamError } from './errors';
 import {
   IAM_OPERATIONS,
@@ -41,11 +41,6 @@ export interface IamWireCall {
   /** What the stand-in answered. */
   status: number;
   errorCode?: string;
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 function isOperation(action: string): action is IamOp {
@@ -139,31 +134,22 @@ export class IamHttpStandIn {
     };
     let call: IamWireCall | undefined;
     try {
-      const raw = await readBody(req);
-      if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
-        throw new IamError('InvalidAction', `The stand-in does not implement ${req.method ?? ''} ${req.url ?? ''}`);
-      }
-      const form = new URLSearchParams(raw);
-      const action = form.get('Action') ?? '';
-      const params: Record<string, string> = {};
-      for (const [k, v] of form) if (k !== 'Action' && k !== 'Version') params[k] = v;
-      const attemptHeader = /attempt=(\d+); max=(\d+)/.exec(header(req, 'amz-sdk-request') ?? '');
+      const q = await readQueryRequest(req, (what) => new IamError('InvalidAction', `The stand-in does not implement ${what}`));
+      const { action, params } = q;
       const schemas = isOperation(action) ? operationSchemas(action) : undefined;
-      const invocationId = header(req, 'amz-sdk-invocation-id');
       call = {
         action,
         params,
         input: schemas ? (fromQuery(params, schemas.input) as Record<string, unknown>) : {},
-        ...(attemptHeader ? { attempt: Number(attemptHeader[1]), maxAttempts: Number(attemptHeader[2]) } : {}),
-        ...(invocationId ? { invocationId } : {}),
+        ...(q.retry ?? {}),
+        ...(q.invocationId ? { invocationId: q.invocationId } : {}),
         at: Date.now(),
         status: 0,
       };
       this.calls.push(call);
       if (!schemas || !isOperation(action))
         throw new IamError('InvalidAction', `Could not find operation ${action} for version ${VERSION}`);
-      if (form.get('Version') !== VERSION)
-        throw new IamError('InvalidParameterValue', `Version ${form.get('Version') ?? ''} is not ${VERSION}`);
+      if (q.version !== VERSION) throw new IamError('InvalidParameterValue', `Version ${q.version ?? ''} is not ${VERSION}`);
 
       const output = await this.model.call(action, call.input);
 
