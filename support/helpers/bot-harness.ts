@@ -54,11 +54,16 @@ export function testConfig(slack: Pick<SlackStandIn, 'apiUrl'>, env: Record<stri
   });
 }
 
-export function guardDutyClients(): (region: string) => GuardDutyClient {
+/** One GuardDuty client per region, one attempt each; `endpoint`: a wire stand-in's (else the SDK mock answers). */
+export function guardDutyClients(endpoint?: string): (region: string) => GuardDutyClient {
   const clients = new Map<string, GuardDutyClient>();
   return (region) => {
     let c = clients.get(region);
-    if (!c) clients.set(region, (c = new GuardDutyClient({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 })));
+    if (!c)
+      clients.set(
+        region,
+        (c = new GuardDutyClient({ region, ...(endpoint ? { endpoint } : {}), credentials: TEST_CREDENTIALS, maxAttempts: 1 })),
+      );
     return c;
   };
 }

@@ -8,7 +8,7 @@ import type { ChannelDeps } from '../../src/slack/deps';
 import { ACTION } from '../../src/slack/ids';
 import { SlackMessenger } from '../../src/slack/messenger';
 import { CARD_NOTES_KEPT, DynamoStateStore } from '../../src/store/dynamo-state-store';
-import { TEST_CREDENTIALS, startBot, type Bot } from '../../support/helpers/bot-harness';
+import { TEST_CREDENTIALS, guardDutyClients, startBot, type Bot } from '../../support/helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 import { variant } from '../../support/helpers/fixtures';
 import { GuardDutyHttpStandIn } from '../../support/fakes/guardduty/http';
@@ -100,14 +100,7 @@ describe('feedback once per person, audit notes kept, button replies through the
     for (let n = 0; n < 10; n++) gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(n), severity: 8 }));
     dynamo = await startTestDynamo();
     store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
-    const clients = new Map<string, GuardDutyClient>();
-    const clientFor = (region: string) => {
-      let c = clients.get(region);
-      if (!c)
-        clients.set(region, (c = new GuardDutyClient({ region, endpoint: gd.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 })));
-      return c;
-    };
-    source = new GuardDutySource(clientFor, REGIONS);
+    source = new GuardDutySource(guardDutyClients(gd.endpoint), REGIONS);
     bot = await startBot(
       slack,
       {

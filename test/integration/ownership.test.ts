@@ -1,4 +1,3 @@
-import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CachedFindingsSource } from '../../src/aws/cached-findings-source';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
@@ -8,7 +7,7 @@ import { ACTION, BLOCK } from '../../src/slack/ids';
 import { UserRateLimit } from '../../src/slack/user-rate-limit';
 import { decodeFindingRef, decodeReassignRef, decodeVersionedRef, encodeAssignBlock } from '../../src/slack/values';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
-import { TEST_CREDENTIALS, startBot, type Bot } from '../../support/helpers/bot-harness';
+import { guardDutyClients, startBot, type Bot } from '../../support/helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 import { variant } from '../../support/helpers/fixtures';
 import { GuardDutyHttpStandIn } from '../../support/fakes/guardduty/http';
@@ -116,14 +115,7 @@ describe('ownership and status over signed HTTP', () => {
     gd.put(variant('unauthorizedaccess-ec2-sshbruteforce', { id: id(50), severity: 2 }));
     dynamo = await startTestDynamo();
     store = new DynamoStateStore(dynamo.doc, dynamo.tableName);
-    const clients = new Map<string, GuardDutyClient>();
-    const clientFor = (region: string) => {
-      let c = clients.get(region);
-      if (!c)
-        clients.set(region, (c = new GuardDutyClient({ region, endpoint: gd.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 })));
-      return c;
-    };
-    source = new GuardDutySource(clientFor, REGIONS);
+    source = new GuardDutySource(guardDutyClients(gd.endpoint), REGIONS);
     bot = await startBot(
       slack,
       {
