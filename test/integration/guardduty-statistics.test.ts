@@ -5,7 +5,7 @@ import { RegionNotConfiguredError } from '../../src/domain/regions';
 import { GuardDutyHttpStandIn } from '../../support/fakes/guardduty/http';
 import type { GuardDutyModel } from '../../support/fakes/guardduty/model';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
-import { TEST_CREDENTIALS } from '../../support/helpers/bot-harness';
+import { TEST_CREDENTIALS, guardDutyClients } from '../../support/helpers/bot-harness';
 import { variant } from '../../support/helpers/fixtures';
 
 /*
@@ -47,14 +47,11 @@ describe.each([
   beforeAll(async () => {
     if (transport === 'mock') {
       gd = new FakeGuardDuty();
-      source = new GuardDutySource((region) => new GuardDutyClient({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 }), REGIONS);
+      source = new GuardDutySource(guardDutyClients(), REGIONS);
     } else {
       const http = await new GuardDutyHttpStandIn().start();
       gd = http;
-      source = new GuardDutySource(
-        (region) => new GuardDutyClient({ region, endpoint: http.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 }),
-        REGIONS,
-      );
+      source = new GuardDutySource(guardDutyClients(http.endpoint), REGIONS);
     }
     seed(gd);
   });

@@ -1,4 +1,4 @@
-import { GetFindingsStatisticsCommand, GuardDutyClient, ListFindingsCommand } from '@aws-sdk/client-guardduty';
+import { GetFindingsStatisticsCommand, ListFindingsCommand } from '@aws-sdk/client-guardduty';
 import { GuardDutySource } from '../../src/aws/guardduty-source';
 import { GuardDutyHttpStandIn } from '../../support/fakes/guardduty/http';
 import type { CardRecord, PostedCard } from '../../src/domain/ports';
@@ -7,7 +7,7 @@ import { formatDuration } from '../../src/domain/stats';
 import { DynamoStateStore } from '../../src/store/dynamo-state-store';
 import type { Finding as SdkFinding } from '@aws-sdk/client-guardduty';
 import { FakeGuardDuty } from '../../support/fakes/guardduty/sdk-mock';
-import { TEST_CREDENTIALS, startBot, type Bot } from '../../support/helpers/bot-harness';
+import { guardDutyClients, startBot, type Bot } from '../../support/helpers/bot-harness';
 import { startTestDynamo, type TestDynamo } from '../../support/helpers/dynalite';
 import { variant } from '../../support/helpers/fixtures';
 import { slashCommand } from '../../support/helpers/signed-request';
@@ -248,14 +248,11 @@ describe.each([
   beforeAll(async () => {
     if (transport === 'mock') {
       gd = new FakeGuardDuty();
-      source = new GuardDutySource((region) => new GuardDutyClient({ region, credentials: TEST_CREDENTIALS, maxAttempts: 1 }), REGIONS);
+      source = new GuardDutySource(guardDutyClients(), REGIONS);
     } else {
       const http = await new GuardDutyHttpStandIn().start();
       gd = http;
-      source = new GuardDutySource(
-        (region) => new GuardDutyClient({ region, endpoint: http.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 }),
-        REGIONS,
-      );
+      source = new GuardDutySource(guardDutyClients(http.endpoint), REGIONS);
     }
     gd.put(...FINDINGS);
   });
